@@ -1,0 +1,1 @@
+"""briefbot's platform-free core: retrieval, grounded answers, conversation memory."""

@@ -1,0 +1,31 @@
+"""Errors that carry a message fit to show a user; anything else is a bug and gets an apology."""
+from __future__ import annotations
+
+
+class BriefbotError(Exception):
+    """A failure with a user-facing explanation (already in the asker's language when it can be)."""
+
+    def __init__(self, message: str, *, language: str = "en") -> None:
+        super().__init__(message)
+        self.message = message
+        self.language = language
+
+
+class InputError(BriefbotError):
+    """The question itself is unusable: empty, or longer than the cap."""
+
+
+class ConfigError(BriefbotError):
+    """Configuration is missing or wrong; names the variable, never its value."""
+
+
+class StoreError(BriefbotError):
+    """The knowledge store is missing, unreachable, or built with another embedding model."""
+
+
+class LLMError(BriefbotError):
+    """The language model failed or timed out."""
+
+
+class RateLimited(BriefbotError):
+    """The asker has used up their share of questions for now."""

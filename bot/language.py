@@ -1,0 +1,103 @@
+"""Which language a question is in, and the bot's own phrases in that language."""
+from __future__ import annotations
+
+import re
+
+SUPPORTED = ("en", "nl")
+
+# Function words that are frequent in one language and rare in the other.
+_EN = frozenset(
+    "the a an is are was were of to and that this it with for on not what who whom whose which "
+    "when where why how did does do has have had be been by from about they their he she his her "
+    "according say said can could would should will there any some many much than then after before "
+    "into between against why whats tell me please".split()
+)
+_NL = frozenset(
+    "de het een is zijn was waren van naar en dat dit niet wat wie welke welk wanneer waar waarom "
+    "hoe hoeveel heeft hebben had werd wordt door met voor op ze hij zij haar hun er om ook volgens "
+    "zegt zei kan kon zou zal over tegen tussen na voor bij uit aan nog geen maar dan als wil willen "
+    "vindt vinden zich deze die welke vertel mij graag".split()
+)
+_NL_SHAPES = re.compile(r"ij|oe|sch|aa|ee|uu|cht\b|lijk", re.I)
+_WORD = re.compile(r"[a-zà-ÿ']+")
+
+
+def detect(text: str) -> str:
+    """English or Dutch from function words; spelling shapes break a tie; English when unsure."""
+    words = _WORD.findall(text.lower())
+    en = sum(w in _EN for w in words)
+    nl = sum(w in _NL for w in words)
+    if nl > en:
+        return "nl"
+    if en > nl:
+        return "en"
+    shapes = len(_NL_SHAPES.findall(text))
+    return "nl" if words and shapes >= max(2, len(words) // 3) else "en"
+
+
+PHRASES: dict[str, dict[str, str]] = {
+    "according": {
+        "en": "According to the article {cite}:",
+        "nl": "Volgens het artikel {cite}:",
+    },
+    "also": {"en": "It also says {cite}:", "nl": "Verder staat er {cite}:"},
+    "not_found": {
+        "en": "I can't find the answer in the article: it is not covered there.",
+        "nl": "Dat staat niet in het artikel, dus dat kan ik niet beantwoorden.",
+    },
+    "closest": {"en": "Closest I found {cite}:", "nl": "Het dichtstbij kwam {cite}:"},
+    "empty_question": {
+        "en": "Ask me a question about the news articles, e.g. “What did Borrell say about China?”",
+        "nl": "Stel me een vraag over de nieuwsartikelen, bijvoorbeeld „Wat zei Borrell over China?”",
+    },
+    "too_long": {
+        "en": "That question is {length:,} characters long; please keep it under {limit:,}.",
+        "nl": "Die vraag is {length:,} tekens lang; houd het onder de {limit:,}.",
+    },
+    "thinking": {"en": "Looking it up…", "nl": "Even zoeken…"},
+    "apology": {
+        "en": "Sorry, something went wrong while answering. Please try again in a moment.",
+        "nl": "Sorry, er ging iets mis bij het beantwoorden. Probeer het zo nog eens.",
+    },
+    "llm_timeout": {
+        "en": "The language model took longer than {seconds:g} s and was stopped. Please try again.",
+        "nl": "Het taalmodel deed er langer over dan {seconds:g} s en is gestopt. Probeer het nog eens.",
+    },
+    "llm_failed": {
+        "en": "The language model could not be reached. Please try again later.",
+        "nl": "Het taalmodel is niet bereikbaar. Probeer het later nog eens.",
+    },
+    "store_down": {
+        "en": "The knowledge base is not reachable right now. Please try again in a moment.",
+        "nl": "De kennisbank is nu niet bereikbaar. Probeer het zo nog eens.",
+    },
+    "rate_limited": {
+        "en": "You're asking faster than I can keep up; please wait {seconds:.0f} s and ask again.",
+        "nl": "Je vraagt sneller dan ik bij kan houden; wacht {seconds:.0f} s en vraag het opnieuw.",
+    },
+    "queued": {
+        "en": "Busy right now: you're #{position} in line.",
+        "nl": "Het is even druk: je bent nummer {position} in de rij.",
+    },
+    "thanks": {"en": "Thanks for the feedback!", "nl": "Bedankt voor je feedback!"},
+    "sources": {"en": "Sources", "nl": "Bronnen"},
+    "no_last_answer": {
+        "en": "There is no earlier answer in this conversation yet.",
+        "nl": "Er is in dit gesprek nog geen eerder antwoord.",
+    },
+    "reset": {
+        "en": "Done: I've forgotten this conversation.",
+        "nl": "Klaar: ik ben dit gesprek vergeten.",
+    },
+    "usage": {
+        "en": "Mention me with a question, e.g. `@briefbot what did Borrell say about China?`",
+        "nl": "Noem mij met een vraag, bijvoorbeeld `@briefbot wat zei Borrell over China?`",
+    },
+}
+
+
+def phrase(key: str, language: str, **values: object) -> str:
+    """The bot's phrase `key` in `language` (English for anything unsupported)."""
+    table = PHRASES[key]
+    text = table.get(language) or table["en"]
+    return text.format(**values) if values else text
