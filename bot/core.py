@@ -5,7 +5,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,13 +59,17 @@ class Bot:
         store: Store,
         *,
         top_k: int = 4,
+        candidates: int = 10,
         max_question_chars: int = 1000,
+        on_close: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.retriever = retriever
         self.engine = engine
         self.store = store
         self.top_k = top_k
+        self.candidates = max(candidates, top_k)
         self.max_question_chars = max_question_chars
+        self._on_close = list(on_close)
 
     def check(self, question: str) -> tuple[str, str]:
         """The cleaned question and its language, or an InputError that says what is wrong."""
@@ -80,30 +84,24 @@ class Bot:
             )
         return cleaned, language
 
-    def passages(self, question: str, conversation_id: str) -> list[Source]:
-        """Retrieve for the question; a follow-up also retrieves with the previous question."""
-        found = self.retriever.retrieve(question, self.top_k)
+    def query_for(self, question: str, conversation_id: str) -> str:
+        """What to search for: the question, widened with the previous one when it is a follow-up."""
         history = self.store.turns(conversation_id)
-        if not history or not is_follow_up(question):
-            return found
-        previous = history[-1].question
-        widened = self.retriever.retrieve(f"{previous} {question}", self.top_k)
-        merged: dict[tuple[str, int], Source] = {}
-        for s in found + widened:
-            key = (s.article, s.paragraph)
-            if key not in merged or s.score > merged[key].score:
-                merged[key] = s
-        return sorted(merged.values(), key=lambda s: -s.score)[: self.top_k]
+        if history and is_follow_up(question):
+            return f"{history[-1].question} {question}"
+        return question
 
     def answer(self, question: str, conversation_id: str) -> Answer:
         cleaned, language = self.check(question)
-        answer = self.engine.answer(cleaned, self.passages(cleaned, conversation_id), language)
+        query = self.query_for(cleaned, conversation_id)
+        answer = self.engine.answer(query, self.retriever.retrieve(query, self.candidates), language)
         return self._remember(conversation_id, cleaned, answer)
 
     def stream(self, question: str, conversation_id: str) -> Iterator[str | Answer]:
         """Text deltas as they come, then the final Answer (the offline engine yields only the Answer)."""
         cleaned, language = self.check(question)
-        for item in self.engine.stream(cleaned, self.passages(cleaned, conversation_id), language):
+        query = self.query_for(cleaned, conversation_id)
+        for item in self.engine.stream(query, self.retriever.retrieve(query, self.candidates), language):
             if isinstance(item, Answer):
                 yield self._remember(conversation_id, cleaned, item)
             else:
@@ -141,6 +139,8 @@ class Bot:
 
     def close(self) -> None:
         self.store.close()
+        for fn in self._on_close:
+            fn()
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -14,6 +14,7 @@ class Source:
     text: str
     score: float
     date: str = ""
+    language: str = ""
 
     def to_dict(self) -> dict:
         return {

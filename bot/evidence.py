@@ -1,0 +1,155 @@
+"""Reading a question and a passage closely: content terms, fuzzy cross-language matches, answer types."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexicon import ASKS_REASON, ORGANISATIONS, ROLES, QUESTION_WORDS, STOP, answer_type, find_places, fold, has_time, numbers_in, place_key
+
+_WORD = re.compile(r"[\wÀ-ÿ'’-]+")
+_CONTINUES = re.compile(
+    r"^[„“\"]?(hij|zij|ze|die|dat|dit|daarom|daardoor|want|ook|maar|en|zo|een van hen|"
+    r"he|she|they|it|this|that|these|those|but|and|so|therefore|however|thus)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the engine needs to know about a question."""
+
+    text: str
+    terms: tuple[str, ...]  # folded content words
+    names: tuple[str, ...]  # names and numbers as written
+    kind: str | None  # number / time / place / person
+    asks_reason: bool = False
+
+
+def analyse(question: str) -> Question:
+    words = _WORD.findall(question)
+    terms = tuple(dict.fromkeys(fold(w) for w in words if len(w) > 2 and fold(w) not in STOP | QUESTION_WORDS))
+    names = []
+    for i, w in enumerate(words):
+        f = fold(w.strip("'’"))
+        if f in STOP or f in QUESTION_WORDS or len(f) < 2:
+            continue
+        if w[0].isdigit() or (w[0].isupper() and (i > 0 or place_key(w) or w.isupper())):
+            names.append(w.strip("'’").removesuffix("'s").removesuffix("’s"))
+    return Question(question, terms, tuple(dict.fromkeys(names)), answer_type(question), bool(ASKS_REASON.search(question)))
+
+
+def _trigrams(word: str) -> frozenset[str]:
+    padded = f"#{word}#"
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+@lru_cache(maxsize=65536)
+def similar(a: str, b: str) -> bool:
+    """Whether two folded words are the same word across English/Dutch spelling or inflection."""
+    if a == b:
+        return True
+    if "oe" in a or "oe" in b:  # Dutch spelling of an English u: Poetin ~ Putin, Oekraine ~ Ukraine
+        a, b = a.replace("oe", "u"), b.replace("oe", "u")
+        if a == b:
+            return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 4:
+        return False
+    prefix = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        prefix += 1
+    if prefix >= 5 and prefix >= 0.6 * len(long_):
+        return True
+    if len(short) >= 6:
+        ta, tb = _trigrams(short), _trigrams(long_)
+        if len(ta & tb) >= 0.75 * len(ta):
+            return True
+    ka, kb = place_key(a), place_key(b)
+    return ka is not None and ka == kb
+
+
+def words_of(text: str) -> list[str]:
+    return [fold(w) for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words_of(text))
+
+
+def matched_terms(terms: tuple[str, ...], text: str) -> frozenset[str]:
+    """The question's content terms that a text contains, in either language's spelling."""
+    words = _word_set(text)
+    return frozenset(t for t in terms if t in words or any(similar(t, w) for w in words))
+
+
+def term_weights(terms: tuple[str, ...], texts: list[str]) -> dict[str, float]:
+    """Rarer terms count more: a word found in every candidate paragraph says little about which one answers."""
+    n = len(texts)
+    df = dict.fromkeys(terms, 0)
+    for text in texts:
+        for t in matched_terms(terms, text):
+            df[t] += 1
+    return {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+
+
+def continues(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it (a pronoun, a connective, a quote carried on)."""
+    return bool(_CONTINUES.match(fold(sentence[:40])))
+
+
+def _proper_nouns(text: str, known: set[str]) -> set[str]:
+    """Capitalised words that look like names (sentence-initial ones only if seen capitalised elsewhere)."""
+    out: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?”])\s+", text):
+        for i, w in enumerate(_WORD.findall(sentence)):
+            if not w[0].isupper():
+                continue
+            f = fold(w)
+            if f in STOP or place_key(w) or "-" in w and place_key(w.split("-")[0]):
+                continue
+            if i == 0 and f not in known:
+                continue
+            out.add(f)
+    return out
+
+
+def known_names(texts: list[str]) -> set[str]:
+    """Words written capitalised in mid-sentence somewhere in these texts: the names of the material."""
+    known: set[str] = set()
+    for t in texts:
+        for sentence in re.split(r"(?<=[.!?”])\s+", t):
+            for w in _WORD.findall(sentence)[1:]:
+                if w[0].isupper() and fold(w) not in STOP:
+                    known.add(fold(w))
+    return known
+
+
+def satisfies(q: Question, text: str, known: set[str], *, roles: bool = False) -> bool:
+    """Whether a passage holds the kind of thing asked for, beyond what the question already names."""
+    asked = {fold(n) for n in q.names}
+    if q.kind == "number":
+        tokens = words_of(text)
+        for pos, _ in numbers_in(text):
+            near = tokens[max(0, pos - 4) : pos + 5]
+            if any(similar(t, w) for t in q.terms for w in near):
+                return True
+        return False
+    if q.kind == "time":
+        return has_time(text)
+    if q.kind == "place":
+        asked_places = {place_key(n) for n in q.names} - {None}
+        return bool(find_places(text) - asked_places)
+    if q.kind == "person":  # a person or an organisation the question does not already name
+        names = _proper_nouns(text, known)
+        if any(not any(similar(n, a) for a in asked) for n in names):
+            return True
+        if roles and any(not any(similar(fold(m.group(0)), a) for a in asked) for m in ROLES.finditer(text)):
+            return True
+        asked_places = {place_key(n) for n in q.names} - {None}
+        return bool((find_places(text) & ORGANISATIONS) - asked_places)
+    return True

@@ -1,0 +1,164 @@
+"""The Chroma-backed retriever: dense e5 search, a lexical nudge for names and numbers, sentence vectors."""
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from knowledge.chroma import Collections
+
+from .errors import StoreError
+from .evidence import analyse, matched_terms, term_weights
+from .lexicon import STOP, fold, place_key
+from .models import Article, Source
+
+log = logging.getLogger("briefbot.retrieval")
+
+LEXICAL_WEIGHT = 0.08  # a paragraph holding all of the question's rare words gains this much similarity
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """The sentences of one paragraph with their vectors, for picking the ones that answer."""
+
+    texts: tuple[str, ...]
+    vectors: np.ndarray
+
+
+def name_variants(name: str) -> set[str]:
+    """Spellings of a name to look for: as asked, folded, and its Dutch/English spelling (Putin ~ Poetin)."""
+    f = fold(name)
+    variants = {f, f.replace("u", "oe"), f.replace("oe", "u"), f.replace("c", "k"), f.replace("k", "c")}
+    if f.endswith("s") and len(f) > 4:
+        variants.add(f[:-1])
+    return {v for v in variants if len(v) >= 2}
+
+
+def lexical_hits(names: list[str], text: str) -> int:
+    """How many of the question's names a passage contains (accent- and case-insensitively, across spellings)."""
+    folded = fold(text)
+    places = None
+    hits = 0
+    for name in names:
+        if any(re.search(rf"\b{re.escape(v)}", folded) for v in name_variants(name)):
+            hits += 1
+            continue
+        key = place_key(name)
+        if key:
+            if places is None:
+                from .lexicon import find_places
+
+                places = find_places(text)
+            hits += key in places
+    return hits
+
+
+class ChromaRetriever:
+    """Queries the paragraph collection with our query embedding; never Chroma's default embedder."""
+
+    def __init__(self, cols: Collections, *, lexical_weight: float = LEXICAL_WEIGHT, sentence_cache: int = 4096) -> None:
+        self.cols = cols
+        self.lexical_weight = lexical_weight
+        self.embedder = cols.embedder
+        # Sentences never change under a chunk's content hash, so fetched ones are kept (bounded).
+        self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
+        self._sentence_cache = sentence_cache
+        self._hashes: dict[tuple[str, int], str] = {}
+
+    def _query(self, vec: np.ndarray, n: int, where_document: dict | None = None) -> dict[str, Any]:
+        try:
+            return self.cols.chunks.query(
+                query_embeddings=[vec], n_results=n, where_document=where_document,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:
+            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+
+    def retrieve(self, query: str, k: int) -> list[Source]:
+        """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
+
+        Two Chroma queries with the same vector: the nearest paragraphs, and the nearest among those that
+        contain a question word verbatim (Chroma's full-text filter), so a rare exact word is never missed.
+        """
+        vec = self.embedder.query(query)
+        terms = analyse(query).terms
+        res = self._query(vec, k)
+        found = list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
+        words = [t for t in terms if len(t) >= 4]
+        if words:
+            clauses = [{"$contains": v} for t in words for v in {t, t.capitalize()}]
+            where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+            lex = self._query(vec, k, where_document=where)
+            seen = {row[0] for row in found}
+            found += [row for row in zip(lex["ids"][0], lex["documents"][0], lex["metadatas"][0], lex["distances"][0])
+                      if row[0] not in seen]
+        weights = term_weights(terms, [doc for _, doc, _, _ in found])
+        total = sum(weights.values()) or 1.0
+        out = []
+        for _, doc, meta, dist in found:
+            share = sum(weights[t] for t in matched_terms(terms, doc)) / total
+            score = 1.0 - float(dist) + self.lexical_weight * share
+            key = (meta["article"], int(meta["paragraph"]))
+            self._hashes[key] = meta.get("hash", "")
+            out.append(Source(meta["article"], meta["title"], key[1], doc, score, meta.get("date", ""),
+                              meta.get("language", "")))
+        out.sort(key=lambda s: -s.score)
+        return out[:k]
+
+    def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]:
+        """Sentence texts and vectors of the given paragraphs (stored at ingest, fetched by id, then cached)."""
+        out: dict[tuple[str, int], Sentences] = {}
+        missing: list[tuple[str, int]] = []
+        for s in sources:
+            key = (s.article, s.paragraph)
+            hit = self._sentences.get((*key, self._hashes.get(key, "")))
+            if hit is not None:
+                out[key] = hit
+            else:
+                missing.append(key)
+        if not missing:
+            return out
+        try:
+            got = self.cols.sentences.get(
+                where={"chunk": {"$in": [f"{a}:{p}" for a, p in missing]}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+        except Exception as exc:
+            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        grouped: dict[tuple[str, int], list[tuple[int, str, np.ndarray]]] = {}
+        for doc, meta, emb in zip(got["documents"], got["metadatas"], got["embeddings"]):
+            key = (meta["article"], int(meta["paragraph"]))
+            grouped.setdefault(key, []).append((int(meta["index"]), doc, np.asarray(emb, dtype=np.float32)))
+        for key, items in grouped.items():
+            items.sort(key=lambda t: t[0])
+            out[key] = Sentences(tuple(t[1] for t in items), np.stack([t[2] for t in items]))
+            self._sentences[(*key, self._hashes.get(key, ""))] = out[key]
+        while len(self._sentences) > self._sentence_cache:
+            self._sentences.popitem(last=False)
+        return out
+
+    def mentions(self, name: str) -> bool:
+        """Whether any paragraph in the knowledge base contains this name, in any of its spellings."""
+        for v in {name, name.capitalize(), *(x.capitalize() for x in name_variants(name)), name.upper()}:
+            got = self.cols.chunks.get(where_document={"$contains": v}, limit=1, include=[])
+            if got["ids"]:
+                return True
+        return False
+
+    def articles(self) -> list[Article]:
+        got = self.cols.articles.get(include=["metadatas"])
+        arts = [
+            Article(i, m.get("title", i), m.get("date", ""), m.get("language", ""))
+            for i, m in zip(got["ids"], got["metadatas"])
+        ]
+        return sorted(arts, key=lambda a: (a.date, a.id))
+
+    def ping(self) -> None:
+        try:
+            self.cols.chunks.count()
+        except Exception as exc:
+            raise StoreError(f"The knowledge store is not reachable ({type(exc).__name__}).") from exc

@@ -1,0 +1,74 @@
+"""build_bot: the one place that constructs Chroma, the embedder, the LLM and the state store."""
+from __future__ import annotations
+
+import logging
+
+from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
+from knowledge.embeddings import E5Embedder
+from knowledge.ingest import ensure_builtin
+
+from .config import Settings
+from .core import Bot, Engine
+from .extractive import ExtractiveEngine
+from .retrieval import ChromaRetriever
+from .store import SQLiteStore, Store
+
+log = logging.getLogger("briefbot.wiring")
+
+
+def chroma_target(settings: Settings) -> ChromaTarget:
+    if settings.chroma_host:
+        return ChromaTarget(
+            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+            auth_token=settings.chroma_auth_header,
+        )
+    return ChromaTarget(path=settings.data_dir / "chroma")
+
+
+def open_collections(settings: Settings, *, index_builtin: bool = True) -> tuple[Collections, WriterLock | None]:
+    """The knowledge base's collections (indexing the bundled articles into an empty store)."""
+    target = chroma_target(settings)
+    lock = None if target.host else WriterLock(settings.data_dir)
+    try:
+        cols = Collections(open_client(target), settings.collection, E5Embedder.shared(), target)
+        if index_builtin:
+            report = ensure_builtin(cols)
+            if report is not None:
+                log.info("indexed the bundled articles: %s", report.summary())
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return cols, lock
+
+
+def build_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        from .redis_store import RedisStore
+
+        return RedisStore.connect(settings.redis_url)
+    return SQLiteStore(settings.data_dir / "state.sqlite3")
+
+
+def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
+    if settings.llm:
+        from .llm import LLMEngine, chat_model
+
+        return LLMEngine(chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k)
+    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
+
+
+def build(settings: Settings) -> Bot:
+    cols, lock = open_collections(settings)
+    retriever = ChromaRetriever(cols)
+    try:
+        engine = build_engine(settings, retriever)
+        store = build_store(settings)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return Bot(
+        retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
+        on_close=[lock.release] if lock is not None else [],
+    )
