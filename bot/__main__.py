@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from .config import Settings
@@ -28,10 +29,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print("ask: give a question, or --json to read questions from stdin", file=sys.stderr)
             return 2
+        run = uuid.uuid4().hex[:8]
         for i, q in enumerate(questions):
             t0 = time.perf_counter()
             try:
-                answer = bot.answer(q, args.conversation or f"ask:{i}")
+                answer = bot.answer(q, args.conversation or f"ask:{run}:{i}")
                 record = answer.to_dict()
             except BriefbotError as exc:
                 if not args.json:

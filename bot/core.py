@@ -46,7 +46,10 @@ _FOLLOW_UP = re.compile(
 
 def is_follow_up(question: str) -> bool:
     """Whether a question is likely to need the previous turn to be understood."""
-    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 3
+    if _FOLLOW_UP.search(question):
+        return True
+    words = question.split()
+    return len(words) <= 3 and not any(w[:1].isupper() for w in words[1:])  # "and Russia?" names its topic
 
 
 class Bot:

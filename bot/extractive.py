@@ -33,7 +33,7 @@ class Calibration:
     """Thresholds, calibrated on the development questions (bench/calibrate.py prints the sweep)."""
 
     min_score: float = 0.74  # best paragraph below this: the question is off-topic
-    min_peak: float = 0.028  # best paragraph barely above the field (mean of the top 10): nothing stands out
+    min_peak: float = 0.024  # best paragraph barely above the field (mean of the top 10): nothing stands out
     lexical_weight: float = 0.04  # how much a window's (rarity-weighted) share of the question's terms counts
     paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score
     type_margin: float = 0.05  # how far below the best a window may score and still answer the asked type

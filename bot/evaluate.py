@@ -1,0 +1,82 @@
+"""`briefbot eval`: the shared scorer's checks, run in-process against the configured bot."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from .config import Settings
+from .errors import BriefbotError
+
+EN = set(
+    "the a an is are was were of to in and that this it with for on not what who which by be has have does did "
+    "they their he she according".split()
+)
+NL = set(
+    "de het een is zijn was waren van naar in en dat dit niet wat wie welke door met voor op ze hij zij heeft "
+    "hebben volgens er om ook".split()
+)
+REFUSAL = re.compile(
+    r"not (mentioned|in|covered|stated|discussed|found|contain)|no information|don't know|do not know|"
+    r"cannot (find|answer)|can't (find|answer)|niet (vermeld|genoemd|in het artikel|te vinden|beantwoorden)|"
+    r"geen informatie|weet ik niet|kan ik niet|staat niet|komt niet voor",
+    re.I,
+)
+QUOTED = re.compile(r"^\s*>.*$|`[^`]*`|[„“«\"].*[”»\"]", re.M)
+
+
+def language_of(text: str) -> str | None:
+    """The language of the bot's own words, quotations of the source left out (as the shared scorer does)."""
+    words = re.findall(r"[a-zà-ÿ']+", QUOTED.sub(" ", text).lower())
+    en = sum(w in EN for w in words)
+    nl = sum(w in NL for w in words)
+    if en == nl:
+        return None
+    return "en" if en > nl else "nl"
+
+
+def judge(item: dict, reply: dict) -> dict[str, bool]:
+    answer = reply.get("answer", "") or ""
+    checks: dict[str, bool] = {}
+    if item.get("unanswerable"):
+        checks["refusal"] = reply.get("grounded") is False or bool(REFUSAL.search(answer))
+    else:
+        checks["facts"] = all(any(re.search(alt, answer, re.I) for alt in group) for group in item["expect"])
+        texts = [s.get("text", "") for s in reply.get("sources") or []]
+        checks["source"] = any(item["source"].lower() in t.lower() for t in texts)
+    lang = language_of(answer)
+    checks["language"] = lang is None or lang == item["lang"]
+    return checks
+
+
+def run_eval(path: Path, settings: Settings, *, show: bool = False) -> int:
+    from .core import build_bot
+
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bot = build_bot(settings)
+    totals: dict[str, list[int]] = {}
+    passed = 0
+    t0 = time.perf_counter()
+    try:
+        for i, item in enumerate(items):
+            try:
+                reply = bot.answer(item["q"], f"eval:{i}").to_dict()
+            except BriefbotError as exc:
+                reply = {"answer": exc.message, "grounded": False, "sources": []}
+            checks = judge(item, reply)
+            ok = all(checks.values())
+            passed += ok
+            for k, v in checks.items():
+                t = totals.setdefault(k, [0, 0])
+                t[0] += v
+                t[1] += 1
+            if show or not ok:
+                bad = ",".join(k for k, v in checks.items() if not v) or "ok"
+                print(f"[{item.get('id', i)}] {bad}: {item['q']}\n    -> {reply['answer'][:300]!r}")
+    finally:
+        bot.close()
+    elapsed = time.perf_counter() - t0
+    print(", ".join(f"{k} {a}/{b}" for k, (a, b) in totals.items()) + f", {elapsed:.1f}s for {len(items)} questions")
+    print(f"score: {passed}/{len(items)}")
+    return 0
