@@ -154,6 +154,8 @@ def _ask(bot, question: str, conversation: str, out, color: bool, render) -> Ans
                 streamed = True
     except BriefbotError as exc:
         print(("\n" if streamed else "") + style(exc.message, "yellow", color), file=out, flush=True)
+    except BrokenPipeError:
+        raise
     except Exception:
         log.exception("answering failed")
         print(("\n" if streamed else "") + style(phrase("apology", language), "red", color), file=out, flush=True)

@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import InputError
+from . import metrics
+from .errors import InputError, RateLimited, StoreError
 from .language import detect, phrase
+from .limits import Gate, LocalGate
 from .models import Answer, Article, Feedback, Source, Turn
 from .store import Store
 
@@ -64,6 +66,7 @@ class Bot:
         top_k: int = 4,
         candidates: int = 10,
         max_question_chars: int = 1000,
+        gate: Gate | None = None,
         on_close: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.retriever = retriever
@@ -72,6 +75,7 @@ class Bot:
         self.top_k = top_k
         self.candidates = max(candidates, top_k)
         self.max_question_chars = max_question_chars
+        self.gate: Gate = gate or LocalGate(per_minute=10, burst=5, max_concurrent=4)
         self._on_close = list(on_close)
 
     def check(self, question: str) -> tuple[str, str]:
@@ -95,20 +99,50 @@ class Bot:
         return question
 
     def answer(self, question: str, conversation_id: str) -> Answer:
-        cleaned, language = self.check(question)
-        query = self.query_for(cleaned, conversation_id)
-        answer = self.engine.answer(query, self.retriever.retrieve(query, self.candidates), language)
-        return self._remember(conversation_id, cleaned, answer)
-
-    def stream(self, question: str, conversation_id: str) -> Iterator[str | Answer]:
-        """Text deltas as they come, then the final Answer (the offline engine yields only the Answer)."""
-        cleaned, language = self.check(question)
-        query = self.query_for(cleaned, conversation_id)
-        for item in self.engine.stream(query, self.retriever.retrieve(query, self.candidates), language):
+        final = None
+        for item in self.stream(question, conversation_id):
             if isinstance(item, Answer):
-                yield self._remember(conversation_id, cleaned, item)
-            else:
-                yield item
+                final = item
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they come, then the final Answer (the offline engine yields only the Answer).
+
+        Waits for a free answering slot first (`on_queued(position)` is called when that takes a while).
+        """
+        platform = conversation_id.split(":", 1)[0] or "unknown"
+        engine = type(self.engine).__name__
+        metrics.QUESTIONS.labels(platform).inc()
+        started = time.perf_counter()
+        try:
+            cleaned, language = self.check(question)
+            with self.gate.slot(on_queued):
+                query = self.query_for(cleaned, conversation_id)
+                try:
+                    passages = self.retriever.retrieve(query, self.candidates)
+                except StoreError as exc:
+                    log.warning("retrieval failed: %s", exc.message)
+                    raise StoreError(phrase("store_down", language), language=language) from exc
+                for item in self.engine.stream(query, passages, language):
+                    if isinstance(item, Answer):
+                        item = self._remember(conversation_id, cleaned, item)
+                        metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
+                        if not item.grounded:
+                            metrics.REFUSALS.labels(platform).inc()
+                    yield item
+        except Exception as exc:
+            metrics.ERRORS.labels(platform, type(exc).__name__).inc()
+            raise
+
+    def admit(self, user: str, language: str, platform: str) -> None:
+        """Raise RateLimited, in the asker's language, when this user has used up their questions for now."""
+        wait = self.gate.wait_time(user)
+        if wait > 0:
+            metrics.RATE_LIMITED.labels(platform).inc()
+            raise RateLimited(phrase("rate_limited", language, seconds=max(1.0, wait)), language=language)
 
     def _remember(self, conversation_id: str, question: str, answer: Answer) -> Answer:
         answer = replace(answer, question=question, id=uuid.uuid4().hex[:16])

@@ -57,6 +57,9 @@ class SQLiteStore:
         self._path = path
         self._max_turns = max_turns
         self._local = threading.local()
+        # Writers in this process take turns here: SQLite's own busy-wait sleeps in whole milliseconds
+        # and made bursts of claims slow; other processes are still kept apart by SQLite's locking.
+        self._write = threading.Lock()
         with self._conn() as db:
             db.executescript(
                 """
@@ -79,6 +82,7 @@ class SQLiteStore:
         if conn is None:
             conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across crashes of the process
             self._local.conn = conn
         return conn
 
@@ -90,6 +94,10 @@ class SQLiteStore:
         return [Turn(q, answer_from_json(a), at) for q, a, at in reversed(rows)]
 
     def add_turn(self, conversation_id: str, turn: Turn) -> None:
+        with self._write:
+            self._add_turn(conversation_id, turn)
+
+    def _add_turn(self, conversation_id: str, turn: Turn) -> None:
         db = self._conn()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -110,9 +118,10 @@ class SQLiteStore:
 
     def reset(self, conversation_id: str) -> None:
         # Forget the conversation for follow-ups; turns stay findable by answer id for feedback.
-        self._conn().execute(
-            "UPDATE turns SET conversation = 'reset:' || conversation WHERE conversation=?", (conversation_id,)
-        )
+        with self._write:
+            self._conn().execute(
+                "UPDATE turns SET conversation = 'reset:' || conversation WHERE conversation=?", (conversation_id,)
+            )
 
     def find_answer(self, answer_id: str) -> tuple[str, Turn] | None:
         row = self._conn().execute(
@@ -125,18 +134,23 @@ class SQLiteStore:
 
     def claim(self, key: str, ttl_s: float) -> bool:
         now = time.time()
-        db = self._conn()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("DELETE FROM claims WHERE expires < ?", (now,))
-            cur = db.execute("INSERT OR IGNORE INTO claims (key, expires) VALUES (?, ?)", (key, now + ttl_s))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._write:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM claims WHERE expires < ?", (now,))
+                cur = db.execute("INSERT OR IGNORE INTO claims (key, expires) VALUES (?, ?)", (key, now + ttl_s))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         return cur.rowcount == 1
 
     def add_feedback(self, feedback: Feedback) -> bool:
+        with self._write:
+            return self._add_feedback(feedback)
+
+    def _add_feedback(self, feedback: Feedback) -> bool:
         cur = self._conn().execute(
             "INSERT OR REPLACE INTO feedback VALUES (?,?,?,?,?,?,?,?,?)",
             (

@@ -10,6 +10,7 @@ from knowledge.ingest import ensure_builtin
 from .config import Settings
 from .core import Bot, Engine
 from .extractive import ExtractiveEngine
+from .limits import Gate, LocalGate, RedisGate
 from .retrieval import ChromaRetriever
 from .store import SQLiteStore, Store
 
@@ -58,17 +59,29 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
 
 
+def build_gate(settings: Settings, store: Store) -> Gate:
+    """Per-user and global limits; shared through Redis when the store is."""
+    if settings.redis_url and hasattr(store, "r"):
+        return RedisGate(store.r, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
+    return LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
+
+
 def build(settings: Settings) -> Bot:
-    cols, lock = open_collections(settings)
+    store = build_store(settings)  # first: a wrong REDIS_URL fails before the store is opened
+    try:
+        cols, lock = open_collections(settings)
+    except BaseException:
+        store.close()
+        raise
     retriever = ChromaRetriever(cols)
     try:
         engine = build_engine(settings, retriever)
-        store = build_store(settings)
     except BaseException:
+        store.close()
         if lock is not None:
             lock.release()
         raise
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
-        on_close=[lock.release] if lock is not None else [],
+        gate=build_gate(settings, store), on_close=[lock.release] if lock is not None else [],
     )

@@ -142,7 +142,6 @@ def ingest(cols: Collections, paths: Iterable[Path], *, progress: bool | None = 
 
 
 def ensure_builtin(cols: Collections) -> IngestReport | None:
-    """Index the bundled articles the first time the bot starts with an empty store."""
-    if cols.chunks.count() > 0:
-        return None
-    return ingest(cols, [ARTICLES_DIR], progress=False)
+    """Index the bundled articles into an empty store, and re-index any that changed since (hash check: ~ms)."""
+    report = ingest(cols, [ARTICLES_DIR], progress=False)
+    return report if report.added or report.updated else None

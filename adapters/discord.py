@@ -1,0 +1,114 @@
+"""The Discord adapter's entry points: run the bot, sync its commands, and fail on bad tokens in one clear line.
+
+Run it as `python -m adapters.discord` (never by path: inside this file `import discord` must find the library).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+
+from adapters.discord_client import ANSWER_TIMEOUT_S, BriefbotClient, conversation_id
+from bot.config import Settings
+from bot.core import Bot
+from bot.errors import BriefbotError, ConfigError
+
+log = logging.getLogger("briefbot.discord")
+
+__all__ = ["BriefbotClient", "conversation_id", "create_client", "main", "serve", "sync_commands"]
+
+
+def create_client(bot: Bot, settings: Settings, *, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> BriefbotClient:
+    """The client, ready for `client.start(token)`; commands are registered but not synced."""
+    return BriefbotClient(bot, settings, answer_timeout_s=answer_timeout_s)
+
+
+def discord_token(settings: Settings) -> str:
+    """DISCORD_TOKEN, checked for shape; a ConfigError naming the variable (never echoing it) otherwise."""
+    token = settings.require("DISCORD_TOKEN", hint="Copy the bot token from the Developer Portal (Bot → Reset Token).")
+    if token.lower().startswith("bot "):
+        raise ConfigError("DISCORD_TOKEN should be the bare token, without the 'Bot ' prefix.")
+    return token
+
+
+def guild_from_env(settings: Settings) -> int | None:
+    raw = settings.optional("DISCORD_GUILD_ID")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ConfigError("DISCORD_GUILD_ID must be a numeric guild (server) id.")
+    return int(raw)
+
+
+REJECTED = "DISCORD_TOKEN was rejected by Discord (401 Unauthorized): reset it in the Developer Portal and set it again."
+
+
+def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
+    """Register the slash commands over REST (no gateway): to `guild_id` (or DISCORD_GUILD_ID) at once, else globally."""
+    token = discord_token(settings)
+    guild_id = guild_id if guild_id is not None else guild_from_env(settings)
+
+    async def run() -> list[str]:
+        client = BriefbotClient(None, settings)
+        async with client:
+            try:
+                await client.login(token)
+            except discord.LoginFailure:
+                raise ConfigError(REJECTED) from None
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                client.tree.copy_global_to(guild=guild)
+                synced = await client.tree.sync(guild=guild)
+            else:
+                synced = await client.tree.sync()
+        log.info("synced %d commands %s", len(synced), f"to guild {guild_id}" if guild_id else "globally")
+        return [c.name for c in synced]
+
+    return asyncio.run(run())
+
+
+def configure_logging() -> None:
+    """INFO to stderr; discord.py stays at INFO or above, since its DEBUG lines carry message bodies and tokens."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord").setLevel(logging.INFO)
+
+
+def serve(bot: Bot, settings: Settings, token: str) -> int:
+    """Run until stopped; a rejected token is one clear line and exit status 2, not a traceback."""
+    client = create_client(bot, settings)
+    try:
+        client.run(token, log_handler=None)
+    except discord.LoginFailure:
+        print(f"briefbot discord: {REJECTED}", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("briefbot discord: Discord refused the gateway intents this bot asked for.", file=sys.stderr)
+        return 2
+    except (discord.GatewayNotFound, discord.DiscordServerError, OSError) as exc:
+        print(f"briefbot discord: cannot reach Discord ({type(exc).__name__}); try again later.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> int:
+    """Settings, token, Bot, then serve: configuration errors are one line (exit 2) before anything slow starts."""
+    try:
+        settings = Settings.from_env()
+        configure_logging()
+        token = discord_token(settings)
+        from bot.core import build_bot
+
+        bot = build_bot(settings)
+    except BriefbotError as exc:
+        print(f"briefbot discord: {exc.message}", file=sys.stderr)
+        return 2
+    try:
+        return serve(bot, settings, token)
+    finally:
+        bot.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+"""Answers as Discord messages, pure (no discord import) so every platform limit is testable in isolation.
+
+A message is `{"content": str, "embeds": [dict]}`; the adapter turns each embed dict into
+`discord.Embed.from_dict`. Every function here returns messages that are already inside Discord's limits.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from bot.language import phrase
+from bot.models import Answer, Article, Source
+
+# Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MAX_CONTENT = 2000
+MAX_EMBED_TITLE = 256
+MAX_EMBED_DESCRIPTION = 4096
+MAX_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_EMBEDS_PER_MESSAGE = 10
+MAX_EMBED_TOTAL = 6000  # title + description + field names/values + footer, summed over a message's embeds
+MAX_CUSTOM_ID = 100
+
+# Our own choices, inside those limits.
+QUOTE_CHARS = 240  # a "short quote" under each source
+MIN_QUOTE_CHARS = 60  # below this a quote says nothing; drop sources instead (and point at /sources)
+QUESTION_ECHO_CHARS = 200
+COLOR_GROUNDED = 0x2E7D32
+COLOR_UNGROUNDED = 0x9E9E9E
+ELLIPSIS = "…"
+
+FEEDBACK_PREFIX = "briefbot:fb"
+FEEDBACK_TEMPLATE = r"briefbot:fb:(?P<vote>up|down):(?P<id>[A-Za-z0-9_-]{1,64})"
+
+Message = dict  # {"content": str, "embeds": list[dict]}
+
+_ZWSP = "\u200b"
+_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?)(?=\d)", re.I)
+_MASKED_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(\s*<?(https?://[^)\s>]+)>?\s*\)")
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+_LINE_START = re.compile(r"^(\s*)(>|#{1,3}\s|-#\s|[-*+]\s|\d+\.\s)", re.M)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
+
+
+def defuse(text: str) -> str:
+    """Break mention syntax with a zero-width space, so text that pings nobody also *looks* like it pings nobody."""
+    return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{m.group(2)}{_ZWSP}", text)
+
+
+def unmask_links(text: str) -> str:
+    """`[text](url)` → `text (<url>)`: model output may not hide where a link goes (OWASP LLM05)."""
+    return _MASKED_LINK.sub(lambda m: f"{m.group(1)} (<{m.group(2)}>)", text)
+
+
+def escape_markdown(text: str) -> str:
+    """Document text is data: show its `*`, `_`, `#` … literally instead of formatting with them."""
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _MARKDOWN.sub(r"\\\1", text))
+
+
+def plain(text: str) -> str:
+    """Text from documents or users, made safe to show verbatim in Discord Markdown."""
+    return escape_markdown(defuse(text))
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` chars, cut at a word boundary when one is near, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return text[:limit]
+    head = text[: limit - len(ELLIPSIS)]
+    space = head.rfind(" ")
+    if space >= len(head) * 2 // 3:
+        head = head[:space]
+    head = head.rstrip()
+    while head.endswith("\\"):  # never leave an escape dangling in front of the ellipsis
+        head = head[:-1]
+    return head + ELLIPSIS
+
+
+def fit(text: str, limit: int, render: Callable[[str], str]) -> str:
+    """`render(text)` shortened (before rendering, so escapes stay whole) until it fits in `limit`."""
+    out = render(text)
+    budget = min(len(text), limit)
+    while len(out) > limit and budget > 0:
+        budget -= max(1, len(out) - limit)
+        out = render(truncate(text, budget))
+    return out if len(out) <= limit else out[:limit]
+
+
+def _boundaries(window: str) -> Iterable[list[int]]:
+    """Cut positions in preference order: paragraphs, lines, sentences, words."""
+    yield [m.start() for m in re.finditer(r"\n\s*\n", window)]
+    yield [m.start() for m in re.finditer(r"\n", window)]
+    yield [m.end() for m in _SENTENCE_END.finditer(window)]
+    yield [m.start() for m in re.finditer(r"\s", window)]
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to end the next chunk: the best boundary in the second half of the window, else any boundary."""
+    window = text[: limit + 1]
+    fallback = 0
+    for cuts in _boundaries(window):
+        cuts = [c for c in cuts if 0 < c <= limit]
+        if cuts and cuts[-1] >= limit // 2:
+            return cuts[-1]
+        if cuts:
+            fallback = max(fallback, cuts[-1])
+    return fallback or limit  # one word longer than the limit: the only mid-word cut
+
+
+def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """Chunks of at most `limit` chars, split on paragraph or sentence boundaries; code fences re-opened."""
+    text = text.strip()
+    chunks: list[str] = []
+    while len(text) > limit:
+        room = limit
+        cut = _cut(text, room)
+        if text[:cut].count("```") % 2:  # inside a code block: leave room to close it here and reopen it next
+            room = limit - 4
+            cut = _cut(text, room)
+            chunk, rest = text[:cut].rstrip(), text[cut:].lstrip()
+            if chunk.count("```") % 2 and chunk.strip("`\n "):  # (a bare fence: just move on)
+                chunk, rest = chunk + "\n```", "```\n" + rest
+        else:
+            chunk, rest = text[:cut].rstrip(), text[cut:].lstrip()
+        if not chunk:  # only whitespace before the cut; cannot happen after strip(), but never loop forever
+            chunk, rest = text[:room], text[room:]
+        chunks.append(chunk)
+        text = rest
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def embed_chars(embed: dict) -> int:
+    """The characters Discord counts towards the 6,000-per-message embed total."""
+    n = len(embed.get("title", "")) + len(embed.get("description", ""))
+    n += len(embed.get("footer", {}).get("text", "")) + len(embed.get("author", {}).get("name", ""))
+    return n + sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
+
+
+def _source_name(index: int, source: Source, limit: int) -> str:
+    date = f" · {source.date}" if source.date else ""
+    return fit(source.title, limit, lambda t: f"[{index}] {plain(one_line(t))} · ¶{source.paragraph}{date}")
+
+
+def sources_embed(answer: Answer) -> dict | None:
+    """The citations under an answer: article title, paragraph number and a short quote per source."""
+    if not answer.sources:
+        return None
+    lang = answer.language
+    title = truncate(phrase("sources", lang), MAX_EMBED_TITLE)
+    shown = list(answer.sources[:MAX_FIELDS])
+    while True:
+        hidden = len(answer.sources) - len(shown)
+        footer = phrase("discord_more_sources", lang, count=hidden) if hidden else ""
+        names = [_source_name(i, s, 120) for i, s in enumerate(shown, 1)]
+        budget = MAX_EMBED_TOTAL - len(title) - len(footer) - sum(map(len, names))
+        per = min(QUOTE_CHARS, MAX_FIELD_VALUE, budget // len(shown))
+        if per >= MIN_QUOTE_CHARS or len(shown) == 1:
+            break
+        shown.pop()
+    fields = [
+        {"name": name, "value": fit(s.text, per, lambda t: "> " + plain(one_line(t))), "inline": False}
+        for name, s in zip(names, shown)
+    ]
+    embed: dict = {
+        "title": title,
+        "color": COLOR_GROUNDED if answer.grounded else COLOR_UNGROUNDED,
+        "fields": fields,
+    }
+    if footer:
+        embed["footer"] = {"text": truncate(footer, MAX_FOOTER)}
+    return embed
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer as Discord Markdown: the model may format, but not ping or hide link targets."""
+    return defuse(unmask_links(answer.text)).strip() or phrase("not_found", answer.language)
+
+
+def format_answer(answer: Answer) -> list[Message]:
+    """An answer as one or more messages; the sources embed goes under the last one."""
+    messages: list[Message] = [{"content": c, "embeds": []} for c in split_text(answer_text(answer))]
+    embed = sources_embed(answer)
+    if embed is not None:
+        messages[-1]["embeds"].append(embed)
+    return messages
+
+
+def format_preview(text: str) -> str:
+    """A streaming answer so far, inside the content limit."""
+    return truncate(defuse(unmask_links(text)).strip(), MAX_CONTENT - 2) + " ▌"
+
+
+def notice(text: str) -> list[Message]:
+    """A one-off message (an error, a confirmation) in message form."""
+    return [{"content": c, "embeds": []} for c in split_text(defuse(text))] or [{"content": ELLIPSIS, "embeds": []}]
+
+
+def pack(embeds: Sequence[dict], content: str = "") -> list[Message]:
+    """Embeds grouped into as few messages as the 10-embed and 6,000-char limits allow."""
+    chunks = split_text(content) if content else []
+    messages: list[Message] = [{"content": c, "embeds": []} for c in chunks] or [{"content": "", "embeds": []}]
+    used = 0
+    for embed in embeds:
+        size = embed_chars(embed)
+        current = messages[-1]["embeds"]
+        if len(current) >= MAX_EMBEDS_PER_MESSAGE or (current and used + size > MAX_EMBED_TOTAL):
+            messages.append({"content": "", "embeds": []})
+            used = 0
+        messages[-1]["embeds"].append(embed)
+        used += size
+    return messages
+
+
+def _long_embeds(title: str, text: str, *, color: int, footer: str = "") -> list[dict]:
+    """One embed per description-sized piece of `text` (numbered when there is more than one)."""
+    budget = MAX_EMBED_DESCRIPTION
+    if footer:
+        budget = min(budget, MAX_EMBED_TOTAL - MAX_EMBED_TITLE - len(footer))
+    parts = split_text(text, budget) or [""]
+    embeds = []
+    for i, part in enumerate(parts, 1):
+        suffix = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
+        embed: dict = {"title": truncate(title, MAX_EMBED_TITLE - len(suffix)) + suffix, "color": color}
+        if part:
+            embed["description"] = part
+        if footer:
+            embed["footer"] = {"text": truncate(footer, MAX_FOOTER)}
+        embeds.append(embed)
+    return embeds
+
+
+def format_sources(answer: Answer) -> list[Message]:
+    """`/sources`: every passage behind an answer in full, one embed per passage, packed within limits."""
+    lang = answer.language
+    question = truncate(plain(one_line(answer.question)), QUESTION_ECHO_CHARS)
+    header = phrase("discord_sources_for", lang, question=question)
+    embeds: list[dict] = []
+    for i, s in enumerate(answer.sources, 1):
+        footer = " · ".join(x for x in (f"¶{s.paragraph}", s.date, s.article) if x)
+        title = f"[{i}] {plain(one_line(s.title))}"
+        embeds += _long_embeds(title, plain(s.text.strip()), color=COLOR_GROUNDED, footer=truncate(footer, 200))
+    return pack(embeds, header)
+
+
+def format_about(articles: Sequence[Article], language: str) -> list[Message]:
+    """`/about`: the articles with their dates, newest first, and how to ask."""
+    title = phrase("discord_about_title", language)
+    if articles:
+        ordered = sorted(articles, key=lambda a: (a.date or "", a.title), reverse=True)
+        lines = [f"• **{plain(one_line(a.title))}**" + (f" — {a.date}" if a.date else "") for a in ordered]
+        text = phrase("discord_about_intro", language, count=len(articles)) + "\n" + "\n".join(lines)
+    else:
+        text = phrase("discord_about_empty", language)
+    embeds = _long_embeds(title, text, color=COLOR_GROUNDED)
+    embeds.append(
+        {
+            "title": phrase("discord_about_howto_title", language),
+            "description": truncate(phrase("discord_about_howto", language), MAX_EMBED_DESCRIPTION),
+            "color": COLOR_UNGROUNDED,
+        }
+    )
+    return pack(embeds)
+
+
+def feedback_custom_id(vote: str, answer_id: str) -> str:
+    custom_id = f"{FEEDBACK_PREFIX}:{vote}:{answer_id}"
+    if len(custom_id) > MAX_CUSTOM_ID or not re.fullmatch(FEEDBACK_TEMPLATE, custom_id):
+        raise ValueError(f"not a valid feedback custom_id: {custom_id!r}")
+    return custom_id
+
+
+def feedback_buttons(answer: Answer) -> list[dict]:
+    """The 👍/👎 buttons under an answer; their custom_id carries the answer id, so clicks survive restarts."""
+    if not answer.id:
+        return []
+    return [
+        {"vote": vote, "emoji": emoji, "label": phrase(f"discord_feedback_{vote}", answer.language),
+         "custom_id": feedback_custom_id(vote, answer.id)}
+        for vote, emoji in (("up", "👍"), ("down", "👎"))
+    ]
+
+
+def render_messages(messages: Sequence[Message], buttons: Sequence[dict] = ()) -> str:
+    """Messages as plain text: the content verbatim, then each embed's parts, then the buttons."""
+    out: list[str] = []
+    for n, msg in enumerate(messages, 1):
+        out.append(f"── message {n}/{len(messages)} ({len(msg['content'])} chars) ──")
+        if msg["content"]:
+            out.append(msg["content"])
+        for embed in msg["embeds"]:
+            out.append(f"┌─ embed: {embed.get('title', '')}")
+            if embed.get("description"):
+                out += [f"│ {line}" for line in embed["description"].splitlines()]
+            for field in embed.get("fields", []):
+                out.append(f"│ {field['name']}")
+                out += [f"│   {line}" for line in field["value"].splitlines()]
+            if embed.get("footer"):
+                out.append(f"│ ({embed['footer']['text']})")
+            out.append("└─")
+    if buttons:
+        out.append("  ".join(f"[{b['emoji']} {b['label']}]" for b in buttons))
+    return "\n".join(out)
+
+
+def render_for_console(answer: Answer) -> str:
+    """Exactly what the Discord adapter sends for `answer`, for `briefbot console --as discord`."""
+    return render_messages(format_answer(answer), feedback_buttons(answer))

@@ -1,0 +1,55 @@
+"""👍/👎 buttons as a dynamic item: the custom_id carries the answer id, so clicks still work after a restart."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord_format import FEEDBACK_TEMPLATE, Message, feedback_buttons
+from bot.models import Answer
+
+if TYPE_CHECKING:
+    from adapters.discord_client import BriefbotClient
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=FEEDBACK_TEMPLATE):
+    """One vote button; discord.py rebuilds it from the custom_id on every click (no per-message state)."""
+
+    def __init__(self, vote: str, answer_id: str, *, label: str | None = None, emoji: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=label,
+                emoji=emoji,
+                custom_id=f"briefbot:fb:{vote}:{answer_id}",
+            )
+        )
+        self.vote = vote
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> FeedbackButton:
+        return cls(match["vote"], match["id"])
+
+    async def callback(self, interaction: discord.Interaction[BriefbotClient]) -> None:  # type: ignore[override]
+        await interaction.client.on_feedback(interaction, self.answer_id, self.vote)
+
+
+def feedback_view(answer: Answer) -> discord.ui.View | None:
+    """The buttons under an answer (None for an answer without an id, which nobody could vote on)."""
+    buttons = feedback_buttons(answer)
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons:
+        view.add_item(FeedbackButton(b["vote"], answer.id, label=b["label"], emoji=b["emoji"]))
+    return view
+
+
+def embeds_of(message: Message) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in message["embeds"]]

@@ -1,0 +1,221 @@
+"""Slack adapter: Bolt wiring for mentions, DMs and feedback buttons; Socket Mode or HTTP (ASGI), chosen from the env.
+
+`python -m adapters.slack` — Socket Mode when SLACK_APP_TOKEN is set, else the Events API over HTTP on $PORT.
+For several HTTP workers: `uvicorn adapters.slack:asgi_factory --factory --workers N`.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry import default_retry_handlers
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from adapters.slack_format import ACTION_DOWN, ACTION_UP
+from adapters.slack_listeners import SlackListeners
+from bot.config import Settings
+from bot.core import Bot
+from bot.errors import BriefbotError, ConfigError
+
+log = logging.getLogger("briefbot.slack")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 2  # 429s are retried after Retry-After, but bounded: a stuck answer beats a stuck worker
+LISTENER_THREADS = 16  # Bolt's listener pool: only filtering, dedup and the placeholder run there
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The Slack part of the environment, validated; `mode` is what `python -m adapters.slack` runs."""
+
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    api_url: str
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.app_token else "http"
+
+
+def load_config(settings: Settings) -> SlackConfig:
+    """Every Slack variable checked up front; errors name the variable, never its value."""
+    bot_token = settings.require(
+        "SLACK_BOT_TOKEN", prefix="xoxb-", hint="It is the Bot User OAuth Token (xoxb-…) from the app's OAuth page."
+    )
+    app_token = None
+    if settings.optional("SLACK_APP_TOKEN"):
+        app_token = settings.require("SLACK_APP_TOKEN", prefix="xapp-")
+    signing_secret = settings.optional("SLACK_SIGNING_SECRET")
+    if not app_token and not signing_secret:
+        raise ConfigError(
+            "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP Events API) must be set."
+        )
+    return SlackConfig(bot_token, app_token, signing_secret, api_url(settings))
+
+
+def api_url(settings: Settings) -> str:
+    """SLACK_API_URL (tests, enterprise proxies) or Slack's own, always with the trailing slash."""
+    url = settings.optional("SLACK_API_URL", DEFAULT_API_URL) or DEFAULT_API_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("SLACK_API_URL must start with http:// or https://.")
+    return url if url.endswith("/") else url + "/"
+
+
+def make_client(token: str, base_url: str = DEFAULT_API_URL) -> WebClient:
+    """A WebClient that also waits out 429s (slack_sdk's defaults only retry connection errors)."""
+    handlers = [*default_retry_handlers(), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=15)
+
+
+class _NoRequestBodies(logging.Filter):
+    """Bolt logs a rejected request with its whole body at INFO; drop that (the endpoint logs the rejection)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _quiet_bolt_rejections() -> None:
+    target = logging.getLogger("slack_bolt.RequestVerification")
+    if not any(isinstance(f, _NoRequestBodies) for f in target.filters):
+        target.addFilter(_NoRequestBodies())
+
+
+def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None) -> App:
+    """The Bolt app with the mention, DM and feedback listeners; `client` overrides the one built from the env."""
+    if client is None:
+        token = settings.require("SLACK_BOT_TOKEN", prefix="xoxb-")
+        client = make_client(token, api_url(settings))
+    elif not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    _quiet_bolt_rejections()
+    listener_pool = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="briefbot-slack-listener")
+    # Without a signing secret (Socket Mode) no HTTP request may ever verify: use an unguessable one.
+    signing_secret = settings.optional("SLACK_SIGNING_SECRET") or secrets.token_hex(32)
+    try:
+        app = App(
+            name="briefbot",
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=False,  # ack first, then run the listener: Slack gets its 200 in ms
+            listener_executor=listener_pool,
+        )
+    except BoltError:
+        listener_pool.shutdown(wait=False)
+        raise ConfigError(
+            "SLACK_BOT_TOKEN was rejected by Slack (auth.test failed): check the token and the app's installation."
+        ) from None
+    except BaseException:
+        listener_pool.shutdown(wait=False)
+        raise
+    listeners = SlackListeners(bot, workers=settings.max_concurrent)
+    listeners.owned.append(listener_pool)
+    app.event("app_mention")(listeners.on_mention)
+    app.event("message")(listeners.on_message)
+    app.action(ACTION_UP)(listeners.on_feedback)
+    app.action(ACTION_DOWN)(listeners.on_feedback)
+    app.briefbot_listeners = listeners  # type: ignore[attr-defined]  # for metrics and shutdown
+    return app
+
+
+def create_asgi_app(
+    bot: Bot, settings: Settings, *, client: WebClient | None = None, routes: Sequence = (), app: App | None = None
+):
+    """A Starlette app serving the Events API at /slack/events; pass `routes` (or append) for /healthz, /metrics."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+
+    settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
+    app = app or create_app(bot, settings, client=client)
+
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        # Bolt's dispatch is synchronous (signature check, auth, ack); keep it off the event loop.
+        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        if bolt_response.status == 401:
+            log.info("rejected a Slack request: bad signature or stale timestamp")
+        return to_starlette_response(bolt_response)
+
+    web = Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *routes])
+    web.state.bolt = app
+    web.state.bot = bot
+    return web
+
+
+def asgi_factory():
+    """`uvicorn adapters.slack:asgi_factory --factory`: one Bot and Bolt app per worker process."""
+    from bot.core import build_bot
+
+    try:
+        settings = Settings.from_env()
+        load_config(settings)
+        return create_asgi_app(build_bot(settings), settings)
+    except BriefbotError as e:  # one clear line, not a traceback from inside uvicorn
+        print(f"briefbot slack: {e.message}", file=sys.stderr)
+        raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None
+
+
+def _port(settings: Settings) -> int:
+    raw = settings.optional("PORT", "3000") or "3000"
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError("PORT must be a whole number between 1 and 65535.")
+    return int(raw)
+
+
+def run(settings: Settings) -> None:
+    """Start the mode the environment asks for; blocks until the process is stopped."""
+    config = load_config(settings)
+    port = _port(settings) if config.mode == "http" else 0
+    from bot.core import build_bot
+
+    bot = build_bot(settings)
+    try:
+        try:
+            app = create_app(bot, settings)  # calls auth.test: the token is checked before anything listens
+        except (SlackClientError, OSError) as e:
+            raise BriefbotError(f"could not reach Slack at {config.api_url} ({type(e).__name__}).") from None
+        if config.mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("Slack adapter starting in Socket Mode")
+            SocketModeHandler(app, app_token=config.app_token).start()
+        else:
+            import uvicorn
+
+            web = create_asgi_app(bot, settings, app=app)
+            log.info("Slack adapter listening for the Events API on port %d at %s", port, EVENTS_PATH)
+            uvicorn.run(web, host="0.0.0.0", port=port, log_level="info")
+            app.briefbot_listeners.close(wait=False)  # type: ignore[attr-defined]
+    finally:
+        bot.close()
+
+
+def main() -> int:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run(Settings.from_env())
+    except BriefbotError as e:
+        print(f"briefbot slack: {e.message}", file=sys.stderr)
+        return 2 if isinstance(e, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

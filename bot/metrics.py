@@ -1,0 +1,32 @@
+"""Prometheus metrics for questions, latency, refusals, errors, dedup hits and rate limiting.
+
+With several worker processes set PROMETHEUS_MULTIPROC_DIR (the Procfile does) so /metrics adds them up.
+"""
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+QUESTIONS = Counter("briefbot_questions_total", "Questions received", ["platform"])
+ANSWER_SECONDS = Histogram(
+    "briefbot_answer_seconds", "Time from question to final answer", ["platform", "engine"],
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+REFUSALS = Counter("briefbot_refusals_total", "Answers saying the knowledge base does not hold the answer", ["platform"])
+ERRORS = Counter("briefbot_errors_total", "Questions that ended in an error", ["platform", "kind"])
+DEDUP_HITS = Counter("briefbot_dedup_hits_total", "Deliveries dropped as duplicates", ["platform"])
+RATE_LIMITED = Counter("briefbot_rate_limited_total", "Questions refused by the per-user limit", ["platform"])
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics page: this process's, or every worker's when running multiprocess."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,30 @@
+"""Running the real `python -m bot` CLI in a subprocess, isolated from the developer's environment."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """os.environ without briefbot/LLM settings that would change behaviour, pointed at data_dir."""
+    drop = ("BRIEFBOT_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "CHROMA_", "REDIS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update({"BRIEFBOT_DATA_DIR": str(data_dir), "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
+    env.update(extra or {})
+    return env
+
+
+def run_cli(
+    args: Sequence[str], data_dir: Path, *, stdin: str | None = None, env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` with its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
+        cwd=REPO, env=cli_env(data_dir, env), timeout=timeout,
+    )
