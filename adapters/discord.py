@@ -69,9 +69,11 @@ def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
     return asyncio.run(run())
 
 
-def configure_logging() -> None:
-    """INFO to stderr; discord.py stays at INFO or above, since its DEBUG lines carry message bodies and tokens."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(log_format: str = "text") -> None:
+    """The shared setup (text or JSON); discord.py stays at INFO, since its DEBUG lines carry bodies and tokens."""
+    from bot.logs import configure
+
+    configure(log_format)
     logging.getLogger("discord").setLevel(logging.INFO)
 
 
@@ -96,7 +98,7 @@ def main() -> int:
     """Settings, token, Bot, then serve: configuration errors are one line (exit 2) before anything slow starts."""
     try:
         settings = Settings.from_env()
-        configure_logging()
+        configure_logging(settings.log_format)
         token = discord_token(settings)
         from bot.core import build_bot
 

@@ -20,7 +20,7 @@ from adapters.discord_format import format_about, format_sources, notice
 from adapters.discord_views import NO_MENTIONS, FeedbackButton
 from bot.config import Settings
 from bot.core import Bot
-from bot.errors import BriefbotError, InputError
+from bot.errors import BriefbotError, InputError, RateLimited
 from bot.language import detect, phrase
 
 log = logging.getLogger("briefbot.discord")
@@ -118,6 +118,24 @@ class BriefbotClient(discord.Client):
             log.info("ignoring a repeated event id=%s", event_id)
         return first
 
+    async def admitted(self, user_id: int, language: str, *, interaction: discord.Interaction | None = None,
+                       target: Target | None = None) -> bool:
+        """The per-user limit: over it, the user is told (privately for a slash command) and nothing runs."""
+        assert self.bot is not None
+        try:
+            await self.io(self.bot.admit, f"discord:{user_id}", language, "discord")
+            return True
+        except RateLimited as exc:
+            log.info("rate-limited user question")
+            if interaction is not None:
+                await interaction.response.send_message(exc.message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            elif target is not None:
+                await tell(target, exc.message)
+            return False
+        except Exception:  # the limiter's store is down: answer rather than go silent
+            log.exception("rate limiter unavailable; admitting")
+            return True
+
     def deadline(self) -> float:
         return asyncio.get_running_loop().time() + self.answer_timeout_s
 
@@ -130,6 +148,8 @@ class BriefbotClient(discord.Client):
             cleaned, language = self.bot.check(question)  # pure and instant: a bad question never gets deferred
         except InputError as exc:
             await interaction.response.send_message(exc.message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        if not await self.admitted(interaction.user.id, language, interaction=interaction):
             return
         await interaction.response.defer(thinking=True, ephemeral=private)
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
@@ -228,6 +248,8 @@ class BriefbotClient(discord.Client):
             _, language = self.bot.check(question)
         except InputError as exc:
             await tell(target, phrase("usage", exc.language) if not question else exc.message)
+            return
+        if not await self.admitted(message.author.id, language, target=target):
             return
         guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
         cid = conversation_id(guild_id, message.channel.id, message.author.id)

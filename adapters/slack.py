@@ -24,6 +24,7 @@ from adapters.slack_listeners import SlackListeners
 from bot.config import Settings
 from bot.core import Bot
 from bot.errors import BriefbotError, ConfigError
+from bot.logs import configure as configure_logging
 
 log = logging.getLogger("briefbot.slack")
 
@@ -130,7 +131,7 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None)
 def create_asgi_app(
     bot: Bot, settings: Settings, *, client: WebClient | None = None, routes: Sequence = (), app: App | None = None
 ):
-    """A Starlette app serving the Events API at /slack/events; pass `routes` (or append) for /healthz, /metrics."""
+    """A Starlette app: the Events API at /slack/events, /healthz and /metrics; `routes` adds more."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
@@ -150,7 +151,9 @@ def create_asgi_app(
             log.info("rejected a Slack request: bad signature or stale timestamp")
         return to_starlette_response(bolt_response)
 
-    web = Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *routes])
+    from adapters.web import ops_routes
+
+    web = Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *ops_routes(bot), *routes])
     web.state.bolt = app
     web.state.bot = bot
     return web
@@ -162,6 +165,7 @@ def asgi_factory():
 
     try:
         settings = Settings.from_env()
+        configure_logging(settings.log_format)
         load_config(settings)
         return create_asgi_app(build_bot(settings), settings)
     except BriefbotError as e:  # one clear line, not a traceback from inside uvicorn
@@ -205,10 +209,10 @@ def run(settings: Settings) -> None:
 
 
 def main() -> int:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        run(Settings.from_env())
+        settings = Settings.from_env()
+        configure_logging(settings.log_format)
+        run(settings)
     except BriefbotError as e:
         print(f"briefbot slack: {e.message}", file=sys.stderr)
         return 2 if isinstance(e, ConfigError) else 1

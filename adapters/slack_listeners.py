@@ -24,9 +24,11 @@ from adapters.slack_format import (
     thanked,
     usage_hint,
 )
+from bot import metrics
 from bot.core import Bot
-from bot.errors import BriefbotError
+from bot.errors import BriefbotError, RateLimited
 from bot.language import detect, phrase
+from bot.logs import REQUEST_ID, request_id
 from bot.models import Answer
 
 log = logging.getLogger("briefbot.slack")
@@ -128,11 +130,16 @@ class SlackListeners:
         return store.claim(f"slack:msg:{channel}:{ts}", self.dedup_ttl_s)
 
     def _question(self, event: dict, body: dict, context: Any, client: WebClient, *, in_dm: bool) -> None:
+        with request_id(body.get("event_id")):
+            self._handle(event, body, context, client, in_dm=in_dm)
+
+    def _handle(self, event: dict, body: dict, context: Any, client: WebClient, *, in_dm: bool) -> None:
         try:
             if self.ignored(event, context):
                 return
             channel, ts = event["channel"], event["ts"]
             if not self.claim(body, channel, ts):
+                metrics.DEDUP_HITS.labels("slack").inc()
                 log.info("duplicate delivery of %s/%s skipped", channel, ts)
                 return
             team = body.get("team_id") or event.get("team") or getattr(context, "team_id", None) or "-"
@@ -145,6 +152,12 @@ class SlackListeners:
                 text, blocks = usage_hint(language, in_dm=in_dm)
                 post(client, channel, thread_ts, text, blocks)
                 log.info("usage hint sent in %s", channel)
+                return
+            try:
+                self.bot.admit(f"slack:{team}:{event.get('user')}", language, "slack")
+            except RateLimited as e:
+                post(client, channel, thread_ts, *notice(e.message))
+                log.info("rate-limited a question in %s", channel)
                 return
             self._accept(client, channel, thread_ts, question, conversation, language)
         except Exception:
@@ -161,19 +174,26 @@ class SlackListeners:
                 else placeholder(language)
             posted = post(client, channel, thread_ts, text, blocks)
             message = ThrottledMessage(client, posted.get("channel") or channel, posted["ts"])
-            self.pool.submit(self._answer, message, question, conversation, language)
+            self.pool.submit(self._answer, message, question, conversation, language, REQUEST_ID.get())
         except BaseException:
             with self._lock:
                 self._pending -= 1
             raise
 
-    def _answer(self, message: ThrottledMessage, question: str, conversation: str, language: str) -> None:
+    def _answer(self, message: ThrottledMessage, question: str, conversation: str, language: str, rid: str) -> None:
+        with request_id(rid):
+            self._answer_now(message, question, conversation, language)
+
+    def _answer_now(self, message: ThrottledMessage, question: str, conversation: str, language: str) -> None:
         """Stream the answer into the placeholder; a user-facing error or an apology if it fails."""
         started = time.monotonic()
         try:
             final: Answer | None = None
             partial: list[str] = []
-            for item in self.bot.stream(question, conversation):
+            def queued(position: int) -> None:  # every answering slot (across workers) is busy
+                message.update(*notice(phrase("queued", language, position=position)))
+
+            for item in self.bot.stream(question, conversation, on_queued=queued):
                 if isinstance(item, Answer):
                     final = item
                 else:

@@ -75,7 +75,8 @@ class Bot:
         self.top_k = top_k
         self.candidates = max(candidates, top_k)
         self.max_question_chars = max_question_chars
-        self.gate: Gate = gate or LocalGate(per_minute=10, burst=5, max_concurrent=4)
+        # No per-user limit unless one is configured (build_bot passes the configured gate).
+        self.gate: Gate = gate or LocalGate(per_minute=10**9, burst=10**9, max_concurrent=4)
         self._on_close = list(on_close)
 
     def check(self, question: str) -> tuple[str, str]:

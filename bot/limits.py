@@ -27,7 +27,8 @@ class Gate(Protocol):
 class LocalGate:
     """Token bucket per user and a FIFO semaphore, for one process."""
 
-    def __init__(self, per_minute: int, burst: int, max_concurrent: int) -> None:
+    def __init__(self, per_minute: int, burst: int, max_concurrent: int, *, notice_after_s: float = QUEUE_NOTICE_S) -> None:
+        self.notice_after_s = notice_after_s
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.max_concurrent = max_concurrent
@@ -61,7 +62,7 @@ class LocalGate:
             self._waiting.append(ticket)
             while self._active >= self.max_concurrent or self._waiting[0] != ticket:
                 self._cond.wait(timeout=0.25)
-                if not told and on_queued and time.monotonic() - started >= QUEUE_NOTICE_S:
+                if not told and on_queued and time.monotonic() - started >= self.notice_after_s:
                     told = True
                     on_queued(self._waiting.index(ticket) + 1)
             self._waiting.pop(0)
@@ -105,8 +106,12 @@ return rank + 1
 class RedisGate:
     """The same two limits on Redis: Lua scripts keep each check atomic across workers."""
 
-    def __init__(self, client: Any, per_minute: int, burst: int, max_concurrent: int, prefix: str = "briefbot:") -> None:
+    def __init__(
+        self, client: Any, per_minute: int, burst: int, max_concurrent: int, *, prefix: str = "briefbot:",
+        notice_after_s: float = QUEUE_NOTICE_S,
+    ) -> None:
         self.r = client
+        self.notice_after_s = notice_after_s
         self.rate = per_minute / 60.0
         self.burst = burst
         self.max_concurrent = max_concurrent
@@ -134,7 +139,7 @@ class RedisGate:
                     break
                 if position < 0:  # dropped as stale (queued > 10 min): back in line
                     self.r.zadd(waiters, {me: now})
-                elif not told and on_queued and time.monotonic() - started >= QUEUE_NOTICE_S:
+                elif not told and on_queued and time.monotonic() - started >= self.notice_after_s:
                     told = True
                     on_queued(position)
                 time.sleep(0.05)

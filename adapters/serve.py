@@ -1,0 +1,63 @@
+"""Production HTTP serving for Slack's Events API: uvicorn with N worker processes, checked before it starts.
+
+`python -m adapters.serve --port 3000 --workers 4` (the Procfile's `web` line). Several workers need the shared
+services: a Chroma server (CHROMA_HOST) since the embedded store is one-process only, and Redis for limits
+shared across workers (SQLite in the data dir also works for dedup and memory on one machine).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import BriefbotError, ConfigError
+
+
+def preflight(settings: Settings, workers: int) -> None:
+    """Refuse a setup that cannot work, in one line, before any worker starts."""
+    from adapters.slack import load_config
+
+    load_config(settings)
+    settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
+    if workers > 1 and not settings.chroma_host:
+        raise ConfigError(
+            f"--workers {workers} needs a Chroma server: the embedded store is safe for one process only. "
+            "Run `chroma run --path …` and set CHROMA_HOST (and CHROMA_PORT)."
+        )
+
+
+def prepare_metrics_dir() -> None:
+    """prometheus-client's multiprocess mode needs an empty directory per run."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m adapters.serve", description=__doc__.splitlines()[0])
+    ap.add_argument("--host", default="0.0.0.0")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000") or 3000))
+    ap.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1") or 1))
+    args = ap.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        preflight(settings, args.workers)
+    except BriefbotError as exc:
+        print(f"briefbot web: {exc.message}", file=sys.stderr)
+        return 2
+    prepare_metrics_dir()
+    import uvicorn
+
+    uvicorn.run(
+        "adapters.slack:asgi_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+        log_level="warning", access_log=False, timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
