@@ -60,7 +60,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.chroma import drop_collections, open_client
-    from knowledge.documents import ARTICLES_DIR
+    from knowledge.documents import ARTICLES_DIR, SUFFIXES
     from knowledge.ingest import ingest
 
     from .wiring import chroma_target, open_collections
@@ -79,9 +79,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         t0 = time.perf_counter()
         report = ingest(cols, paths, progress=None if not args.progress else True)
         print(f"{report.summary()} in {time.perf_counter() - t0:.1f} s → {cols.target.description}")
+        skipped = [f for p in paths if p.is_dir() for f in p.rglob("*") if f.is_file() and f.suffix not in SUFFIXES]
+        skipped += [p for p in paths if p.is_file() and p.suffix not in SUFFIXES]
+        if skipped:
+            print(f"skipped {len(skipped)} file(s) that are not .md or .txt, e.g. {skipped[0]}", file=sys.stderr)
         return 0
     except FileNotFoundError as exc:
         print(f"ingest: no such file or folder: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # e.g. two files with one article id
+        print(f"ingest: {exc}", file=sys.stderr)
         return 2
     finally:
         if lock is not None:

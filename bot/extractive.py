@@ -109,6 +109,8 @@ class ExtractiveEngine:
         """Why the knowledge base cannot hold the answer, before reading sentences; None if it might."""
         if not cands:
             return "empty knowledge base"
+        if not q.terms:
+            return "the question has no word to look for"
         scores = [c.score for c in cands]
         if scores[0] < self.cal.min_score:
             return f"best score {scores[0]:.3f}"

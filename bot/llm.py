@@ -145,7 +145,7 @@ class LLMEngine:
         if tail:
             parts.append(tail)
             yield tail
-        text = re.sub(r"[ \t]+([.,;:])", r"\1", "".join(parts)).strip()
+        text = re.sub(r"(?<=\S) {2,}(?=\S)", " ", re.sub(r"[ \t]+([.,;:])", r"\1", "".join(parts))).strip()
         by_label = dict(zip(labels, given))
         cited = [by_label[c] for c in filt.cited]
         sources = cited + [p for p in given if p not in cited]

@@ -68,7 +68,7 @@ def split_sentences(paragraph: str) -> list[str]:
         piece = paragraph[start:end].strip()
         if not piece or _ABBREVIATIONS.search(paragraph[start : m.start(1)]):
             continue
-        if piece.count("„") + piece.count("“") > piece.count("”"):
+        if piece.count("„") + piece.count("“") > piece.count("”") or piece.count('"') % 2:
             continue  # inside an open quotation: the sentence goes on until it closes
         parts.append(piece)
         start = m.end()

@@ -58,3 +58,35 @@ def real_bot(kb_copy: Path) -> Iterator[Bot]:
     bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(kb_copy)}))
     yield bot
     bot.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the session; tests use distinct key prefixes or flush it."""
+    from tests.services import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """One real `chroma run` server for the session (tests that kill it use their own)."""
+    from tests.services import ChromaServer
+
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data")
+    server.start()
+    yield server
+    server.stop()

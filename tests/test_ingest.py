@@ -207,3 +207,14 @@ def test_split_sentences_on_the_article() -> None:
     sents = split_sentences(doc.paragraphs[14])
     assert sents[-1].startswith("„Daarom praat China") and sents[-1].endswith("troepen terug moet trekken.”")
     assert len(sents) == 5
+
+
+def test_cli_ingest_duplicate_article_ids_exits_2(kb_copy: Path, tmp_path: Path) -> None:
+    """Two files claiming one article id (e.g. report.en.txt and report.nl.txt) get a clear message, no traceback."""
+    (tmp_path / "report.en.txt").write_text("The harbour reopened on Friday.\n", encoding="utf-8")
+    (tmp_path / "report.nl.txt").write_text("De haven ging vrijdag weer open.\n", encoding="utf-8")
+    result = run_cli(["ingest", str(tmp_path / "report.en.txt"), str(tmp_path / "report.nl.txt")], kb_copy)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "report" in lines[0] and "article id" in lines[0]
