@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import ASKS_REASON, ORGANISATIONS, ROLES, QUESTION_WORDS, STOP, answer_type, find_places, fold, has_time, numbers_in, place_key
+from .lexicon import (
+    ASKS_REASON, ASKS_WORDS, ORGANISATIONS, QUESTION_WORDS, ROLES, STOP, UNIT_WORDS, answer_type, find_places, fold,
+    has_time, numbers_in, place_key,
+)
 
 _WORD = re.compile(r"[\wÀ-ÿ'’-]+")
 _CONTINUES = re.compile(
-    r"^[„“\"]?(hij|zij|ze|die|dat|dit|daarom|daardoor|want|ook|maar|en|zo|een van hen|"
-    r"he|she|they|it|this|that|these|those|but|and|so|therefore|however|thus)\b",
+    r"^[„“\"]?(hij|zij|ze|die|dat|dit|daarom|daardoor|want|ook|maar|en|of|zo|een van hen|"
+    r"he|she|they|it|this|that|these|those|but|and|or|so|therefore|however|thus)\b",
     re.I,
 )
 
@@ -25,6 +28,7 @@ class Question:
     names: tuple[str, ...]  # names and numbers as written
     kind: str | None  # number / time / place / person
     asks_reason: bool = False
+    asks_words: bool = False  # "what did X say": the answer is a quotation
 
 
 def analyse(question: str) -> Question:
@@ -37,7 +41,10 @@ def analyse(question: str) -> Question:
             continue
         if w[0].isdigit() or (w[0].isupper() and (i > 0 or place_key(w) or w.isupper())):
             names.append(w.strip("'’").removesuffix("'s").removesuffix("’s"))
-    return Question(question, terms, tuple(dict.fromkeys(names)), answer_type(question), bool(ASKS_REASON.search(question)))
+    return Question(
+        question, terms, tuple(dict.fromkeys(names)), answer_type(question), bool(ASKS_REASON.search(question)),
+        bool(ASKS_WORDS.search(question)),
+    )
 
 
 def _trigrams(word: str) -> frozenset[str]:
@@ -97,9 +104,12 @@ def term_weights(terms: tuple[str, ...], texts: list[str]) -> dict[str, float]:
     return {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
 
 
+_ATTRIBUTED_TO_PRONOUN = re.compile(r"[”\"],? (zei|zegt|schreef|aldus|said|says|wrote) (hij|zij|ze|he|she|they)\b", re.I)
+
+
 def continues(sentence: str) -> bool:
-    """Whether a sentence leans on the one before it (a pronoun, a connective, a quote carried on)."""
-    return bool(_CONTINUES.match(fold(sentence[:40])))
+    """Whether a sentence leans on the one before it: a pronoun or connective first, or a quote "…", said he."""
+    return bool(_CONTINUES.match(fold(sentence[:40])) or _ATTRIBUTED_TO_PRONOUN.search(sentence))
 
 
 def _proper_nouns(text: str, known: set[str]) -> set[str]:
@@ -118,6 +128,24 @@ def _proper_nouns(text: str, known: set[str]) -> set[str]:
     return out
 
 
+def _names(text: str, known: set[str]) -> list[tuple[str, ...]]:
+    """Names as runs of adjacent name words ("António Guterres" is one person, not two)."""
+    proper = _proper_nouns(text, known)
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for w in _WORD.findall(text):
+        f = fold(w)
+        if f in proper and w[0].isupper():
+            current.append(f)
+            continue
+        if current:
+            runs.append(tuple(current))
+            current = []
+    if current:
+        runs.append(tuple(current))
+    return [r for r in runs if not place_key(" ".join(r))]  # "Verenigde Naties" is a place, not a person
+
+
 def known_names(texts: list[str]) -> set[str]:
     """Words written capitalised in mid-sentence somewhere in these texts: the names of the material."""
     known: set[str] = set()
@@ -134,9 +162,10 @@ def satisfies(q: Question, text: str, known: set[str], *, roles: bool = False) -
     asked = {fold(n) for n in q.names}
     if q.kind == "number":
         tokens = words_of(text)
+        terms = [t for t in q.terms if t not in UNIT_WORDS]
         for pos, _ in numbers_in(text):
             near = tokens[max(0, pos - 4) : pos + 5]
-            if any(similar(t, w) for t in q.terms for w in near):
+            if any(similar(t, w) for t in terms for w in near):
                 return True
         return False
     if q.kind == "time":
@@ -144,12 +173,13 @@ def satisfies(q: Question, text: str, known: set[str], *, roles: bool = False) -
     if q.kind == "place":
         asked_places = {place_key(n) for n in q.names} - {None}
         return bool(find_places(text) - asked_places)
-    if q.kind == "person":  # a person or an organisation the question does not already name
-        names = _proper_nouns(text, known)
-        if any(not any(similar(n, a) for a in asked) for n in names):
+    if q.kind in ("person", "organisation"):  # a name the question does not already hold
+        if any(not any(similar(w, a) for w in name for a in asked) for name in _names(text, known)):
             return True
         if roles and any(not any(similar(fold(m.group(0)), a) for a in asked) for m in ROLES.finditer(text)):
             return True
-        asked_places = {place_key(n) for n in q.names} - {None}
-        return bool((find_places(text) & ORGANISATIONS) - asked_places)
+        if q.kind == "organisation":
+            asked_places = {place_key(n) for n in q.names} - {None}
+            return bool((find_places(text) & ORGANISATIONS) - asked_places)
+        return False
     return True

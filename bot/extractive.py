@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +39,7 @@ class Calibration:
     paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score
     type_margin: float = 0.05  # how far below the best a window may score and still answer the asked type
     reason_bonus: float = 0.01  # for a why-question, a sentence that gives a reason ("omdat", "met de oorlog…")
+    quote_bonus: float = 0.01  # for "what did X say", a window that quotes someone
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 700
 
@@ -152,14 +154,16 @@ class ExtractiveEngine:
                     similarity = max(similarity, float(pair @ qvec) / (float(np.linalg.norm(pair)) or 1.0))
                 for start, end in spans:
                     share = sum(weights[t] for t in frozenset().union(*matched[start:end])) / total
+                    text = " ".join(sents.texts[start:end])
                     score = (
                         (1 - self.cal.paragraph_weight) * similarity
                         + self.cal.paragraph_weight * src.score
                         + self.cal.lexical_weight * share
+                        + (self.cal.quote_bonus if q.asks_words and _QUOTATION.search(text) else 0.0)
                     )
                     key = (src.article, src.paragraph, start, end)
                     if key not in out or out[key].score < score:
-                        out[key] = Window(src, start, end, " ".join(sents.texts[start:end]), score)
+                        out[key] = Window(src, start, end, text, score)
         return sorted(out.values(), key=lambda w: -w.score)
 
     @staticmethod
@@ -182,8 +186,8 @@ class ExtractiveEngine:
         named = {fold(n) for n in q.names}
         plain = tuple(t for t in q.terms if t not in named)
         near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
-        # Names first; a role ("a senior EU official") answers "who" only where no name does.
-        for roles in (False, True) if q.kind == "person" else (False,):
+        # Names first; a role ("a senior EU official") answers "who said" only where no name does.
+        for roles in (False, True) if q.kind == "person" and q.asks_words else (False,):
             for rank, w in enumerate(near):
                 sents = sentences[(w.source.article, w.source.paragraph)].texts
                 for i in range(max(w.start - 1, 0), min(w.end + 1, len(sents))):
@@ -194,9 +198,9 @@ class ExtractiveEngine:
                     lean = i > 0 and continues(sents[i])
                     # A person next to the best window answers "who"; numbers, dates and places are too common
                     # in news for that, and away from the best window a person needs the same support.
-                    if (q.kind != "person" or rank > 0) and plain and not matched_terms(plain, sents[i]) and not (
-                        lean and matched_terms(plain, sents[i - 1])
-                    ):
+                    named_kind = q.kind in ("person", "organisation")
+                    supported = matched_terms(plain, sents[i]) or (lean and matched_terms(plain, sents[i - 1]))
+                    if (not named_kind or rank > 0) and plain and not supported:
                         continue
                     start = min(w.start, i - 1 if lean else i)
                     end = max(w.end, i + 1)
@@ -214,6 +218,9 @@ class ExtractiveEngine:
         cited = [w.source for w in chosen]
         rest = [c for c in cands if c not in cited]
         return tuple((cited + rest)[: max(self.top_k, len(cited))])
+
+
+_QUOTATION = re.compile(r"[„“\"«][^”\"»]{8,}[”\"»]")
 
 
 def _paragraph(w: Window) -> tuple[str, int]:

@@ -40,11 +40,14 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("place", re.compile(
         r"\b(which|what) (\w+ )?(country|countries|city|cities|place)\b|\bwelke? (\w+ )?(land|landen|stad|steden|plaats)\b|"
         r"^\s*(where|waar)\b(?!om)|\bwhere (did|does|do|is|are|was|were|will)\b", re.I)),
+    ("organisation", re.compile(
+        r"\b(which|what) (\w+ ){0,2}(court|organi[sz]ation|institution|party|company|body|agency)\b|"
+        r"\bwelke? (\w+ ){0,2}(rechtbank|hof|organisatie|instelling|partij|bedrijf|instantie)\b", re.I)),
     ("person", re.compile(
         r"^\s*(who|whom|wie)\b|\b(which|what) (\w+ ){0,2}(leader|politician|president|minister|person|official|"
-        r"analyst|expert|journalist|man|woman|court|organi[sz]ation|institution|party|company|body)\b|"
+        r"analyst|expert|journalist|man|woman)\b|"
         r"\bwelke? (\w+ ){0,2}(leider|politicus|president|minister|persoon|functionaris|analist|deskundige|"
-        r"journalist|man|vrouw|rechtbank|hof|organisatie|instelling|partij|bedrijf)\b", re.I)),
+        r"journalist|man|vrouw)\b", re.I)),
 ]
 
 
@@ -53,11 +56,22 @@ REASON = re.compile(
     r"^[„“]?(met|door|by|with) (de|het|the) \w+",
     re.I,
 )
+ASKS_WORDS = re.compile(
+    r"\b(what|how) (did|does|do|has|have|had) .{0,60}\b(say|said|write|wrote|tell|told|call|describe)\b|"
+    r"\bwat (zei|zegt|zeiden|schreef|schrijft|vertelde|vindt|vond)\b|\bhoe (noemt|noemen|noemde|omschrijft)\b|"
+    r"\b(who|wie) (said|says|wrote|writes|zei|zegt|schreef|schrijft)\b",
+    re.I,
+)
 ASKS_REASON = re.compile(r"^\s*(why|waarom)\b|\b(what|which) (is|are|was|were) the reasons?\b", re.I)
 
 
+_DESCRIBE = re.compile(r"^\s*(?i:who|wie) (?i:is|was|are|were|zijn|waren) (?!the |de |het |een |a |an )[A-ZÀ-Þ]")
+
+
 def answer_type(question: str) -> str | None:
-    """The kind of thing a question asks for, when it asks for a number, time, place or person."""
+    """The kind of thing a question asks for, when it asks for a number, time, place, person or organisation."""
+    if _DESCRIBE.match(question):  # "Who is Guterres?" wants a description, not another name
+        return None
     for name, pattern in _ANSWER_TYPES:
         if pattern.search(question):
             return name
@@ -175,6 +189,12 @@ ROLES = re.compile(
     r"analysts|kenner|expert|deskundige|minister|president|premier|leider|leiders|leader|leaders|chef|voorzitter|"
     r"chair|diplomaat|diplomat|journalist|secretaris-generaal|secretary-general|ambassadeur|ambassador)\b",
     re.I,
+)
+
+# Units that sit next to any number ("in honderd jaar"): no evidence that the number is the one asked for.
+UNIT_WORDS = frozenset(
+    "year years day days week weeks month months time times percent per jaar jaren dag dagen week weken maand "
+    "maanden keer procent uur hour hours".split()
 )
 
 NUMBER_WORDS = frozenset(
