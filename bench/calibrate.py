@@ -1,13 +1,12 @@
 """Sweep the extractive engine's thresholds over question sets and print how each setting scores.
 
 Usage: .venv/bin/python bench/calibrate.py [QUESTIONS.jsonl ...] [--show]
-Uses the shared scorer's own `judge`, so a setting is judged exactly as the scorer would.
+Judged with bot.evaluate.judge, the same checks as ../shared/eval/score.py.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import itertools
 import json
 import sys
@@ -18,19 +17,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.core import build_bot  # noqa: E402
+from bot.evaluate import judge  # noqa: E402
 from bot.extractive import Calibration, ExtractiveEngine  # noqa: E402
 
-DEFAULT_SETS = [
-    ROOT.parent / "shared" / "eval" / "dev_qa.jsonl", ROOT / "eval" / "extra_qa.jsonl", ROOT / "eval" / "holdout_qa.jsonl",
-]
-
-
-def load_judge():
-    path = ROOT.parent / "shared" / "eval" / "score.py"
-    spec = importlib.util.spec_from_file_location("score", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod.judge
+DEFAULT_SETS = [ROOT / "eval" / f"{name}_qa.jsonl" for name in ("dev", "extra", "holdout", "fresh")]
 
 
 def run(bot, engine, items, judge, show=False):
@@ -57,7 +47,6 @@ def main() -> int:
     ap.add_argument("--sweep", action="store_true", help="try a grid of settings around the defaults")
     args = ap.parse_args()
     items = [json.loads(line) for f in (args.sets or DEFAULT_SETS) for line in open(f) if line.strip()]
-    judge = load_judge()
     bot = build_bot(Settings.from_env())
     base = Calibration()
     grid = [(bot.retriever.lexical_weight, base)]

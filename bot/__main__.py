@@ -98,7 +98,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluate import run_eval
 
-    return run_eval(Path(args.file), settings, show=args.show)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"eval: no such question file: {path}", file=sys.stderr)
+        return 2
+    return run_eval(path, settings, show=args.show)
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:

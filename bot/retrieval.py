@@ -13,7 +13,7 @@ from knowledge.chroma import Collections
 
 from .errors import StoreError
 from .evidence import analyse, matched_terms, term_weights
-from .lexicon import STOP, fold, place_key
+from .lexicon import fold, place_key
 from .models import Article, Source
 
 log = logging.getLogger("briefbot.retrieval")

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -23,20 +23,10 @@ from tests.discord_fake_payloads import (
     APP_ID, CHANNEL_ID, GUILD_ID, TOKEN, USER_ID, Ids, bot_user, guild_create, interaction_base, message_create,
 )
 from tests.discord_fake_rest import Call, FakeRest, Interaction
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
 
-T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "") -> T:
-    """Poll `predicate` until it is truthy and return its value; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
-        time.sleep(0.01)
 
 
 class FakeDiscord(FakeRest):
