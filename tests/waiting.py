@@ -8,7 +8,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.01, what: str = "") -> T:
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "", *, interval: float = 0.01) -> T:
     """Poll until `predicate()` is truthy and return it; fail the test with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
