@@ -13,7 +13,7 @@ from .evidence import Question, analyse, continues, known_names, matched_terms, 
 from .language import phrase
 from .lexicon import REASON, fold
 from .models import Answer, Source
-from .retrieval import Sentences, lexical_hits
+from .retrieval import Sentences, lexical_hits, peak
 
 log = logging.getLogger("briefbot.extractive")
 
@@ -113,13 +113,10 @@ class ExtractiveEngine:
             return "empty knowledge base"
         if not q.terms:
             return "the question has no word to look for"
-        scores = [c.score for c in cands]
-        if scores[0] < self.cal.min_score:
-            return f"best score {scores[0]:.3f}"
-        if len(scores) >= 5:
-            peak = scores[0] - float(np.mean(scores[:10]))
-            if peak < self.cal.min_peak:
-                return f"peak {peak:.3f}"
+        if cands[0].score < self.cal.min_score:
+            return f"best score {cands[0].score:.3f}"
+        if peak(cands) < self.cal.min_peak:
+            return f"peak {peak(cands):.3f}"
         for name in q.names:
             if not name[0].isdigit() and not any(lexical_hits([name], c.text) for c in cands):
                 if not self.store.mentions(name):

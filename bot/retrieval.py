@@ -19,6 +19,19 @@ from .models import Article, Source
 log = logging.getLogger("briefbot.retrieval")
 
 LEXICAL_WEIGHT = 0.08  # a paragraph holding all of the question's rare words gains this much similarity
+RESCUE_PEAK = 0.03  # best paragraph less than this above the field's mean: also search by exact words
+
+
+def _rows(res: dict[str, Any]) -> list[tuple[str, str, dict, float]]:
+    return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
+
+
+def peak(sources: list[Source]) -> float:
+    """How far the best paragraph stands above the mean of the top ten (the engine's off-topic signal too)."""
+    if len(sources) < 5:
+        return 1.0
+    scores = [s.score for s in sources[:10]]
+    return scores[0] - sum(scores) / len(scores)
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,13 @@ def lexical_hits(names: list[str], text: str) -> int:
 class ChromaRetriever:
     """Queries the paragraph collection with our query embedding; never Chroma's default embedder."""
 
-    def __init__(self, cols: Collections, *, lexical_weight: float = LEXICAL_WEIGHT, sentence_cache: int = 4096) -> None:
+    def __init__(
+        self, cols: Collections, *, lexical_weight: float = LEXICAL_WEIGHT, rescue_peak: float = RESCUE_PEAK,
+        sentence_cache: int = 4096,
+    ) -> None:
         self.cols = cols
         self.lexical_weight = lexical_weight
+        self.rescue_peak = rescue_peak
         self.embedder = cols.embedder
         # Sentences never change under a chunk's content hash, so fetched ones are kept (bounded).
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
@@ -81,25 +98,29 @@ class ChromaRetriever:
     def retrieve(self, query: str, k: int) -> list[Source]:
         """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
 
-        Two Chroma queries with the same vector: the nearest paragraphs, and the nearest among those that
-        contain a question word verbatim (Chroma's full-text filter), so a rare exact word is never missed.
+        When nothing stands out, a second query with the same vector looks among the paragraphs that contain a
+        question word verbatim (Chroma's full-text filter), so a rare exact word is not missed. Only then:
+        that filter scans the full-text index (~170 ms at 100,000 chunks, measured), the dense query ~5 ms.
         """
         vec = self.embedder.query(query)
         terms = analyse(query).terms
-        res = self._query(vec, k)
-        found = list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
+        found = _rows(self._query(vec, k))
+        out = self._score(found, terms)
         words = [t for t in terms if len(t) >= 4]
-        if words:
+        if words and peak(out) < self.rescue_peak:
             clauses = [{"$contains": v} for t in words for v in {t, t.capitalize()}]
             where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-            lex = self._query(vec, k, where_document=where)
             seen = {row[0] for row in found}
-            found += [row for row in zip(lex["ids"][0], lex["documents"][0], lex["metadatas"][0], lex["distances"][0])
-                      if row[0] not in seen]
-        weights = term_weights(terms, [doc for _, doc, _, _ in found])
+            extra = [row for row in _rows(self._query(vec, k, where_document=where)) if row[0] not in seen]
+            if extra:
+                out = self._score(found + extra, terms)
+        return out[:k]
+
+    def _score(self, rows: list[tuple[str, str, dict, float]], terms: tuple[str, ...]) -> list[Source]:
+        weights = term_weights(terms, [doc for _, doc, _, _ in rows])
         total = sum(weights.values()) or 1.0
         out = []
-        for _, doc, meta, dist in found:
+        for _, doc, meta, dist in rows:
             share = sum(weights[t] for t in matched_terms(terms, doc)) / total
             score = 1.0 - float(dist) + self.lexical_weight * share
             key = (meta["article"], int(meta["paragraph"]))
@@ -107,7 +128,7 @@ class ChromaRetriever:
             out.append(Source(meta["article"], meta["title"], key[1], doc, score, meta.get("date", ""),
                               meta.get("language", "")))
         out.sort(key=lambda s: -s.score)
-        return out[:k]
+        return out
 
     def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]:
         """Sentence texts and vectors of the given paragraphs (stored at ingest, fetched by id, then cached)."""
