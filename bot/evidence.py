@@ -83,15 +83,61 @@ def words_of(text: str) -> list[str]:
     return [fold(w) for w in _WORD.findall(text)]
 
 
+class _Index:
+    """A text's words, indexed so `similar` need not be tried against every word (the hot path of a question)."""
+
+    def __init__(self, text: str) -> None:
+        words = set(words_of(text))
+        self.words = frozenset(w.replace("oe", "u") for w in words)  # `similar` compares the u-spellings
+        self.by_prefix: dict[str, list[str]] = {}
+        self.by_trigram: dict[str, list[str]] = {}
+        self.trigram_count: dict[str, int] = {}
+        for w in self.words:
+            if len(w) >= 4:
+                self.by_prefix.setdefault(w[:5], []).append(w)
+            grams = _trigrams(w)
+            self.trigram_count[w] = len(grams)
+            for g in grams:
+                self.by_trigram.setdefault(g, []).append(w)
+        self.places = frozenset(k for k in map(place_key, words) if k)
+        self._memo: dict[str, bool] = {}
+
+    def has(self, term: str) -> bool:
+        hit = self._memo.get(term)
+        if hit is None:
+            hit = self._memo[term] = self._has(term)
+        return hit
+
+    def _has(self, term: str) -> bool:
+        t = term.replace("oe", "u")
+        if t in self.words:
+            return True
+        if len(t) >= 5:  # a common prefix of 5+ letters covering 60% of the longer word
+            for w in self.by_prefix.get(t[:5], ()):
+                if len(w) >= 4 and similar(t, w):
+                    return True
+        grams = _trigrams(t)
+        shared: dict[str, int] = {}
+        for g in grams:
+            for w in self.by_trigram.get(g, ()):
+                shared[w] = shared.get(w, 0) + 1
+        for w, n in shared.items():  # 75% of the shorter word's trigrams in the longer one
+            short = len(grams) if len(t) <= len(w) else self.trigram_count[w]
+            if min(len(t), len(w)) >= 6 and n >= 0.75 * short:
+                return True
+        key = place_key(term)
+        return key is not None and key in self.places
+
+
 @lru_cache(maxsize=8192)
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(words_of(text))
+def _index(text: str) -> _Index:
+    return _Index(text)
 
 
 def matched_terms(terms: tuple[str, ...], text: str) -> frozenset[str]:
     """The question's content terms that a text contains, in either language's spelling."""
-    words = _word_set(text)
-    return frozenset(t for t in terms if t in words or any(similar(t, w) for w in words))
+    idx = _index(text)
+    return frozenset(t for t in terms if idx.has(t))
 
 
 def term_weights(terms: tuple[str, ...], texts: list[str]) -> dict[str, float]:

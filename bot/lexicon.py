@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 STOP = frozenset(
     # English
@@ -133,6 +134,7 @@ West: Western Westers Westerse
 """
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Lower case without accents: Oekraïne -> oekraine."""
     nfkd = unicodedata.normalize("NFKD", word.lower())
