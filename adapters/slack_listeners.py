@@ -46,10 +46,15 @@ def post(client: WebClient, channel: str, thread_ts: str | None, text: str, bloc
 
 
 class ThrottledMessage:
-    """One Slack message we keep editing (placeholder → stream → answer), never faster than once a second."""
+    """One Slack message we keep editing (placeholder → stream → answer), never faster than once a second.
 
-    def __init__(self, client: WebClient, channel: str, ts: str, interval_s: float = UPDATE_INTERVAL_S) -> None:
+    Without a placeholder (posting it failed), the first update posts the message instead.
+    """
+
+    def __init__(self, client: WebClient, channel: str, ts: str | None, interval_s: float = UPDATE_INTERVAL_S,
+                 *, thread_ts: str | None = None) -> None:
         self.client, self.channel, self.ts = client, channel, ts
+        self.thread_ts = thread_ts
         self.interval_s = interval_s
         self._last: float | None = None
 
@@ -61,7 +66,11 @@ class ThrottledMessage:
                 if not final:
                     return False
                 time.sleep(wait)
-        self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
+        if self.ts is None:
+            posted = post(self.client, self.channel, self.thread_ts, text, blocks)
+            self.channel, self.ts = posted.get("channel") or self.channel, posted["ts"]
+        else:
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
         self._last = time.monotonic()
         return True
 
@@ -172,8 +181,13 @@ class SlackListeners:
         try:
             text, blocks = notice(phrase("queued", language, position=position)) if position > 0 \
                 else placeholder(language)
-            posted = post(client, channel, thread_ts, text, blocks)
-            message = ThrottledMessage(client, posted.get("channel") or channel, posted["ts"])
+            try:
+                posted = post(client, channel, thread_ts, text, blocks)
+                message = ThrottledMessage(client, posted.get("channel") or channel, posted["ts"])
+            except Exception as exc:  # the event is claimed and acked: answer anyway, as a new message
+                log.warning("could not post the placeholder in %s (%s); answering without it", channel,
+                            type(exc).__name__)
+                message = ThrottledMessage(client, channel, None, thread_ts=thread_ts)
             self.pool.submit(self._answer, message, question, conversation, language, REQUEST_ID.get())
         except BaseException:
             with self._lock:

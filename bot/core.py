@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import metrics
 from .errors import InputError, RateLimited, StoreError
-from .language import detect, phrase
+from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, LocalGate
 from .models import Answer, Article, Feedback, Source, Turn
 from .store import Store
@@ -81,8 +81,8 @@ class Bot:
 
     def check(self, question: str) -> tuple[str, str]:
         """The cleaned question and its language, or an InputError that says what is wrong."""
-        cleaned = " ".join(question.split())
-        language = detect(cleaned)
+        cleaned = strip_pleasantries(" ".join(question.split()))
+        language = detect(cleaned or question)
         if not cleaned:
             raise InputError(phrase("empty_question", language), language=language)
         if len(cleaned) > self.max_question_chars:

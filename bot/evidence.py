@@ -35,12 +35,14 @@ def analyse(question: str) -> Question:
     words = _WORD.findall(question)
     terms = tuple(dict.fromkeys(fold(w) for w in words if len(w) > 2 and fold(w) not in STOP | QUESTION_WORDS))
     names = []
-    for i, w in enumerate(words):
-        f = fold(w.strip("'’"))
-        if f in STOP or f in QUESTION_WORDS or len(f) < 2:
-            continue
-        if w[0].isdigit() or (w[0].isupper() and (i > 0 or place_key(w) or w.isupper())):
-            names.append(w.strip("'’").removesuffix("'s").removesuffix("’s"))
+    for sentence in re.split(r"(?<=[.!?])\s+", question):
+        for i, w in enumerate(_WORD.findall(sentence)):
+            f = fold(w.strip("'’"))
+            if f in STOP or f in QUESTION_WORDS or len(f) < 2:
+                continue
+            # A capital is a name's mark except at a sentence's start ("Thanks!"), unless the word is a known place.
+            if w[0].isdigit() or (w[0].isupper() and (i > 0 or place_key(w) or w.isupper())):
+                names.append(w.strip("'’").removesuffix("'s").removesuffix("’s"))
     return Question(
         question, terms, tuple(dict.fromkeys(names)), answer_type(question), bool(ASKS_REASON.search(question)),
         bool(ASKS_WORDS.search(question)),

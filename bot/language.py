@@ -22,6 +22,27 @@ _NL_SHAPES = re.compile(r"ij|oe|sch|aa|ee|uu|cht\b|lijk", re.I)
 _WORD = re.compile(r"[a-zà-ÿ']+")
 
 
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|hallo|hoi|hey|dag|goedemorgen|goedemiddag|"
+    r"goedenavond)( there| daar| all| allemaal)?\s*[,!.:;-]*\s+",
+    re.I,
+)
+_THANKS = re.compile(
+    r"[\s,;:-]*\b(thanks|thank you|thx|cheers|ta|bedankt|dank je( wel)?|dank u( wel)?|dankjewel|dankuwel|merci)"
+    r"( (in advance|alvast|so much|a lot))?\s*[!.]*\s*$",
+    re.I,
+)
+
+
+def strip_pleasantries(text: str) -> str:
+    """'Hi, what did Borrell say? Thanks!' -> 'what did Borrell say?': chat manners are not part of the question."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _THANKS.sub("", _GREETING.sub("", text)).strip()
+    return text
+
+
 def detect(text: str) -> str:
     """English or Dutch from function words; spelling shapes break a tie; English when unsure."""
     words = _WORD.findall(text.lower())

@@ -40,6 +40,11 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # bursts of 50 concurrent clients must not meet a 5-deep listen backlog
+    daemon_threads = True
+
+
 class FakeSlackAPI:
     """Slack's Web API on 127.0.0.1 (random port): records calls, keeps posted messages, can answer 429 once."""
 
@@ -50,7 +55,7 @@ class FakeSlackAPI:
         self.messages: dict[str, dict] = {}  # ts -> the message as last posted or updated
         self._lock = threading.Lock()
         self._seq = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 

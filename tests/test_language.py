@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import PHRASES, SUPPORTED, detect, phrase
+from bot.language import PHRASES, SUPPORTED, detect, phrase, strip_pleasantries
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,25 @@ def test_phrase_fills_values_in_each_language() -> None:
     assert "10,000" in phrase("too_long", "nl", length=10_000, limit=1_000)
     assert phrase("according", "nl", cite="[11]") == "Volgens het artikel [11]:"
     assert phrase("llm_timeout", "nl", seconds=2.5).startswith("Het taalmodel deed er langer over dan 2.5 s")
+
+
+@pytest.mark.parametrize(
+    "raw,clean",
+    [
+        ("What role does Guterres hold? Thanks!", "What role does Guterres hold?"),
+        ("Hi, what role does Guterres hold?", "what role does Guterres hold?"),
+        ("Hallo! Wie is Borrell? Bedankt", "Wie is Borrell?"),
+        ("Hey there, who is Xi? thank you so much!!", "who is Xi?"),
+        ("Thanks", ""),
+        ("Is the Thanksgiving mentioned?", "Is the Thanksgiving mentioned?"),
+    ],
+)
+def test_pleasantries_are_not_part_of_the_question(raw: str, clean: str) -> None:
+    assert strip_pleasantries(raw) == clean
+
+
+def test_a_polite_question_is_answered_like_a_bare_one(real_bot) -> None:
+    """'Thanks!' after a question is manners, not a name the article lacks."""
+    bare = real_bot.answer("What role does Guterres hold?", "p1")
+    polite = real_bot.answer("Hi, what role does Guterres hold? Thanks!", "p2")
+    assert polite.grounded == bare.grounded and polite.sources[0].paragraph == bare.sources[0].paragraph

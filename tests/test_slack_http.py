@@ -252,3 +252,15 @@ def test_feedback_click_is_recorded_and_buttons_become_a_thank_you(http_slack):
     (fb,) = http_slack.store.feedback()
     assert (fb.answer_id, fb.vote, fb.user, fb.platform) == (answer_id, "up", "U0USER", "slack")
     assert fb.question == "What did Borrell say about China?" and fb.sources
+
+
+def test_a_failed_placeholder_still_gets_the_answer_posted(http_slack):
+    """The event is already acked, so Slack won't retry: the answer is posted as a new message instead."""
+    http_slack.api.fail_once("chat.postMessage", status=500)
+    payload = mention("What did Borrell say about China?")
+    assert http_slack.send(payload).status == 200
+    posts = http_slack.api.wait_calls("chat.postMessage", 2)
+    assert posts[0].status == 500
+    answer = posts[1].body
+    assert answer["thread_ts"] == payload["event"]["ts"] and "Echo: What did Borrell say" in answer["text"]
+    assert any(b.get("type") == "actions" for b in answer["blocks"])
