@@ -37,18 +37,20 @@ QUESTIONS = [
 
 
 def make_bot(state_dir: Path, use_fake: bool, delay_s: float) -> tuple[Bot, str]:
-    """The real Bot (build_bot) with its store moved to `state_dir`, else FakeEngine; with a note saying which."""
-    store = SQLiteStore(state_dir / "state.sqlite3")
+    """The real Bot (build_bot) on `state_dir`, else FakeEngine; with a note saying which."""
     if not use_fake:
         try:
             from bot.core import build_bot
 
-            bot = build_bot(Settings.from_env())
-            bot.store.close()
-            bot.store = store  # the bench's 200 turns and claims must not land in the real conversation store
+            # Its own data dir (never the repo's .data); one simulated user asks all 200, so no per-user limit.
+            bot = build_bot(Settings.from_env({
+                "BRIEFBOT_DATA_DIR": str(state_dir), "BRIEFBOT_RATE_PER_MINUTE": "100000",
+                "BRIEFBOT_RATE_BURST": "100000",
+            }))
             return bot, "real offline engine (build_bot)"
         except Exception as e:  # noqa: BLE001 - any failure: fall back, but say so
             print(f"note: build_bot failed ({type(e).__name__}: {e}); falling back to FakeEngine", file=sys.stderr)
+    store = SQLiteStore(state_dir / "state.sqlite3")
     return Bot(FakeRetriever(), FakeEngine(delay_s=delay_s), store), f"FakeEngine, {delay_s * 1000:.0f} ms per answer"
 
 

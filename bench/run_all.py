@@ -1,7 +1,7 @@
 """Every benchmark in order, everything printed (this is `make bench`).
 
-    .venv/bin/python bench/run_all.py           # the tables of bench_core, bench_scale and load_scale
-    .venv/bin/python bench/run_all.py --json    # one JSON document with all three
+    .venv/bin/python bench/run_all.py           # bench_core, bench_scale, load_scale, bench_slack, bench_discord
+    .venv/bin/python bench/run_all.py --json    # one JSON document with all of them
 
 bench_core builds the synthetic 100,000-chunk store once and keeps it in a temp dir for bench_scale (same data,
 built once); that dir is removed at the end. Each script runs in its own process; a failing one is reported and
@@ -20,10 +20,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+JSON_MODULES = {"bench_core", "bench_scale", "load_scale"}  # the adapter benches print tables only
 
 
 def run(module: str, extra: list[str], as_json: bool) -> tuple[int, str, float]:
     """Run `python -m bench.<module>`; stderr (progress) passes through, stdout is printed or captured."""
+    as_json = as_json and module in JSON_MODULES
     args = [sys.executable, "-m", f"bench.{module}", *extra, *(["--json"] if as_json else [])]
     print(f"\n=== {module} ===", file=sys.stderr if as_json else sys.stdout, flush=True)
     started = time.monotonic()
@@ -56,14 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for module, extra in (("bench_core", ["--keep-synthetic", str(shared)]),
                               ("bench_scale", ["--synthetic", str(shared)]),
-                              ("load_scale", [])):
+                              ("load_scale", []),
+                              ("bench_slack", []),
+                              ("bench_discord", [])):
             code, out, seconds = run(module, extra, args.json)
             if code != 0:
                 failed.append(module)
                 print(f"{module} FAILED (exit {code}) after {seconds:.0f} s", file=sys.stderr, flush=True)
             else:
                 print(f"({module} took {seconds:.0f} s)", file=sys.stderr if args.json else sys.stdout, flush=True)
-            if args.json and code == 0:
+            if args.json and code == 0 and module in JSON_MODULES:
                 results[module] = json.loads(out)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

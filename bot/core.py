@@ -94,10 +94,10 @@ class Bot:
 
     def query_for(self, question: str, conversation_id: str) -> str:
         """What to search for: the question, widened with the previous one when it is a follow-up."""
+        if not is_follow_up(question):  # cheap test first: most questions stand alone
+            return question
         history = self.store.turns(conversation_id)
-        if history and is_follow_up(question):
-            return f"{history[-1].question} {question}"
-        return question
+        return f"{history[-1].question} {question}" if history else question
 
     def answer(self, question: str, conversation_id: str) -> Answer:
         final = None

@@ -13,7 +13,7 @@ from .evidence import Question, analyse, continues, known_names, matched_terms, 
 from .language import phrase
 from .lexicon import REASON, fold
 from .models import Answer, Source
-from .retrieval import Sentences, lexical_hits, peak
+from .retrieval import Sentences, peak
 
 log = logging.getLogger("briefbot.extractive")
 
@@ -118,7 +118,7 @@ class ExtractiveEngine:
         if peak(cands) < self.cal.min_peak:
             return f"peak {peak(cands):.3f}"
         for name in q.names:
-            if not name[0].isdigit() and not any(lexical_hits([name], c.text) for c in cands):
+            if not name[0].isdigit() and not any(matched_terms((fold(name),), c.text) for c in cands):
                 if not self.store.mentions(name):
                     return f"'{name}' is not in the knowledge base"
         top = cands[: self.paragraphs]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ from knowledge.chroma import Collections
 
 from .errors import StoreError
 from .evidence import analyse, matched_terms, term_weights
-from .lexicon import fold, place_key
+from .lexicon import fold
 from .models import Article, Source
 
 log = logging.getLogger("briefbot.retrieval")
@@ -50,25 +49,6 @@ def name_variants(name: str) -> set[str]:
     if f.endswith("s") and len(f) > 4:
         variants.add(f[:-1])
     return {v for v in variants if len(v) >= 2}
-
-
-def lexical_hits(names: list[str], text: str) -> int:
-    """How many of the question's names a passage contains (accent- and case-insensitively, across spellings)."""
-    folded = fold(text)
-    places = None
-    hits = 0
-    for name in names:
-        if any(re.search(rf"\b{re.escape(v)}", folded) for v in name_variants(name)):
-            hits += 1
-            continue
-        key = place_key(name)
-        if key:
-            if places is None:
-                from .lexicon import find_places
-
-                places = find_places(text)
-            hits += key in places
-    return hits
 
 
 class ChromaRetriever:
