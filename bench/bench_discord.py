@@ -21,19 +21,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.common import ADAPTER_QUESTIONS  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import Bot  # noqa: E402
 from bot.store import SQLiteStore  # noqa: E402
 from tests.discord_harness import Harness  # noqa: E402
 from tests.fakes import FakeEngine, FakeRetriever  # noqa: E402
 
-QUESTIONS = [
-    "What did Xi Jinping say when he left Moscow?",
-    "Why does Russia need a friend according to the article?",
-    "Wat zei Guterres over multilateralisme?",
-    "Who had lunch with the European leaders?",
-    "Waarom zoekt China partners?",
-]
+QUESTIONS = ADAPTER_QUESTIONS
 
 
 def make_bot(state_dir: Path, use_fake: bool, delay_s: float) -> tuple[Bot, str]:

@@ -24,6 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from adapters.slack import create_asgi_app  # noqa: E402
+from bench.common import ADAPTER_QUESTIONS  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.core import Bot  # noqa: E402
 from bot.store import SQLiteStore  # noqa: E402
@@ -31,13 +32,7 @@ from tests.fakes import FakeEngine, FakeRetriever  # noqa: E402
 from tests.slack_fake import FakeSlackAPI, wait_for  # noqa: E402
 from tests.slack_harness import BOT_TOKEN, SECRET, Served, mention, signed_request  # noqa: E402
 
-QUESTIONS = [
-    "What did Xi Jinping say when he left Moscow?",
-    "Why does Russia need a friend according to the article?",
-    "Wat zei Guterres over multilateralisme?",
-    "Who had lunch with the European leaders?",
-    "Waarom zoekt China partners?",
-]
+QUESTIONS = ADAPTER_QUESTIONS
 
 
 def settings_for(data_dir: Path, api_url: str) -> Settings:

@@ -18,8 +18,17 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 PYTHON = sys.executable
-SHARED_EVAL = REPO.parent / "shared" / "eval"
-QUESTION_FILES = (SHARED_EVAL / "dev_qa.jsonl", REPO / "eval" / "extra_qa.jsonl", REPO / "eval" / "holdout_qa.jsonl")
+EVAL = REPO / "eval"  # dev_qa.jsonl there is a copy of ../shared/eval/dev_qa.jsonl
+QUESTION_FILES = (EVAL / "dev_qa.jsonl", EVAL / "extra_qa.jsonl", EVAL / "holdout_qa.jsonl")
+
+# A few questions for the adapter benches (Slack, Discord): the same five, so their figures compare.
+ADAPTER_QUESTIONS = [
+    "What did Xi Jinping say when he left Moscow?",
+    "Why does Russia need a friend according to the article?",
+    "Wat zei Guterres over multilateralisme?",
+    "Who had lunch with the European leaders?",
+    "Waarom zoekt China partners?",
+]
 
 
 def pct(values: Sequence[float], p: float) -> float:

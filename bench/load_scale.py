@@ -47,7 +47,7 @@ if __package__ in (None, ""):
 from bench.common import (
     PYTHON,
     REPO,
-    SHARED_EVAL,
+    EVAL,
     CpuWatch,
     child_env,
     emit,
@@ -249,7 +249,7 @@ def make_events(n: int, users: int, channels: int, seed: int, *, prefix: str = "
                 distinct: bool = True) -> tuple[list[dict], list[str]]:
     from tests.slack_harness import mention
 
-    files = (SHARED_EVAL / "dev_qa.jsonl", REPO / "eval" / "extra_qa.jsonl")
+    files = (EVAL / "dev_qa.jsonl", EVAL / "extra_qa.jsonl")
     rows = load_questions(files)
     rng = random.Random(seed)
     questions = distinct_texts(rows, n, rng) if distinct else [rng.choice(rows)["q"] for _ in range(n)]
