@@ -37,9 +37,10 @@ class Engine(Protocol):
     def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]: ...
 
 
-# Words that make a question lean on the previous turn ("and what did Borrell say about that?").
-_FOLLOW_UP = re.compile(
-    r"^(and|but|what about|how about|also|en|maar|en hoe|en wat|wat dan|ook)\b|"
+# A question that opens like this carries on the previous turn ("and what did Borrell say?").
+_LEADS = re.compile(r"^(and|but|so|also|then|what about|how about|en|maar|dus|ook|wat dan|en hoe|of)\b", re.I)
+# Words that point back; only a short question that uses one is taken to lean on the previous turn.
+_POINTS_BACK = re.compile(
     r"\b(that|this|those|these|it|he|she|they|him|her|them|there|then|"
     r"dat|dit|die|deze|daar\w*|hij|zij|ze|hem|haar|hun|toen|erover|hierover)\b",
     re.I,
@@ -48,10 +49,12 @@ _FOLLOW_UP = re.compile(
 
 def is_follow_up(question: str) -> bool:
     """Whether a question is likely to need the previous turn to be understood."""
-    if _FOLLOW_UP.search(question):
-        return True
     words = question.split()
-    return len(words) <= 3 and not any(w[:1].isupper() for w in words[1:])  # "and Russia?" names its topic
+    if _LEADS.match(question):
+        return True
+    if len(words) <= 7 and _POINTS_BACK.search(question):
+        return True
+    return len(words) <= 3 and not any(w[:1].isupper() for w in words[1:])  # "Borrell?" names its topic
 
 
 class Bot:

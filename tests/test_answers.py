@@ -167,3 +167,23 @@ def test_follow_up_without_history_is_not_answered(real_bot: Bot, question: str)
     """With nothing to lean on, a content-free follow-up must not be 'answered' with a random quote."""
     answer = real_bot.answer(question, "fresh-conversation")
     assert answer.grounded is False, answer.text
+
+
+@pytest.mark.parametrize(
+    "question,follows",
+    [
+        ("and what did he say about that?", True),
+        ("Wat zei hij daarover?", True),
+        ("En Guterres?", True),
+        ("Why?", True),
+        ("What did Borrell say about China?", False),
+        ("Wie is Borrell?", False),
+        ("Vinden sommige analisten dat Rusland zich heeft uitverkocht aan China?", False),
+        ("Does the article say that China wants to mediate in the war?", False),
+    ],
+)
+def test_only_questions_that_lean_on_the_last_turn_are_widened(question: str, follows: bool) -> None:
+    """A new, self-contained question in a thread is not mixed up with the previous one."""
+    from bot.core import is_follow_up
+
+    assert is_follow_up(question) is follows
