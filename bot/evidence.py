@@ -31,6 +31,7 @@ class Question:
     asks_words: bool = False  # "what did X say": the answer is a quotation
 
 
+@lru_cache(maxsize=1024)  # the retriever and the engine both read the same question
 def analyse(question: str) -> Question:
     words = _WORD.findall(question)
     terms = tuple(dict.fromkeys(fold(w) for w in words if len(w) > 2 and fold(w) not in STOP | QUESTION_WORDS))
