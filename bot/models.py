@@ -1,7 +1,23 @@
 """Values that cross the seam between the core and the adapters."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
+
+_DATE_PREFIX = re.compile(r"^(\d{2,4}[-_.]?)+")
+
+
+def short_tag(article_id: str, words: int = 3, chars: int = 24) -> str:
+    """A short, readable name for an article in citations: its id without the leading date, a few words long."""
+    rest = _DATE_PREFIX.sub("", article_id).strip("-_.") or article_id
+    parts = [p for p in re.split(r"[-_.\s]+", rest) if p]
+    out: list[str] = []
+    for p in parts:
+        if out and (len(out) >= words or len("-".join([*out, p])) > chars):
+            break
+        out.append(p)
+    return "-".join(out) or article_id
 
 
 @dataclass(frozen=True)
@@ -15,14 +31,47 @@ class Source:
     score: float
     date: str = ""
     language: str = ""
+    tag: str = ""  # the article's short name in citations; unique within the knowledge base
+    url: str = ""  # where the article came from, when it is a web page
+
+    @property
+    def label(self) -> str:
+        """The citation label used in the answer text and in every platform's list of sources."""
+        return f"{self.tag or short_tag(self.article)} ¶{self.paragraph}"
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "article": self.article,
             "title": self.title,
             "paragraph": self.paragraph,
+            "label": self.label,
             "text": self.text,
             "score": round(self.score, 4),
+        }
+        if self.date:
+            out["date"] = self.date
+        if self.url:
+            out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Why an answer was given: the passages seen, the windows weighed, and the rule that decided."""
+
+    rule: str
+    detail: str = ""
+    passages: tuple[tuple[str, float], ...] = ()  # (label, score) as retrieved
+    windows: tuple[tuple[str, float, str], ...] = ()  # (label, score, text) considered, best first
+    steps: tuple[str, ...] = ()  # what each rule found, in order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "detail": self.detail,
+            "passages": [{"label": lab, "score": round(s, 4)} for lab, s in self.passages],
+            "windows": [{"label": lab, "score": round(s, 4), "text": t} for lab, s, t in self.windows],
+            "steps": list(self.steps),
         }
 
 
@@ -36,14 +85,18 @@ class Answer:
     language: str
     question: str = ""
     id: str = ""
+    trace: Trace | None = field(default=None, compare=False)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, *, explain: bool = False) -> dict:
+        out: dict[str, Any] = {
             "answer": self.text,
             "grounded": self.grounded,
             "language": self.language,
             "sources": [s.to_dict() for s in self.sources],
         }
+        if explain and self.trace is not None:
+            out["trace"] = self.trace.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
