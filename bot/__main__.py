@@ -34,7 +34,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             t0 = time.perf_counter()
             try:
                 answer = bot.answer(q, args.conversation or f"ask:{run}:{i}")
-                record = answer.to_dict()
+                record = answer.to_dict(explain=args.explain)
             except BriefbotError as exc:
                 if not args.json:
                     raise
@@ -47,9 +47,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 from adapters.console import render_answer
 
                 print(render_answer(answer, color=sys.stdout.isatty()))
+                if args.explain and answer.trace is not None:
+                    print(explain_text(answer))
         return 0
     finally:
         bot.close()
+
+
+def explain_text(answer) -> str:
+    """The trace of an answer as lines a maintainer can read."""
+    t = answer.trace
+    lines = [f"why: {t.rule}" + (f" — {t.detail}" if t.detail else "")]
+    lines += [f"  step: {s}" for s in t.steps]
+    lines += [f"  passage [{label}] {score:.3f}" for label, score in t.passages]
+    lines += [f"  window [{label}] {score:.3f} {text[:100]}" for label, score, text in t.windows]
+    return "\n".join(lines)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,6 +159,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="*")
     a.add_argument("--json", action="store_true", help="one JSON object per line (questions from stdin if none given)")
     a.add_argument("--conversation", help="conversation id (default: each question on its own)")
+    a.add_argument("--explain", action="store_true", help="show why: passages, windows and the deciding rule")
     a.set_defaults(func=cmd_ask)
     i = sub.add_parser("ingest", help="index .txt/.md files and folders (default: the bundled articles)")
     i.add_argument("paths", nargs="*")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import metrics
 from .errors import InputError, RateLimited, StoreError
+from .followup import FollowUp, is_follow_up, resolve
 from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, LocalGate
 from .models import Answer, Article, Feedback, Source, Turn
@@ -33,28 +33,10 @@ class Retriever(Protocol):
 class Engine(Protocol):
     """Turns a question and its passages into an Answer."""
 
-    def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer: ...
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]: ...
-
-
-# A question that opens like this carries on the previous turn ("and what did Borrell say?").
-_LEADS = re.compile(r"^(and|but|so|also|then|what about|how about|en|maar|dus|ook|wat dan|en hoe|of)\b", re.I)
-# Words that point back; only a short question that uses one is taken to lean on the previous turn.
-_POINTS_BACK = re.compile(
-    r"\b(that|this|those|these|it|he|she|they|him|her|them|there|then|"
-    r"dat|dit|die|deze|daar\w*|hij|zij|ze|hem|haar|hun|toen|erover|hierover)\b",
-    re.I,
-)
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question is likely to need the previous turn to be understood."""
-    words = question.split()
-    if _LEADS.match(question):
-        return True
-    if len(words) <= 7 and _POINTS_BACK.search(question):
-        return True
-    return len(words) <= 3 and not any(w[:1].isupper() for w in words[1:])  # "Borrell?" names its topic
+    def answer(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Answer: ...
+    def stream(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Iterator[str | Answer]: ...
 
 
 class Bot:
@@ -95,12 +77,11 @@ class Bot:
             )
         return cleaned, language
 
-    def query_for(self, question: str, conversation_id: str) -> str:
-        """What to search for: the question, widened with the previous one when it is a follow-up."""
+    def follow_up(self, question: str, conversation_id: str) -> FollowUp | None:
+        """The question read against the conversation's previous turn, when it leans on it."""
         if not is_follow_up(question):  # cheap test first: most questions stand alone
-            return question
-        history = self.store.turns(conversation_id)
-        return f"{history[-1].question} {question}" if history else question
+            return None
+        return resolve(question, self.store.turns(conversation_id))
 
     def answer(self, question: str, conversation_id: str) -> Answer:
         final = None
@@ -124,13 +105,14 @@ class Bot:
         try:
             cleaned, language = self.check(question)
             with self.gate.slot(on_queued):
-                query = self.query_for(cleaned, conversation_id)
+                context = self.follow_up(cleaned, conversation_id)
+                query = context.query if context else cleaned
                 try:
                     passages = self.retriever.retrieve(query, self.candidates)
                 except StoreError as exc:
                     log.warning("retrieval failed: %s", exc.message)
                     raise StoreError(phrase("store_down", language), language=language) from exc
-                for item in self.engine.stream(query, passages, language):
+                for item in self.engine.stream(cleaned, passages, language, context=context):
                     if isinstance(item, Answer):
                         item = self._remember(conversation_id, cleaned, item)
                         metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)

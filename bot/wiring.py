@@ -56,7 +56,7 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
         from .llm import LLMEngine, chat_model
 
         return LLMEngine(chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k)
-    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
+    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
 
 
 def build_gate(settings: Settings, store: Store) -> Gate:

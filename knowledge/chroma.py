@@ -16,6 +16,7 @@ log = logging.getLogger("briefbot.store")
 
 SENTENCES = "-sentences"
 ARTICLES = "-articles"
+TERMS = "-terms"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Collections:
         self.chunks = self._open(name, ef)
         self.sentences = self._open(name + SENTENCES, ef)
         self.articles = self._open(name + ARTICLES, ef)
+        self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
 
     def _open(self, name: str, ef: Any) -> Any:
         meta = {"embedder": MODEL_ID, "dim": DIM}
@@ -121,6 +123,6 @@ class Collections:
 def drop_collections(client: Any, name: str) -> None:
     """Delete a knowledge base's collections without opening them (they may be from another model)."""
     existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-    for suffix in ("", SENTENCES, ARTICLES):
+    for suffix in ("", SENTENCES, ARTICLES, TERMS):
         if name + suffix in existing:
             client.delete_collection(name + suffix)

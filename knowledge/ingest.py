@@ -11,6 +11,7 @@ import numpy as np
 
 from .chroma import Collections
 from .documents import ARTICLES_DIR, Document, find_files, parse
+from .terms import add_terms
 
 log = logging.getLogger("briefbot.ingest")
 
@@ -91,6 +92,7 @@ def _write(cols: Collections, doc: Document, bar: object | None) -> tuple[int, i
             documents=[s for _, _, s in part],
             metadatas=[{"article": c.article, "chunk": c.id, "paragraph": c.paragraph, "index": j} for c, j, _ in part],
         )
+    add_terms(cols.terms, cols.embedder, [c.text for c in chunks])
     mean = pvecs.mean(axis=0) if len(pvecs) else np.zeros(cols.embedder.dim, dtype=np.float32)
     cols.articles.upsert(
         ids=[doc.id],

@@ -1,0 +1,53 @@
+"""Follow-up questions: "And which country proposed it?" read against the thread's previous turn."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import cues
+from .models import Turn
+from .names import names_in
+from .question import analyse
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A question that leans on the previous turn, with what it leans on."""
+
+    query: str  # what to search for: the question widened with the previous turn
+    previous: Turn
+    article: str | None  # the article the previous answer cited, if it answered
+    referent: str  # who or what a pronoun points at ("Napoleon", "Suella Braverman"), or ""
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question is likely to need the previous turn to be understood."""
+    words = question.split()
+    if cues.LEADS_ON.match(question):
+        return True
+    if len(words) <= 8 and cues.POINTS_BACK.search(question) and not analyse(question).kind == "overview":
+        return True
+    return len(words) <= 3 and not analyse(question).names  # "Waarom?", "En wanneer?"
+
+
+def _referent(question: str, turn: Turn) -> str:
+    """The name a pronoun in the question most likely points at: the previous answer's item if it is a name,
+    else the first person the previous question names."""
+    item = turn.answer.item if turn.answer.grounded else ""
+    if item and names_in(item) and item[:1].isupper():
+        return item
+    names = [n.text for n in names_in(turn.question) if n.kind in ("person", "other")]
+    return names[0] if names else ""
+
+
+def resolve(question: str, history: list[Turn]) -> FollowUp | None:
+    """The follow-up reading of a question, or None when it stands on its own (or there is no history)."""
+    if not history or not is_follow_up(question):
+        return None
+    turn = history[-1]
+    article = turn.answer.sources[0].article if turn.answer.grounded and turn.answer.sources else None
+    referent = _referent(question, turn)
+    extra = [turn.question]
+    if referent and cues.PRONOUNS_PERSON.search(question) or cues.PRONOUNS_PLACE.search(question):
+        extra.append(turn.answer.item or referent)
+    query = " ".join([question, *extra])
+    return FollowUp(query=query, previous=turn, article=article, referent=referent)

@@ -1,0 +1,206 @@
+"""Choosing the item that answers a typed question from the best windows, and how sure that choice is.
+
+An item's attachment is its fit (is it the kind of thing asked: a person's name for "who", a number of the
+counted thing for "how many") plus its nearness (the question's other words stand in the same clause).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .items import (
+    Item, clause_distances, clause_words, dates_for, join, names_for, numbers_for, place_name, state_date, state_number,
+)
+from .match import Matcher, same_word
+from .names import ROLES, TERRITORIES, Name, known_words
+from .numbers import head_unit
+from .question import Question
+from .windows import Window
+from .words import FUNCTION_WORDS, fold, tokens
+
+_LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
+_COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
+_TOWN_NOUNS = frozenset("city cities town towns village villages municipality municipalities stad steden dorp "
+                        "dorpen gemeente gemeenten plaats plaatsen".split())
+_LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")
+ATTACH_WEIGHT = 0.15
+DECAY = 0.96  # a word one further from a number counts this much less as what it counts
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The chosen item, the window it stands in, and the combined score that chose it."""
+
+    item: Item
+    window: Window
+    score: float
+    fit: float  # how well it is the kind of thing asked (for counts: of the counted thing)
+    near: float = 0.5  # the share of the question's other words in the item's clause
+
+
+def _context_terms(q: Question) -> tuple[str, ...]:
+    """The question's content words beyond its names and its focus: what the answer's clause should mention."""
+    named = {fold(w) for n in q.names for w in n.split()}
+    return tuple(t for t in q.terms if t not in named and t not in q.focus and not t.isdigit())
+
+
+def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher) -> float:
+    """The share of the question's other words that the item's clause holds (by spelling or by vector)."""
+    terms = _context_terms(q)
+    if not terms:
+        return 0.5
+    return len(matcher.best(terms, list(ctx))) / len(terms)
+
+
+def _count_items(q: Question, w: Window, matcher: Matcher, language: str) -> list[tuple[Item, float]]:
+    asked = tuple(float(t) for t in q.terms if t.isdigit())
+    kind = q.kind or "number"
+    out = []
+    for n in numbers_for(kind, w.text, language, asked, focus=bool(q.focus)):
+        around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
+        ctx = tuple(word for word, _ in around)
+        if q.focus:
+            fit = max((matcher.similarity(q.focus, (word,)) * DECAY ** (d - 1) for word, d in around), default=0.0)
+            if n.unit is not None and head_unit(q.focus[0]) == n.unit:
+                fit = 1.0  # "hoeveel werkdagen" and "twenty working days" both count days
+        else:
+            fit = 0.9 if kind != "number" or n.unit else 0.7
+        near = _near(q, ctx, matcher)
+        item = Item(kind, n.text, state_number(n, kind, language), n.start, n.end, fit, near)
+        out.append((item, 0.6 * fit + 0.4 * near))
+    return out
+
+
+def _time_items(q: Question, w: Window, matcher: Matcher, language: str) -> list[tuple[Item, float]]:
+    out = []
+    for d in dates_for(w.text, q.years):
+        ctx = clause_words(w.text, d.start, d.end, reach=8)
+        fit = 0.2 * min(d.precision, 3) + (0.2 if d.year else 0.0)
+        near = _near(q, ctx, matcher)
+        out.append((Item("time", d.text, state_date(d, language), d.start, d.end, fit, near), fit + 0.5 * near))
+    return out
+
+
+def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
+    kind = q.kind
+    if kind == "place":
+        country = fold(n.text) in TERRITORIES
+        wants = {f for f in q.focus[:2]}
+        if wants & _COUNTRY_NOUNS:
+            return 0.5 if country else 0.1
+        if wants & _TOWN_NOUNS:
+            return 0.1 if country else 0.4
+        return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
+    if kind == "person":
+        if n.kind == "person":
+            return 0.5
+        if n.words[-1] in persons or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
+            return 0.45
+        if n.kind in ("place", "organisation"):
+            return 0.25
+        return 0.35 if len(n.words) > 1 else 0.3
+    if kind == "organisation":
+        return 0.5 if n.kind == "organisation" else 0.25 if len(n.words) > 1 else 0.1
+    return 0.3
+
+
+def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str], matcher: Matcher,
+                language: str) -> list[tuple[Item, float]]:
+    kind = q.kind or "which"
+    if kind == "which":
+        return _which_items(q, w, matcher)
+    toks = tokens(w.text)
+    out = []
+    for n in names_for(kind, w.text, known, q.names):
+        before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
+        fit = _name_fit(q, n, before, persons)
+        ctx = clause_words(w.text, n.start, n.end, reach=8)
+        stated = place_name(n.text, language) if kind == "place" else n.text
+        near = _near(q, ctx, matcher)
+        out.append((Item(kind, n.text, stated, n.start, n.end, fit, near), fit + 0.5 * near))
+    return out
+
+
+def _which_items(q: Question, w: Window, matcher: Matcher) -> list[tuple[Item, float]]:
+    """"Which medal?" -> the words around the passage's word for medal: "silver medal", "journal Nature …"."""
+    if not q.focus:
+        return []
+    toks = tokens(w.text)
+    words = [t.fold for t in toks]
+    found = matcher.best(q.focus[:1], words)
+    if not found:
+        return []
+    word, sure = found[q.focus[0]]
+    i = words.index(word)
+    names = [n for n in names_for("which", w.text, frozenset(), q.names) if not any(same_word(word, x) for x in n.words)]
+    near = [n for n in names if 0 <= n.start - toks[i].end <= 3 or 0 <= toks[i].start - n.end <= 3]
+    ctx = clause_words(w.text, toks[i].start, toks[i].end, reach=8)
+    close = 0.5 * _near(q, ctx, matcher)
+    if near:
+        n = near[0]
+        return [(Item("which", n.text, n.text, n.start, n.end, sure), 0.5 + close)]
+    if i > 0 and toks[i - 1].fold not in FUNCTION_WORDS and len(toks[i - 1].fold) > 2:
+        span = w.text[toks[i - 1].start : toks[i].end]
+        return [(Item("which", span, span, toks[i - 1].start, toks[i].end, sure), 0.4 + close)]
+    return []
+
+
+def _persons(windows: Sequence[Window]) -> set[str]:
+    """Surnames of the people the passages name in full ("Donald Trump" makes a lone "Trump" a person)."""
+    from .names import names_in
+
+    out: set[str] = set()
+    for w in windows:
+        for n in names_in(w.source.text):
+            if n.kind == "person":
+                out.add(n.words[-1])
+    return out
+
+
+def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], persons: set[str],
+             language: str) -> list[tuple[Item, float]]:
+    """Every item of the asked kind in a window, with its attachment (fit plus nearness)."""
+    if q.counts:
+        return _count_items(q, w, matcher, w.source.language or language)
+    if q.kind == "time":
+        return _time_items(q, w, matcher, language)
+    return _name_items(q, w, known, persons, matcher, language)
+
+
+def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str) -> Pick | None:
+    """The best item among the windows near the top: window score plus how firmly the item belongs."""
+    if not windows:
+        return None
+    best = windows[0].score
+    near = [w for w in windows if w.score >= best - margin][:20]
+    known = known_words([w.source.text for w in near])
+    persons = _persons(near) if q.kind == "person" else set()
+    picks: list[Pick] = []
+    for rank, w in enumerate(near):
+        for it, attach in items_in(q, w, matcher, known, persons, language):
+            picks.append(Pick(it, w, w.score + ATTACH_WEIGHT * attach - 0.001 * rank, it.attach, it.near))
+    if not picks:
+        return None
+    top = max(picks, key=lambda p: p.score)
+    chain = _coordinated(top, [p for p in picks if p.window == top.window and p.item.kind == top.item.kind])
+    if len(chain) > 1:
+        stated = join(list(dict.fromkeys(p.item.stated for p in chain)), language)
+        first, last = chain[0].item, chain[-1].item
+        item = Item(top.item.kind, top.window.text[first.start : last.end], stated, first.start, last.end,
+                    top.item.attach)
+        return Pick(item, top.window, top.score, top.fit, top.near)
+    return top
+
+
+def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
+    """The items listed together with the chosen one ("Wellington en Blücher", "Afghanistan, Eritrea, …")."""
+    by_start = sorted({p.item.start: p for p in same}.values(), key=lambda p: p.item.start)
+    text = top.window.text
+    i = next(k for k, p in enumerate(by_start) if p.item.start == top.item.start)
+    lo = hi = i
+    while lo > 0 and _LINK.match(text[by_start[lo - 1].item.end : by_start[lo].item.start]):
+        lo -= 1
+    while hi + 1 < len(by_start) and _LINK.match(text[by_start[hi].item.end : by_start[hi + 1].item.start]):
+        hi += 1
+    return by_start[lo : hi + 1]
