@@ -227,7 +227,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("discord", help="Discord operations")
     dsub = d.add_subparsers(dest="discord_command", required=True)
     s = dsub.add_parser("sync", help="register the slash commands (rate-limited by Discord: not at every start)")
-    s.add_argument("--guild", type=guild_id, help="sync to one guild instantly (default: DISCORD_GUILD_ID, else global)")
+    s.add_argument("--guild", type=guild_id,
+                   help="sync to one guild instantly (default: DISCORD_GUILD_ID, else global)")
     s.set_defaults(func=cmd_discord)
     return p
 

@@ -47,7 +47,8 @@ def chat_model(settings: Settings) -> Any:
     provider, _, model = settings.llm.partition(":")
     if provider not in PROVIDERS:
         raise ConfigError(
-            f"BRIEFBOT_LLM names the provider '{provider}'; supported: {', '.join(PROVIDERS)} (e.g. openai:gpt-4o-mini)."
+            f"BRIEFBOT_LLM names the provider '{provider}'; supported: {', '.join(PROVIDERS)} "
+            "(e.g. openai:gpt-4o-mini)."
         )
     package, extra, key = PROVIDERS[provider]
     if any(importlib.util.find_spec(name) is None for name in ("langchain", package)):

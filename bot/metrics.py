@@ -37,7 +37,9 @@ ANSWER_SECONDS = Histogram(
     "briefbot_answer_seconds", "Time from question to final answer", ["platform", "engine"],
     buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
-REFUSALS = Counter("briefbot_refusals_total", "Answers saying the knowledge base does not hold the answer", ["platform"])
+REFUSALS = Counter(
+    "briefbot_refusals_total", "Answers saying the knowledge base does not hold the answer", ["platform"]
+)
 ERRORS = Counter("briefbot_errors_total", "Questions that ended in an error", ["platform", "kind"])
 DEDUP_HITS = Counter("briefbot_dedup_hits_total", "Deliveries dropped as duplicates", ["platform"])
 RATE_LIMITED = Counter("briefbot_rate_limited_total", "Questions refused by the per-user limit", ["platform"])

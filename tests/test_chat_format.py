@@ -37,7 +37,9 @@ def discord_fields(a: Answer) -> list[dict]:
     return [f for m in df.format_answer(a) for e in m["embeds"] for f in e.get("fields", [])]
 
 
-HOSTILE = "Read [here](https://evil.example/phish) and [this too](<https://evil.example/two>) or [x](javascript:alert(1))."
+HOSTILE = (
+    "Read [here](https://evil.example/phish) and [this too](<https://evil.example/two>) or [x](javascript:alert(1))."
+)
 
 
 def test_a_model_link_never_hides_its_target_on_slack() -> None:

@@ -46,7 +46,7 @@ def test_discord_unreachable_is_one_line(tmp_path: Path) -> None:
 
 
 def test_ask_json_reports_a_non_utf8_line_and_answers_the_rest(kb_copy: Path) -> None:
-    stdin = "Who is Guterres?\n".encode() + b"\xff\xfe not text\n" + "Wie is Borrell?\n".encode()
+    stdin = b"Who is Guterres?\n" + b"\xff\xfe not text\n" + b"Wie is Borrell?\n"
     done = run_cli(["ask", "--json"], kb_copy, stdin_bytes=stdin)
     assert done.returncode == 1
     records = [json.loads(line) for line in done.stdout.splitlines()]

@@ -90,7 +90,9 @@ def test_many_long_sources_stay_inside_every_embed_limit():
 
 
 def test_sources_show_every_passage_in_full_across_messages():
-    long = tuple(Source(f"a{i}", f"Title {i}", i, f"Passage {i}. " + "lorem ipsum " * 700, 0.5, "2023") for i in range(12))
+    long = tuple(
+        Source(f"a{i}", f"Title {i}", i, f"Passage {i}. " + "lorem ipsum " * 700, 0.5, "2023") for i in range(12)
+    )
     msgs = df.format_sources(answer("x", long))
     assert_within_limits(msgs)
     shown = "".join(e.get("description", "") for m in msgs for e in m["embeds"])
