@@ -56,12 +56,12 @@ def make_console(out: IO[str], *, color: bool, width: int | None = None) -> Cons
 def _sources(console: Console, answer: Answer, *, full: bool = False) -> None:
     console.print(Text(f"{phrase('sources', answer.language)}:", style="dim"))
     for s in answer.sources if full else listed_sources(answer):
-        head = Text("  ")
+        head = Text()
         head.append(f"[{s.label}] ", style="cyan")
         url = web_url(s.url)
         head.append(s.title, style=Style(color="cyan", link=url) if url else "cyan")
         head.append((f" ({s.date})" if s.date else "") + f"  score {s.score:.2f}", style="cyan")
-        console.print(head)
+        console.print(Padding(head, (0, 0, 0, 2), expand=False))
         body = " ".join(s.text.split()) if full else clip_words(" ".join(s.text.split()), QUOTE_CHARS)
         console.print(Padding(Text(body, style="dim"), (0, 0, 0, 6), expand=False))
 

@@ -30,7 +30,7 @@ MAX_EMBED_TOTAL = 6000  # title + description + field names/values + footer, sum
 MAX_CUSTOM_ID = 100
 
 # Our own choices, inside those limits.
-MAX_ANSWER_CHARS = 3600  # an answer's Markdown beyond this is cut with a note: at most two messages, never 26
+MAX_ANSWER_CHARS = 6000  # an answer's Markdown beyond this is cut with a note: a few messages, never 26
 QUOTE_CHARS = 240  # a "short quote" under each source
 MIN_QUOTE_CHARS = 60  # below this a quote says nothing; drop sources instead (and point at /sources)
 QUESTION_ECHO_CHARS = 200
@@ -47,9 +47,13 @@ Message = dict  # {"content": str, "embeds": list[dict]}
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 
 
+_SHORT_ID_MENTION = re.compile(r"<@(?=[!&]?\d)")
+
+
 def defuse(text: str) -> str:
-    """@everyone, @here and user/role mentions shown but inert (discord.py's escape_mentions)."""
-    return escape_mentions(text)
+    """@everyone, @here and user/role mentions shown but inert: discord.py's escape_mentions (which knows only
+    17-20 digit ids), and the same zero-width space for any other `<@digits>`."""
+    return _SHORT_ID_MENTION.sub("<@\u200b", escape_mentions(text))
 
 
 def escape_markdown(text: str) -> str:
@@ -294,7 +298,7 @@ def format_sources(answer: Answer) -> list[Message]:
     header = phrase("discord_sources_for", lang, question=question)
     embeds: list[dict] = []
     for s in answer.sources:
-        footer = " · ".join(x for x in (s.date, s.article) if x)
+        footer = " · ".join(x for x in (f"¶{s.paragraph}", s.date, s.article) if x)
         title = f"[{plain(s.label)}] {plain(one_line(s.title))}"
         parts = _long_embeds(title, plain(s.text.strip()), color=COLOR_GROUNDED, footer=truncate(footer, 200))
         url = web_url(s.url)

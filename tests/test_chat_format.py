@@ -70,9 +70,9 @@ def test_a_50000_character_reply_is_capped_with_a_note_on_both_platforms() -> No
     huge = answer(" ".join(f"Sentence {i} about Borrell." for i in range(2500)))  # ~55,000 characters
     assert len(huge.text) > 50_000
     messages = df.format_answer(huge)
-    assert len(messages) <= 2, len(messages)
-    assert "(The answer was cut here: it was longer than 3,600 characters.)" in messages[-1]["content"]
-    assert "…" in messages[-1]["content"]
+    assert len(messages) <= 4, len(messages)
+    assert "(The answer was cut here: it was longer than 6,000 characters.)" in messages[-1]["content"]
+    assert "…\n" in "\n".join(m["content"] for m in messages)  # cut at a word, marked
     text, blocks = sf.format_answer(huge)
     assert "(The answer was cut here: it was longer than 6,000 characters.)" in slack_answer_text(huge)
     assert len(json.dumps(blocks)) < 12_000 and len(text) <= sf.FALLBACK_CHARS
@@ -85,7 +85,7 @@ def test_hostile_40000_character_replies_stay_inside_the_limits(unit: str) -> No
     a = answer(unit * (40_000 // len(unit)))
     for m in df.format_answer(a):
         assert len(m["content"]) <= df.MAX_CONTENT
-    assert len(df.format_answer(a)) <= 3
+    assert len(df.format_answer(a)) <= 5
     _, blocks = sf.format_answer(a)
     assert all(len(b["text"]["text"]) <= sf.SECTION_CHARS for b in blocks if b["type"] == "section")
 
