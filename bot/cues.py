@@ -61,6 +61,15 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                           r"\bvan wie\b|\bwith whom\b|\bagainst whom\b", _I)),
 ]
 
+# "What role does Guterres hold?", "Wat is zijn functie?": the post or occupation of someone the question names.
+ROLE = re.compile(r"\b(what|which) (is |was )?(\w+'s |his |her |their )?(role|job|position|function|post|occupation|"
+                  r"profession|title)\b|\bwhat does .{1,40} do( for a living)?\??$|"
+                  r"\b(welke|wat is|wat was) (de |het |zijn |haar |hun )?(rol|functie|baan|positie|beroep|ambt|titel)\b|"
+                  r"\bwat doet .{1,40}\??$", _I)
+
+# "What does the article say…", "Hoe omschrijft het artikel…": the article speaks, not a person in it.
+ARTICLE_SPEAKS = re.compile(r"\b(the|this|het|dit) (article|story|report|text|artikel|stuk|verhaal|bericht)\b", _I)
+
 # "Who is Guterres?", "Wat is multilateralisme?": a description of something the question names.
 DESCRIBE = re.compile(r"^\s*(?i:who|wie) (?i:is|are|was|were|zijn|waren) [A-ZÀ-Þ][\w'’-]*( [A-ZÀ-Þ][\w'’-]*){0,3}\s*\??\s*$|"
                       r"^\s*(?i:what|wat) (?i:is|are|was|were|zijn|waren) (?!(?i:the|de|het|een|a|an|there|er) )"
@@ -89,6 +98,8 @@ def kind_of(question: str) -> str | None:
     """The kind of item a question asks for (money, age, time, place, person, reason, quote …), or None."""
     if OVERVIEW.search(question):
         return "overview"
+    if ROLE.search(question):
+        return "role"
     if DESCRIBE.match(question):
         return "describe"
     for name, pattern in KINDS:

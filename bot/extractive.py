@@ -11,10 +11,11 @@ import numpy as np
 from . import rules
 from .calibration import Calibration
 from .followup import FollowUp
+from .language import detect
 from .match import Matcher, WordVectors
 from .models import Answer, Article, Source, Trace
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
-from .pick import choose
+from .pick import choose, choose_role
 from .question import Question, analyse
 from .replies import cite, say, the_article, trim
 from .retrieval import ArticleText, Sentences
@@ -97,7 +98,10 @@ class ExtractiveEngine:
     def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
                 trail: _Trail) -> Answer:
         item = ""
-        pick = choose(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else None
+        if q.kind in ("role", "describe"):
+            pick = choose_role(q, windows, self.cal.type_margin)
+        else:
+            pick = choose(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else None
         if q.typed and pick is None and not self._may_quote_instead(q, windows[0]):
             return self._refuse(windows, cands, language, several, trail, "no_item", f"no {q.kind} near the top")
         if pick is not None:
@@ -111,7 +115,7 @@ class ExtractiveEngine:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
             if (why := rules.detached(pick.near, q, window, language)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "detached", why)
-        elif q.kind == "quote" and (q.names or q.subject and context_named(q)):
+        elif q.kind == "quote" and q.subject:
             near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
             said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
             if not said:
@@ -122,7 +126,7 @@ class ExtractiveEngine:
             window, span = windows[0], None
             if (why := rules.weak_support(window, q, self.cal)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
-        if (why := rules.uncovered(q, window, language, self.matcher)) is not None:
+        if (why := rules.uncovered(q, window, language, self.matcher, typed=bool(item))) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
         art = self.store.article(window.source.article)
         if art is not None:
@@ -201,12 +205,7 @@ class ExtractiveEngine:
     def _may_quote_instead(self, q: Question, window: Window) -> bool:
         """Who/which questions without a name to state ("a senior EU official", "the silver medal") are answered
         by quoting a passage that speaks of what is asked; numbers, dates and places are not."""
-        if q.kind not in ("person", "organisation", "which"):
-            return False
-        if not q.focus:
-            return q.kind == "person"
-        words = [t.fold for t in tokens(window.source.text)]
-        return bool(self.matcher.best(q.focus[:1], words))
+        return q.kind in ("person", "organisation", "which", "role", "describe")
 
     def _several(self) -> bool:
         try:
@@ -235,4 +234,4 @@ def _with_referent(q: Question, context: FollowUp) -> Question:
     if not context.referent or q.names or not PRONOUNS_PERSON.search(q.text):
         return q
     words = tuple(fold(w) for w in context.referent.split())
-    return replace(q, subject=words if q.kind == "quote" else q.subject)
+    return replace(q, subject=words if q.kind in ("quote", "role", "describe") else q.subject)

@@ -34,8 +34,8 @@ def same_word(a: str, b: str) -> bool:
             break
         prefix += 1
     longer = max(len(a2), len(b2))
-    if prefix >= 5 and prefix >= 0.6 * longer:
-        return True
+    if prefix >= 5 and prefix >= 0.6 * longer or prefix >= 4 and prefix * 3 >= 2 * longer:
+        return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
     if min(len(a2), len(b2)) >= 5 and Levenshtein.distance(a2, b2) <= longer // 5:
         return True
     ta, tb = territory(a), territory(b)
@@ -99,8 +99,12 @@ class Matcher:
         """The passage word that is the term in some spelling, or None."""
         return next((w for w in words if same_word(term, w)), None)
 
-    def best(self, terms: Sequence[str], words: Sequence[str]) -> dict[str, tuple[str, float]]:
-        """For each term found in the words: (the word, how sure: 1.0 by spelling, the cosine by vector)."""
+    def best(self, terms: Sequence[str], words: Sequence[str], cross: bool = True) -> dict[str, tuple[str, float]]:
+        """For each term found in the words: (the word, how sure: 1.0 by spelling, the cosine by vector).
+
+        Vectors are asked only across languages (`cross`): within one language a word is spelled the same, and
+        the vectors of unrelated words of one language can be close (gestationeerd ~ gedeporteerde).
+        """
         found: dict[str, tuple[str, float]] = {}
         rest = []
         for t in terms:
@@ -109,7 +113,7 @@ class Matcher:
                 found[t] = (w, 1.0)
             else:
                 rest.append(t)
-        if not rest or self.vectors is None or not words:
+        if not rest or self.vectors is None or not words or not cross:
             return found
         rest = [t for t in rest if len(t) >= 4]  # a short word's vector says little about its meaning
         cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
@@ -126,13 +130,14 @@ class Matcher:
                 found[t] = (cands[i], float(sims[i]))
         return found
 
-    def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
-        """How close two short word groups are: 1.0 when they share a word, else the best cosine of their words."""
+    def similarity(self, a: Sequence[str], b: Sequence[str], cross: bool = True) -> float:
+        """How close two short word groups are: 1.0 when they share a word, else (across languages) the best
+        cosine of their words."""
         if not a or not b:
             return 0.0
         if any(same_word(x, y) for x in a for y in b):
             return 1.0
-        if self.vectors is None:
+        if self.vectors is None or not cross:
             return 0.0
         vecs = self.vectors.vectors([*a, *b])
         return max(float(vecs[x] @ vecs[y]) for x in a for y in b)

@@ -23,6 +23,8 @@ _LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
 _COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
 _TOWN_NOUNS = frozenset("city cities town towns village villages municipality municipalities stad steden dorp "
                         "dorpen gemeente gemeenten plaats plaatsen".split())
+_FROM = frozenset("from uit van vanuit".split())
+_TO = frozenset("to naar into richting".split())
 _LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")
 ATTACH_WEIGHT = 0.15
 DECAY = 0.96  # a word one further from a number counts this much less as what it counts
@@ -45,15 +47,15 @@ def _context_terms(q: Question) -> tuple[str, ...]:
     return tuple(t for t in q.terms if t not in named and t not in q.focus and not t.isdigit())
 
 
-def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher) -> float:
+def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher, cross: bool) -> float:
     """The share of the question's other words that the item's clause holds (by spelling or by vector)."""
     terms = _context_terms(q)
     if not terms:
         return 0.5
-    return len(matcher.best(terms, list(ctx))) / len(terms)
+    return len(matcher.best(terms, list(ctx), cross)) / len(terms)
 
 
-def _count_items(q: Question, w: Window, matcher: Matcher, language: str) -> list[tuple[Item, float]]:
+def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
     asked = tuple(float(t) for t in q.terms if t.isdigit())
     kind = q.kind or "number"
     out = []
@@ -61,23 +63,24 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str) -> lis
         around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
         ctx = tuple(word for word, _ in around)
         if q.focus:
-            fit = max((matcher.similarity(q.focus, (word,)) * DECAY ** (d - 1) for word, d in around), default=0.0)
+            fit = max((matcher.similarity(q.focus, (word,), cross) * DECAY ** (d - 1) for word, d in around),
+                      default=0.0)
             if n.unit is not None and head_unit(q.focus[0]) == n.unit:
                 fit = 1.0  # "hoeveel werkdagen" and "twenty working days" both count days
         else:
             fit = 0.9 if kind != "number" or n.unit else 0.7
-        near = _near(q, ctx, matcher)
+        near = _near(q, ctx, matcher, cross)
         item = Item(kind, n.text, state_number(n, kind, language), n.start, n.end, fit, near)
         out.append((item, 0.6 * fit + 0.4 * near))
     return out
 
 
-def _time_items(q: Question, w: Window, matcher: Matcher, language: str) -> list[tuple[Item, float]]:
+def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
     out = []
     for d in dates_for(w.text, q.years):
         ctx = clause_words(w.text, d.start, d.end, reach=8)
         fit = 0.2 * min(d.precision, 3) + (0.2 if d.year else 0.0)
-        near = _near(q, ctx, matcher)
+        near = _near(q, ctx, matcher, cross)
         out.append((Item("time", d.text, state_date(d, language), d.start, d.end, fit, near), fit + 0.5 * near))
     return out
 
@@ -106,29 +109,37 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
 
 
 def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str], matcher: Matcher,
-                language: str) -> list[tuple[Item, float]]:
+                language: str, cross: bool) -> list[tuple[Item, float]]:
     kind = q.kind or "which"
     if kind == "which":
-        return _which_items(q, w, matcher)
+        return _which_items(q, w, matcher, cross)
+    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.4, it.near), 0.4 + (att - it.attach))
+             for it, att in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
     out = []
     for n in names_for(kind, w.text, known, q.names):
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
-        fit = _name_fit(q, n, before, persons)
+        fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
         ctx = clause_words(w.text, n.start, n.end, reach=8)
         stated = place_name(n.text, language) if kind == "place" else n.text
-        near = _near(q, ctx, matcher)
+        near = _near(q, ctx, matcher, cross)
         out.append((Item(kind, n.text, stated, n.start, n.end, fit, near), fit + 0.5 * near))
-    return out
+    return out + extra
 
 
-def _which_items(q: Question, w: Window, matcher: Matcher) -> list[tuple[Item, float]]:
+def _direction(q: Question, before: str | None) -> bool:
+    """Where from / where to: the question's preposition matches the one before the place ("uit welke landen")."""
+    words = {t.fold for t in tokens(q.text)}
+    return bool(before) and (bool(words & _FROM) and before in _FROM or bool(words & _TO) and before in _TO)
+
+
+def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[tuple[Item, float]]:
     """"Which medal?" -> the words around the passage's word for medal: "silver medal", "journal Nature …"."""
     if not q.focus:
         return []
     toks = tokens(w.text)
     words = [t.fold for t in toks]
-    found = matcher.best(q.focus[:1], words)
+    found = matcher.best(q.focus[:1], words, cross)
     if not found:
         return []
     word, sure = found[q.focus[0]]
@@ -136,7 +147,7 @@ def _which_items(q: Question, w: Window, matcher: Matcher) -> list[tuple[Item, f
     names = [n for n in names_for("which", w.text, frozenset(), q.names) if not any(same_word(word, x) for x in n.words)]
     near = [n for n in names if 0 <= n.start - toks[i].end <= 3 or 0 <= toks[i].start - n.end <= 3]
     ctx = clause_words(w.text, toks[i].start, toks[i].end, reach=8)
-    close = 0.5 * _near(q, ctx, matcher)
+    close = 0.5 * _near(q, ctx, matcher, cross)
     if near:
         n = near[0]
         return [(Item("which", n.text, n.text, n.start, n.end, sure), 0.5 + close)]
@@ -161,11 +172,12 @@ def _persons(windows: Sequence[Window]) -> set[str]:
 def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], persons: set[str],
              language: str) -> list[tuple[Item, float]]:
     """Every item of the asked kind in a window, with its attachment (fit plus nearness)."""
+    cross = bool(w.source.language) and w.source.language != language
     if q.counts:
-        return _count_items(q, w, matcher, w.source.language or language)
+        return _count_items(q, w, matcher, w.source.language or language, cross)
     if q.kind == "time":
-        return _time_items(q, w, matcher, language)
-    return _name_items(q, w, known, persons, matcher, language)
+        return _time_items(q, w, matcher, language, cross)
+    return _name_items(q, w, known, persons, matcher, language, cross)
 
 
 def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str) -> Pick | None:
@@ -204,3 +216,18 @@ def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
     while hi + 1 < len(by_start) and _LINK.match(text[by_start[hi].item.end : by_start[hi + 1].item.start]):
         hi += 1
     return by_start[lo : hi + 1]
+
+
+def choose_role(q: Question, windows: Sequence[Window], margin: float) -> Pick | None:
+    """"What role does Guterres hold?" / "Who is Borrell?": the post the passages near the top give the person."""
+    from .roles import role_of
+
+    if not windows or not q.subject:
+        return None
+    best = windows[0].score
+    for w in [w for w in windows if w.score >= best - margin][:20]:
+        found = role_of(q.subject, w.text)
+        if found is not None:
+            text, start, end = found
+            return Pick(Item("role", text, text, start, end, 1.0), w, w.score, 1.0)
+    return None

@@ -94,5 +94,6 @@ def analyse(question: str) -> Question:
         names=tuple(dict.fromkeys(names)),
         focus=focus,
         years=years_in(question),
-        subject=_subject(question, names) if kind == "quote" else (),
+        subject=_subject(question, names) if kind == "quote" and not cues.ARTICLE_SPEAKS.search(question) else
+        _subject(question, names) if kind in ("role", "describe") else (),
     )

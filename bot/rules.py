@@ -82,7 +82,7 @@ def unattributed(q: Question, window: Window, paragraph: str, matcher: Matcher) 
     if q.subject:
         words = [t.fold for t in tokens(paragraph)]
         subject = tuple(s for s in q.subject if s not in FUNCTION_WORDS and len(s) > 1)
-        if subject and not matcher.best(subject[-1:], words):
+        if subject and not matcher.best(subject[-1:], words, window.source.language != q_language(q)):
             return f"'{' '.join(subject)}' is not in the passage"
     return None
 
@@ -94,6 +94,12 @@ def weak_item(attach: float, q: Question, cal: Calibration) -> str | None:
     return None
 
 
+def q_language(q: Question) -> str:
+    from .language import detect
+
+    return detect(q.text)
+
+
 def folded_names(q: Question) -> set[str]:
     return {fold(w) for n in q.names for w in n.split()}
 
@@ -103,14 +109,14 @@ def _plain_terms(q: Question) -> tuple[str, ...]:
     return tuple(t for t in q.terms if t not in named and not t.isdigit())
 
 
-def uncovered(q: Question, window: Window, language: str, matcher: Matcher) -> str | None:
+def uncovered(q: Question, window: Window, language: str, matcher: Matcher, typed: bool = False) -> str | None:
     """Asked in the article's own language, an answer shares at least one of the question's words (beyond
     names) with its passage; across languages the vectors are too weak to demand it, so the rule holds back."""
     if window.source.language != language:
         return None
-    terms = _plain_terms(q)
+    terms = tuple(t for t in _plain_terms(q) if not (typed and t in q.focus))  # an item stands for its kind
     words = [t.fold for t in tokens(window.source.text)]
-    if terms and not matcher.best(terms, words):
+    if terms and not matcher.best(terms, words, cross=False):
         return f"none of {', '.join(terms)} is in the passage"
     return None
 
@@ -118,7 +124,7 @@ def uncovered(q: Question, window: Window, language: str, matcher: Matcher) -> s
 def detached(near: float, q: Question, window: Window, language: str) -> str | None:
     """A number or date whose clause holds none of the question's other words, in the question's own language
     ("how many children have been found?" next to "16,200 children to be traced")."""
-    if window.source.language != language or not q.counts and q.kind != "time":
+    if window.source.language != language or not q.counts or not q.focus:
         return None
     context = [t for t in _plain_terms(q) if t not in q.focus]
     if context and near == 0:
