@@ -27,4 +27,4 @@ class Calibration:
     name_match: float = 0.93  # a question's name matches a knowledge-base word from this cosine up
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 420
-    follow_up_boost: float = 0.03  # paragraphs of the article a conversation is about
+    follow_up_boost: float = 0.05  # paragraphs of the article a conversation is about

@@ -109,6 +109,8 @@ class Bot:
                 query = context.query if context else cleaned
                 try:
                     passages = self.retriever.retrieve(query, self.candidates)
+                    if context is not None:
+                        passages = carry_over(passages, context)
                 except StoreError as exc:
                     log.warning("retrieval failed: %s", exc.message)
                     raise StoreError(phrase("store_down", language), language=language) from exc
@@ -164,6 +166,18 @@ class Bot:
         self.store.close()
         for fn in self._on_close:
             fn()
+
+
+def carry_over(passages: list[Source], context: FollowUp) -> list[Source]:
+    """A follow-up also reads the paragraph the previous answer quoted ("Wie zei dat?" is about that passage)."""
+    prev = context.previous.answer
+    if not prev.grounded or not prev.sources:
+        return passages
+    cited = prev.sources[0]
+    if any((p.article, p.paragraph) == (cited.article, cited.paragraph) for p in passages):
+        return passages
+    top = passages[0].score if passages else cited.score
+    return [passages[0], replace(cited, score=top), *passages[1:]] if passages else [cited]
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -126,11 +126,12 @@ class ExtractiveEngine:
             window, span = windows[0], None
             if (why := rules.weak_support(window, q, self.cal)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
-        if (why := rules.uncovered(q, window, language, self.matcher, typed=bool(item))) is not None:
+        if not item and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
         art = self.store.article(window.source.article)
         if art is not None:
-            for rule, why in (("foreign_names", rules.foreign_names(q, art.paragraphs, self.matcher)),
+            cross = bool(art.language) and art.language != language
+            for rule, why in (("foreign_names", rules.foreign_names(q, art.paragraphs, self.matcher, cross)),
                               ("wrong_year", rules.wrong_year(q, art.paragraphs, art.date))):
                 if why is not None:
                     return self._refuse(windows, cands, language, several, trail, rule, why)

@@ -1,6 +1,7 @@
 """Follow-up questions: "And which country proposed it?" read against the thread's previous turn."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import cues
@@ -29,13 +30,19 @@ def is_follow_up(question: str) -> bool:
     return len(words) <= 3 and not analyse(question).names  # "Waarom?", "En wanneer?"
 
 
+_SINGULAR = re.compile(r"\b(he|she|him|her|his|hij|hem|zij|ze|haar)\b", re.I)
+_LIST = re.compile(r",| and | en | or | of ")
+
+
 def _referent(question: str, turn: Turn) -> str:
-    """The name a pronoun in the question most likely points at: the previous answer's item if it is a name,
-    else the first person the previous question names."""
+    """The name a pronoun in the question most likely points at: the previous answer's item if it is one
+    person's name, else the first person or thing the previous question names ("he" after "Who defeated
+    Napoleon?" answered "Wellington and Blücher" is Napoleon)."""
     item = turn.answer.item if turn.answer.grounded else ""
-    if item and names_in(item) and item[:1].isupper():
-        return item
     names = [n.text for n in names_in(turn.question) if n.kind in ("person", "other")]
+    one = bool(item) and not (_SINGULAR.search(question) and _LIST.search(item))
+    if one and item[:1].isupper() and any(n.kind in ("person", "other") for n in names_in(item)):
+        return item
     return names[0] if names else ""
 
 

@@ -133,3 +133,36 @@ def state_date(when, language: str) -> str:
 
 __all__ = ["Item", "clause_words", "numbers_for", "state_number", "place_name", "names_for", "join", "says",
            "dates_for", "state_date", "known_words"]
+
+
+_ELEMENT = r"[\w'’.-]+(?: [\w'’.-]+){0,3}"
+_LIST = re.compile(rf"((?:{_ELEMENT}, )+{_ELEMENT},? (?:and|en|or|of) {_ELEMENT})|"
+                   rf"((?:het |de |the )?[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*)* (?:and|en|or|of) "
+                   rf"(?:het |de |the )?[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*)*)")
+_LEADING = re.compile(r"^(?:(?:[\w'’-]+ )*?(?:by|of|from|on|in|to|with|for|as|door|van|uit|op|in|naar|met|voor|als|"
+                      r"such as|zoals|including|waaronder) )?(?:(?:the|a|an|de|het|een) )?", re.I)
+
+
+def lists_in(text: str) -> list[tuple[int, int, list[str]]]:
+    """Enumerations in a passage ("wheat, rice, maize and soybean", "het Nederlands en het Frans"): their span and
+    elements; the first and last elements as long as the second (news lists are parallel)."""
+    out = []
+    for m in _LIST.finditer(text):
+        body = m.group(0)
+        split = re.match(r"^(.*?),?\s+(?:and|en|or|of)\s+(.*)$", body) if "," not in body else \
+            re.match(r"^(.*),?\s+(?:and|en|or|of)\s+(.*)$", body)
+        if split is None:
+            continue
+        head, last = split.group(1).rstrip(","), split.group(2)
+        items = [p.strip() for p in head.split(",") if p.strip()] + [last.strip()]
+        if len(items) < 2:
+            continue
+        size = len(items[1].split()) if len(items) > 2 else len(items[-1].split())
+        first = _LEADING.sub("", " ".join(items[0].split()[-size:])) or items[0].split()[-1]
+        final = " ".join(_LEADING.sub("", items[-1]).split()[: max(size, 1)]).rstrip(".,;:")
+        items = [first, *(_LEADING.sub("", p) or p for p in items[1:-1]), final]
+        if len(items) == 2 and not all(p[:1].isupper() for p in items):
+            continue
+        start = m.start() + body.find(first)
+        out.append((start, m.start() + body.rfind(final) + len(final), items))
+    return out

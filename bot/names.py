@@ -26,6 +26,7 @@ def _territories() -> dict[str, str]:
         for key, name in Locale(code).territories.items():
             if not key.isdigit() or len(name) > 3:
                 out[fold(name)] = key
+                out[fold(name).replace("-", " ")] = key  # "Sint Helena" as well as "Sint-Helena"
     return out
 
 
@@ -44,7 +45,7 @@ def adjective_of_people(word: str) -> bool:
 
 def territory(text: str) -> str | None:
     """The CLDR code of a country or region name in either language, or of its adjective (Afghaanse -> AF)."""
-    f = fold(text)
+    f = fold(text).replace("-", " ")
     if f in TERRITORIES:
         return TERRITORIES[f]
     if len(f) >= 5 and " " not in f:
@@ -76,8 +77,10 @@ def _kind(words: tuple[str, ...], text: str) -> str:
         return "place"
     if any(heads_org(w) for w in words) or (len(text) >= 2 and text.replace("-", "").isupper() and len(words) <= 3):
         return "organisation"
-    if len(words) >= 2 and all(w not in ROLES for w in words):
-        return "person"
+    if len(words) >= 2 and all(w not in ROLES for w in words) and all(
+        part[:1].isupper() for word in text.split() if fold(word) not in NAME_PARTICLES for part in word.split("-")
+    ):
+        return "person"  # every part capitalised: "Mary Pierce", not "Grand Slam-toernooi" or "EU-ambtenaar"
     return "other"
 
 
@@ -95,8 +98,11 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]
         if run:
             first = run[0]
             lone_opener = len(run) == 1 and first.start in starts and first.fold not in known
-            while len(run) > 1 and run[0].start in starts and run[0].fold in FUNCTION_WORDS:
-                run.pop(0)  # "Which Schaerbeek mayor": the question word is not part of the name
+            while len(run) > 1 and run[0].start in starts and (run[0].fold in FUNCTION_WORDS or known and
+                                                                run[0].fold not in known):
+                run.pop(0)  # "Which Schaerbeek mayor", "Results of NCLAN": a sentence's opener is not a name
+                while len(run) > 1 and run[0].fold in NAME_PARTICLES:
+                    run.pop(0)
             first = run[0]
             if not lone_opener and not (len(run) == 1 and first.fold in FUNCTION_WORDS):
                 last_role = max((i for i, t in enumerate(run[:-1]) if t.fold in ROLES), default=-1)

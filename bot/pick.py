@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .items import (
-    Item, clause_distances, clause_words, dates_for, join, names_for, numbers_for, place_name, state_date, state_number,
+    Item, clause_distances, clause_words, dates_for, join, lists_in, names_for, numbers_for, place_name, state_date,
+    state_number,
 )
 from .match import Matcher, same_word
 from .names import ROLES, TERRITORIES, Name, known_words
@@ -111,8 +112,9 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
 def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str], matcher: Matcher,
                 language: str, cross: bool) -> list[tuple[Item, float]]:
     kind = q.kind or "which"
+    lists = _list_items(q, w, matcher, language, cross)
     if kind == "which":
-        return _which_items(q, w, matcher, cross)
+        return _which_items(q, w, matcher, cross) + lists
     extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.4, it.near), 0.4 + (att - it.attach))
              for it, att in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
@@ -124,7 +126,7 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
         stated = place_name(n.text, language) if kind == "place" else n.text
         near = _near(q, ctx, matcher, cross)
         out.append((Item(kind, n.text, stated, n.start, n.end, fit, near), fit + 0.5 * near))
-    return out + extra
+    return out + extra + lists
 
 
 def _direction(q: Question, before: str | None) -> bool:
@@ -155,6 +157,30 @@ def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[
         span = w.text[toks[i - 1].start : toks[i].end]
         return [(Item("which", span, span, toks[i - 1].start, toks[i].end, sure), 0.4 + close)]
     return []
+
+
+def _plural(q: Question) -> bool:
+    """"Which crops", "welke talen", "which countries": the answer is a list."""
+    head = q.focus[0] if q.focus else ""
+    return len(head) > 3 and (head.endswith("s") and not head.endswith("ss") or head.endswith("en"))
+
+
+def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    """An enumeration in the window answers a plural which-question: every element, in the asker's words."""
+    if not _plural(q):
+        return []
+    out = []
+    for start, end, elements in lists_in(w.text):
+        capitalised = all(e[:1].isupper() for e in elements)
+        if q.kind in ("place", "organisation", "person") and not capitalised:
+            continue
+        stated = [place_name(e, language) if q.kind == "place" else e for e in elements]
+        ctx = clause_words(w.text, start, end, reach=8)
+        near = _near(q, ctx, matcher, cross)
+        fit = 0.6
+        out.append((Item(q.kind or "which", w.text[start:end], join(stated, language), start, end, fit, near),
+                    fit + 0.5 * near))
+    return out
 
 
 def _persons(windows: Sequence[Window]) -> set[str]:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from . import cues
 from .dates import years_in
 from .names import ORG_HEADS, ROLES, names_in
+from .numbers import head_unit
 from .words import FUNCTION_WORDS, content_terms, fold, tokens
 
 # Which kind of item answers "which X" when X is one of these nouns.
@@ -86,6 +87,8 @@ def analyse(question: str) -> Question:
         focus = _focus_after(question, w.end())
         if kind is None and focus:
             kind = _which_kind(focus)
+    if kind == "number" and focus and head_unit(focus[0]) == "money":
+        kind = "money"  # "hoeveel prijzengeld": a sum of money
     names = tuple(n.text for n in names_in(question) if n.kind != "adjective" or " " in n.text)
     return Question(
         text=question,

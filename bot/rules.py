@@ -51,9 +51,14 @@ def unknown_name(q: Question, cands: Sequence[Source], matcher: Matcher, in_stor
     return None
 
 
-def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher) -> str | None:
-    """A name the question joins to the answer's subject is not in the answer's article (Clijsters in Waterloo)."""
+def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher, cross: bool) -> str | None:
+    """A name the question joins to the answer's subject is not in the answer's article (Clijsters in Waterloo).
+
+    Across languages only one-word names are held to it: longer ones are often translated (Binnenlandse Zaken
+    for Home Office), one-word names rarely are (Waterloo, Clijsters)."""
     missing = missing_names(q, article_text, matcher)
+    if cross:
+        missing = [m for m in missing if len(name_words(m)) == 1]
     return f"'{missing[0]}' is not in the answer's article" if missing else None
 
 
