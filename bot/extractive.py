@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -23,6 +24,7 @@ from .windows import Window, build
 from .words import tokens
 
 log = logging.getLogger("briefbot.extractive")
+_PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voor".split())
 
 
 class KnowledgeSource(Protocol):
@@ -84,7 +86,7 @@ class ExtractiveEngine:
         read = cands[: self.cal.read_paragraphs]
         qvec = self.embedder.query(context.query if context else question)
         boost = {context.article: self.cal.follow_up_boost} if context and context.article else None
-        relation = self._relation(q, language) if q.typed and q.names else None
+        relation = self._relation(q, language) if q.names else None
         windows = build(qvec, q.terms, read, self.store.sentences(read), self.cal, boost, reason=q.kind == "reason",
                         relation=relation)
         trail.windows = tuple((w.source.label, round(w.score, 4), w.text[:160]) for w in windows[:6])
@@ -111,7 +113,8 @@ class ExtractiveEngine:
                 return self._refuse(windows, cands, language, several, trail, "weak_item", why)
             window, item = pick.window, pick.item.stated
             span: tuple[int, int] | None = (pick.item.start, pick.item.end)
-            if (why := rules.weak_support(window, q, self.cal, typed=True)) is not None:
+            by_name = q.kind in ("role", "describe")  # found beside the name asked about: evidence enough
+            if not by_name and (why := rules.weak_support(window, q, self.cal, typed=True)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
             if (why := rules.detached(pick.near, q, window, language)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "detached", why)
@@ -126,7 +129,7 @@ class ExtractiveEngine:
             window, span = windows[0], None
             if (why := rules.weak_support(window, q, self.cal)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
-        if not item and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
+        if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
         art = self.store.article(window.source.article)
         if art is not None:
@@ -196,12 +199,17 @@ class ExtractiveEngine:
         rest = [c for c in cands if c not in cited]
         return tuple((cited + rest)[: max(self.top_k, len(cited))])
 
-    def _relation(self, q: Question, language: str) -> np.ndarray:
-        """The question's vector with its names replaced by a pronoun: what it asks about them."""
+    def _relation(self, q: Question, language: str) -> np.ndarray | None:
+        """The question's vector with the names it asks about replaced by a pronoun: what it asks about them.
+        A name after a preposition ("to Beijing") stays: it is part of the relation."""
         text = q.text
+        masked = False
         for name in sorted(q.names, key=len, reverse=True):
-            text = text.replace(name, "ze" if language == "nl" else "they")
-        return self.embedder.query(text)
+            m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
+            if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
+                text = text[: m.start()] + (m.group(1) or "") + ("ze" if language == "nl" else "they") + text[m.end():]
+                masked = True
+        return self.embedder.query(text) if masked else None
 
     def _may_quote_instead(self, q: Question, window: Window) -> bool:
         """Who/which questions without a name to state ("a senior EU official", "the silver medal") are answered

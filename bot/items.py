@@ -10,7 +10,7 @@ from .dates import dates_in, format_when
 from .match import same_word
 from .names import TERRITORIES, Name, known_words, names_in, territory
 from .numbers import Number, format_number, numbers_in
-from .words import fold, is_content, tokens
+from .words import fold, is_content, load_words, tokens
 
 # The unit classes that answer each counting question (None: any number that is not a year).
 UNITS_FOR = {
@@ -23,8 +23,7 @@ UNITS_FOR = {
     "number": None,
 }
 _CLAUSE = re.compile(r"[;:()\[\]—–]|, (?=\w)")
-_SAYS = re.compile(r"[„“\"«]|\b(said|says|told|tells|wrote|writes|stated|added|warned|argued|zei|zegt|zeiden|"
-                   r"vertelde|schreef|verklaarde|aldus|stelde|waarschuwde)\b", re.I)
+SPEECH_VERBS = load_words("speech_verbs.txt")
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,7 @@ class Item:
     end: int
     attach: float  # how firmly it is the kind of thing asked about (0–1)
     near: float = 0.5  # the share of the question's other words in its clause
+    anchored: bool = True  # a place after a preposition of place ("in Moskou", "from Herat"), or in a list
 
 
 def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, ...]:
@@ -120,7 +120,7 @@ def join(items: list[str], language: str) -> str:
 
 def says(text: str) -> bool:
     """Whether a passage reports someone's words (a quotation or a speech verb)."""
-    return bool(_SAYS.search(text))
+    return any(c in text for c in "„“\"«") or any(t.fold in SPEECH_VERBS for t in tokens(text))
 
 
 def dates_for(text: str, asked_years: tuple[int, ...]) -> list:
@@ -143,14 +143,17 @@ _LEADING = re.compile(r"^(?:(?:[\w'’-]+ )*?(?:by|of|from|on|in|to|with|for|as|
                       r"such as|zoals|including|waaronder) )?(?:(?:the|a|an|de|het|een) )?", re.I)
 
 
-def lists_in(text: str) -> list[tuple[int, int, list[str]]]:
+def lists_in(text: str, language: str = "en") -> list[tuple[int, int, list[str]]]:
     """Enumerations in a passage ("wheat, rice, maize and soybean", "het Nederlands en het Frans"): their span and
     elements; the first and last elements as long as the second (news lists are parallel)."""
     out = []
     for m in _LIST.finditer(text):
         body = m.group(0)
-        split = re.match(r"^(.*?),?\s+(?:and|en|or|of)\s+(.*)$", body) if "," not in body else \
-            re.match(r"^(.*),?\s+(?:and|en|or|of)\s+(.*)$", body)
+        conj = "en|of" if language == "nl" else "and|or"
+        if not re.search(rf"\s(?:{conj})\s", body):
+            continue
+        split = re.match(rf"^(.*?),?\s+(?:{conj})\s+(.*)$", body) if "," not in body else \
+            re.match(rf"^(.*),?\s+(?:{conj})\s+(.*)$", body)
         if split is None:
             continue
         head, last = split.group(1).rstrip(","), split.group(2)

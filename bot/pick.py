@@ -14,9 +14,9 @@ from .items import (
     state_number,
 )
 from .match import Matcher, same_word
-from .names import ROLES, TERRITORIES, Name, known_words
+from .names import ROLES, TERRITORIES, Name, known_words, territory
 from .numbers import head_unit
-from .question import Question
+from .question import PLACE_NOUNS, Question
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, tokens
 
@@ -25,6 +25,7 @@ _COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie n
 _TOWN_NOUNS = frozenset("city cities town towns village villages municipality municipalities stad steden dorp "
                         "dorpen gemeente gemeenten plaats plaatsen".split())
 _FROM = frozenset("from uit van vanuit".split())
+_ANCHORS = _LOCATIVE | _FROM | frozenset("to naar into richting".split()) | PLACE_NOUNS  # "eiland Sint Helena"
 _TO = frozenset("to naar into richting".split())
 _LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")
 ATTACH_WEIGHT = 0.15
@@ -97,6 +98,8 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
             return 0.1 if country else 0.4
         return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
     if kind == "person":
+        if n.kind in ("place", "organisation") and any(f in ROLES for f in q.focus):
+            return 0.0  # "which politician?" is not answered by a country
         if n.kind == "person":
             return 0.5
         if n.words[-1] in persons or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
@@ -125,7 +128,8 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
         ctx = clause_words(w.text, n.start, n.end, reach=8)
         stated = place_name(n.text, language) if kind == "place" else n.text
         near = _near(q, ctx, matcher, cross)
-        out.append((Item(kind, n.text, stated, n.start, n.end, fit, near), fit + 0.5 * near))
+        anchored = kind != "place" or before in _ANCHORS or near > 0 or w.text[max(0, n.start - 1) : n.start] == "("
+        out.append((Item(kind, n.text, stated, n.start, n.end, fit, near, anchored), fit + 0.5 * near))
     return out + extra + lists
 
 
@@ -170,13 +174,18 @@ def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
     if not _plural(q):
         return []
     out = []
-    for start, end, elements in lists_in(w.text):
+    for start, end, elements in lists_in(w.text, w.source.language or language):
         capitalised = all(e[:1].isupper() for e in elements)
         if q.kind in ("place", "organisation", "person") and not capitalised:
+            continue
+        if q.kind == "place" and not any(territory(e) for e in elements):
             continue
         stated = [place_name(e, language) if q.kind == "place" else e for e in elements]
         ctx = clause_words(w.text, start, end, reach=8)
         near = _near(q, ctx, matcher, cross)
+        words = [t.fold for t in tokens(w.text)]
+        if q.kind in (None, "which") and near == 0 and not matcher.best(q.focus[:1], words, cross):
+            continue  # a list that is not about what is asked ("which dishes" is not "State and Homeland …")
         fit = 0.6
         out.append((Item(q.kind or "which", w.text[start:end], join(stated, language), start, end, fit, near),
                     fit + 0.5 * near))
@@ -217,6 +226,8 @@ def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: flo
     picks: list[Pick] = []
     for rank, w in enumerate(near):
         for it, attach in items_in(q, w, matcher, known, persons, language):
+            if not it.anchored:
+                continue  # "China heeft…" answers no "which country did he visit?"
             picks.append(Pick(it, w, w.score + ATTACH_WEIGHT * attach - 0.001 * rank, it.attach, it.near))
     if not picks:
         return None
@@ -245,15 +256,17 @@ def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
 
 
 def choose_role(q: Question, windows: Sequence[Window], margin: float) -> Pick | None:
-    """"What role does Guterres hold?" / "Who is Borrell?": the post the passages near the top give the person."""
+    """"What role does Guterres hold?" / "Who is Borrell?": the post the passages near the top give the person;
+    an apposition or a title ("Guterres, secretaris-generaal van de VN") before a description ("Guterres is…")."""
     from .roles import role_of
 
     if not windows or not q.subject:
         return None
     best = windows[0].score
-    for w in [w for w in windows if w.score >= best - margin][:20]:
-        found = role_of(q.subject, w.text)
-        if found is not None:
-            text, start, end = found
-            return Pick(Item("role", text, text, start, end, 1.0), w, w.score, 1.0)
-    return None
+    found = []
+    for rank, w in enumerate([w for w in windows if w.score >= best - margin][:20]):
+        role = role_of(q.subject, w.text)
+        if role is not None:
+            text, start, end, form = role
+            found.append((form, rank, Pick(Item("role", text, text, start, end, 1.0), w, w.score, 1.0)))
+    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None

@@ -8,13 +8,10 @@ from . import cues
 from .dates import years_in
 from .names import ORG_HEADS, ROLES, names_in
 from .numbers import head_unit
-from .words import FUNCTION_WORDS, content_terms, fold, tokens
+from .words import FUNCTION_WORDS, content_terms, fold, load_words, tokens
 
 # Which kind of item answers "which X" when X is one of these nouns.
-_PLACE_NOUNS = frozenset(fold(w) for w in (
-    "country countries city cities place places town towns region regions location venue state province continent "
-    "municipality municipalities land landen stad steden plaats plaatsen dorp regio streek locatie provincie "
-    "werelddeel gemeente gemeenten").split())
+PLACE_NOUNS = load_words("place_nouns.txt")
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ def _focus_after(question: str, end: int) -> tuple[str, ...]:
 def _which_kind(focus: tuple[str, ...]) -> str:
     """What a "which X" question asks for, from the noun X."""
     head = focus[:2]
-    if any(w in _PLACE_NOUNS for w in head):
+    if any(w in PLACE_NOUNS for w in head):
         return "place"
     if any(w in ROLES for w in head):
         return "person"

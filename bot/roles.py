@@ -19,7 +19,10 @@ def is_role_word(word: str) -> bool:
     return any(p in ROLES or any(len(p) - len(r) >= 3 and p.endswith(r) for r in ROLES if len(r) >= 4) for p in parts)
 
 
-def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int] | None:
+APPOSITION, TITLE, DESCRIPTION = 0, 1, 2  # how a role is given, most telling first
+
+
+def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int, int] | None:
     """The role a text gives the named person, with its span: an apposition ("Guterres, secretaris-generaal van
     de Verenigde Naties,"), a title before the name ("EU-Buitenlandchef Josep Borrell") or "Guterres is chef …"."""
     for n in names_in(text, frozenset(person)):
@@ -31,12 +34,12 @@ def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int] | None:
             k += 1
         if k:  # "EU-Buitenlandchef Josep Borrell": the run opens with the title
             title = " ".join(lead[:k])
-            return title, n.start, n.start + len(title)
+            return title, n.start, n.start + len(title), TITLE
         after = text[n.end :]
         m = _APPOSITION.match(after)
         if m and any(is_role_word(t.text) for t in tokens(m.group(1))):
             start = n.end + m.start(1)
-            return m.group(1), start, start + len(m.group(1))
+            return m.group(1), start, start + len(m.group(1)), APPOSITION
         m = _COPULA.match(after)
         if m:
             rest = after[m.end() :]
@@ -45,7 +48,7 @@ def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int] | None:
             if words and is_role_word(words[0]) or any(is_role_word(w) for w in words[:3]):
                 phrase = " ".join(words)
                 start = n.end + m.end()
-                return phrase, start, start + len(phrase)
+                return phrase, start, start + len(phrase), DESCRIPTION
         head = text[: n.start]
         cut = max(head.rfind(c) for c in ",.;:(")
         before = [t for t in tokens(head[cut + 1 :])][-3:]
@@ -57,5 +60,6 @@ def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int] | None:
                 break
         if title:
             off = cut + 1
-            return text[off + title[0].start : off + title[-1].end], off + title[0].start, off + title[-1].end
+            return (text[off + title[0].start : off + title[-1].end], off + title[0].start, off + title[-1].end,
+                    TITLE)
     return None
