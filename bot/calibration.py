@@ -14,6 +14,7 @@ class Calibration:
     read_paragraphs: int = 5  # paragraphs whose sentences are read for the answer
     # reading sentences
     paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score
+    min_relation: float = 0.785  # the question without its names, at least this close to the chosen window
     relation_weight: float = 0.6  # typed questions: how much the question without its names counts
     window_lexical: float = 0.05  # a window's rarity-weighted share of the question's words
     # deciding

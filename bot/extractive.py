@@ -131,6 +131,11 @@ class ExtractiveEngine:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
         if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
+        trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
+                           f"score={window.score:.3f}")
+        masked = window.related != window.dense
+        if q.kind not in ("role", "describe", "quote") and (why := rules.weak_relation(window, q, self.cal, masked)):
+            return self._refuse(windows, cands, language, several, trail, "weak_relation", why)
         art = self.store.article(window.source.article)
         if art is not None:
             cross = bool(art.language) and art.language != language

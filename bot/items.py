@@ -40,8 +40,17 @@ class Item:
     anchored: bool = True  # a place after a preposition of place ("in Moskou", "from Herat"), or in a list
 
 
+def _unbracket(text: str, start: int, end: int) -> str:
+    """The text with parentheticals that do not hold the span blanked out, so a clause runs on past them."""
+    def blank(m: re.Match[str]) -> str:
+        return m.group(0) if m.start() <= start < m.end() else " " * len(m.group(0))
+
+    return re.sub(r"\([^()]*\)", blank, text)
+
+
 def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, ...]:
     """Content words of the clause around a span, nearest first, at most `reach` each side."""
+    text = _unbracket(text, start, end)
     left = text[:start]
     cut = max((m.end() for m in _CLAUSE.finditer(left)), default=0)
     right = text[end:]
@@ -53,6 +62,7 @@ def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, 
 
 def clause_distances(text: str, start: int, end: int, reach: int = 8) -> list[tuple[str, int]]:
     """Content words of the clause around a span with how many words away each stands (1 = adjacent)."""
+    text = _unbracket(text, start, end)
     left = text[:start]
     cut = max((m.end() for m in _CLAUSE.finditer(left)), default=0)
     right = text[end:]

@@ -78,6 +78,10 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
 
 
 def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    from .overview import is_dateline
+
+    if is_dateline(w.source.text):
+        return []  # "Thursday, February 23, 2023" dates the report, it answers nothing
     out = []
     for d in dates_for(w.text, q.years):
         ctx = clause_words(w.text, d.start, d.end, reach=8)

@@ -129,9 +129,17 @@ def uncovered(q: Question, window: Window, language: str, matcher: Matcher, type
 def detached(near: float, q: Question, window: Window, language: str) -> str | None:
     """A number or date whose clause holds none of the question's other words, in the question's own language
     ("how many children have been found?" next to "16,200 children to be traced")."""
-    if window.source.language != language or not q.counts or not q.focus:
+    if window.source.language != language or not (q.counts and q.focus or q.kind == "time"):
         return None
     context = [t for t in _plain_terms(q) if t not in q.focus]
     if context and near == 0:
         return f"none of {', '.join(context)} stands by the {q.kind}"
+    return None
+
+
+def weak_relation(window: Window, q: Question, cal: Calibration, masked: bool) -> str | None:
+    """With the question's names left out, what it asks about them must still be close to the window ("which
+    country did Borrell visit" is not answered by a sentence about Borrell and Ukraine's red lines)."""
+    if masked and window.related < cal.min_relation:
+        return f"relation {window.related:.3f} < {cal.min_relation}"
     return None

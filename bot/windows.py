@@ -30,6 +30,7 @@ class Window:
     text: str
     dense: float  # cosine of the question to the window
     score: float  # dense, the paragraph's score and the question's words, combined
+    related: float = 0.0  # cosine of the question without its names (the relation asked about)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -90,6 +91,6 @@ def build(
                          + cal.window_lexical * share + extra - 0.004 * (end - start - 1))
                 if reason and any(w & REASON_MARKERS for w in words[start:end]):
                     score += REASON_BONUS
-                out.append(Window(src, start, end, " ".join(sents.texts[start:end]), dense, score))
+                out.append(Window(src, start, end, " ".join(sents.texts[start:end]), dense, score, related))
     out.sort(key=lambda w: -w.score)
     return out
