@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -21,7 +21,7 @@ from .question import Question, analyse
 from .replies import cite, say, the_article, trim
 from .retrieval import ArticleText, Sentences
 from .windows import Window, build
-from .words import tokens
+from .words import fold, tokens
 
 log = logging.getLogger("briefbot.extractive")
 _PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voor".split())
@@ -118,9 +118,16 @@ class ExtractiveEngine:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
             if (why := rules.detached(pick.near, q, window, language)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "detached", why)
-        elif q.kind == "quote" and q.subject:
+        elif q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
             near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
             said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+            if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
+                q = replace(q, subject=())
+                said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+            others = [n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject]
+            if others:  # "Wat zei ze tegen GB News?": the window that names GB News
+                said.sort(key=lambda w: not rules.missing_names(replace(q, names=tuple(others)), [w.text],
+                                                                 self.matcher))
             if not said:
                 why = rules.unattributed(q, windows[0], windows[0].source.text, self.matcher) or "nobody quoted"
                 return self._refuse(windows, cands, language, several, trail, "unattributed", why)
@@ -233,9 +240,11 @@ class _Titled:
     title: str
 
 
-def context_named(q: Question) -> bool:
-    """A quote question about someone, not about the article itself ("how does the article describe…")."""
-    return bool(q.subject)
+def context_pronoun(q: Question) -> bool:
+    """"What did she say to GB News?" with nobody to resolve "she" to: words must still be reported."""
+    from .cues import PRONOUNS_PERSON
+
+    return bool(PRONOUNS_PERSON.search(q.text))
 
 
 def _with_referent(q: Question, context: FollowUp) -> Question:
@@ -245,7 +254,11 @@ def _with_referent(q: Question, context: FollowUp) -> Question:
     from .cues import PRONOUNS_PERSON
     from .words import fold
 
-    if not context.referent or q.names or not PRONOUNS_PERSON.search(q.text):
+    q = replace(q, given=context.given)
+    pronoun = q.subject == ("he",) or not q.names and bool(PRONOUNS_PERSON.search(q.text))
+    if q.subject == ("he",):
+        q = replace(q, subject=())  # resolved below, or left to the rest of the question
+    if not context.referent or not pronoun:
         return q
     words = tuple(fold(w) for w in context.referent.split())
     return replace(q, subject=words if q.kind in ("quote", "role", "describe") else q.subject)

@@ -18,6 +18,7 @@ class FollowUp:
     previous: Turn
     article: str | None  # the article the previous answer cited, if it answered
     referent: str  # who or what a pronoun points at ("Napoleon", "Suella Braverman"), or ""
+    given: tuple[str, ...] = ()  # what the thread already named: the previous question's names and answer
 
 
 def is_follow_up(question: str) -> bool:
@@ -53,8 +54,16 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
     turn = history[-1]
     article = turn.answer.sources[0].article if turn.answer.grounded and turn.answer.sources else None
     referent = _referent(question, turn)
-    extra = [turn.question]
-    if referent and cues.PRONOUNS_PERSON.search(question) or cues.PRONOUNS_PLACE.search(question):
-        extra.append(turn.answer.item or referent)
-    query = " ".join([question, *extra])
-    return FollowUp(query=query, previous=turn, article=article, referent=referent)
+    given = tuple(dict.fromkeys([*(n.text for n in names_in(turn.question)), *([turn.answer.item] if turn.answer.item
+                                                                                 else [])]))
+    if referent and cues.PRONOUNS_PERSON.search(question):
+        # "Where was he sent afterwards?" -> "Where was Napoleon sent afterwards?": a question in its own right
+        query = cues.PRONOUNS_PERSON.sub(referent, question, count=1)
+        if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
+            query += " " + turn.answer.item
+    else:
+        extra = [turn.question]
+        if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
+            extra.append(turn.answer.item)
+        query = " ".join([question, *extra])
+    return FollowUp(query=query, previous=turn, article=article, referent=referent, given=given)

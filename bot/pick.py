@@ -18,7 +18,7 @@ from .names import ROLES, TERRITORIES, Name, known_words, territory
 from .numbers import head_unit
 from .question import PLACE_NOUNS, Question
 from .windows import Window
-from .words import FUNCTION_WORDS, fold, tokens
+from .words import FUNCTION_WORDS, fold, sentence_starts, tokens
 
 _LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
 _COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
@@ -29,6 +29,7 @@ _ANCHORS = _LOCATIVE | _FROM | frozenset("to naar into richting".split()) | PLAC
 _TO = frozenset("to naar into richting".split())
 _LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")
 ATTACH_WEIGHT = 0.15
+NAMED_WEIGHT = 0.04  # an item in a window that holds the question's names
 DECAY = 0.96  # a word one further from a number counts this much less as what it counts
 
 
@@ -122,11 +123,11 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
     lists = _list_items(q, w, matcher, language, cross)
     if kind == "which":
         return _which_items(q, w, matcher, cross) + lists
-    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.4, it.near), 0.4 + (att - it.attach))
-             for it, att in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
+    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.4, it.near), 0.4 + 0.5 * it.near)
+             for it, _ in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
     out = []
-    for n in names_for(kind, w.text, known, q.names):
+    for n in names_for(kind, w.text, known, q.names + q.given):
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
         fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
         ctx = clause_words(w.text, n.start, n.end, reach=8)
@@ -160,10 +161,12 @@ def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[
     close = 0.5 * _near(q, ctx, matcher, cross)
     if near:
         n = near[0]
-        return [(Item("which", n.text, n.text, n.start, n.end, sure), 0.5 + close)]
-    if i > 0 and toks[i - 1].fold not in FUNCTION_WORDS and len(toks[i - 1].fold) > 2:
+        return [(Item("which", n.text, n.text, n.start, n.end, sure, close * 2), 0.5 + close)]
+    proper = i > 0 and toks[i - 1].capitalised and toks[i - 1].start not in sentence_starts(w.text)
+    if i > 0 and toks[i - 1].fold not in FUNCTION_WORDS and len(toks[i - 1].fold) > 2 and not _plural(q) \
+            and (q.kind in (None, "which") or proper):  # "silver medal"; for a body only "Afghan team"
         span = w.text[toks[i - 1].start : toks[i].end]
-        return [(Item("which", span, span, toks[i - 1].start, toks[i].end, sure), 0.4 + close)]
+        return [(Item("which", span, span, toks[i - 1].start, toks[i].end, sure, close * 2), 0.4 + close)]
     return []
 
 
@@ -194,6 +197,18 @@ def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
         out.append((Item(q.kind or "which", w.text[start:end], join(stated, language), start, end, fit, near),
                     fit + 0.5 * near))
     return out
+
+
+def _named(q: Question, w: Window, matcher: Matcher, language: str) -> float:
+    """How much of what the question names stands in the window (and, less, in its paragraph): an item among
+    the question's own names ("National Security Council" for "Nationale Veiligheidsraad") is likelier its answer."""
+    parts = [t.fold for n in q.names for t in tokens(n) if len(t.fold) > 2 and t.fold not in FUNCTION_WORDS]
+    if not parts:
+        return 0.0
+    cross = bool(w.source.language) and w.source.language != language
+    here = matcher.best(parts, [t.fold for t in tokens(w.text)], cross)
+    around = matcher.best(parts, [t.fold for t in tokens(w.source.text)], cross)
+    return (len(here) + 0.5 * len(around)) / (1.5 * len(parts))
 
 
 def _persons(windows: Sequence[Window]) -> set[str]:
@@ -229,10 +244,12 @@ def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: flo
     persons = _persons(near) if q.kind == "person" else set()
     picks: list[Pick] = []
     for rank, w in enumerate(near):
+        context = _named(q, w, matcher, language)
         for it, attach in items_in(q, w, matcher, known, persons, language):
             if not it.anchored:
                 continue  # "China heeft…" answers no "which country did he visit?"
-            picks.append(Pick(it, w, w.score + ATTACH_WEIGHT * attach - 0.001 * rank, it.attach, it.near))
+            score = w.score + ATTACH_WEIGHT * attach + NAMED_WEIGHT * context - 0.001 * rank
+            picks.append(Pick(it, w, score, it.attach, it.near))
     if not picks:
         return None
     top = max(picks, key=lambda p: p.score)

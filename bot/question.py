@@ -1,6 +1,7 @@
 """Reading a question: what kind of item it asks for, about what, naming whom, in which year."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ class Question:
     focus: tuple[str, ...] = ()  # folded words naming what is asked for ("inhabitants", "journal")
     years: tuple[int, ...] = ()
     subject: tuple[str, ...] = ()  # for quote questions: who is asked about ("yvette", "cooper")
+    given: tuple[str, ...] = ()  # names a follow-up already knows (the previous question's), not its answer
 
     @property
     def typed(self) -> bool:
@@ -64,8 +66,23 @@ def _which_kind(focus: tuple[str, ...]) -> str:
     return "which"
 
 
+_SPEAKER_CUE = re.compile(r"\b(did|does|do|has|have|had|would|will|zei|zegt|zeiden|zeggen|schreef|schrijft|"
+                          r"vertelde|vertelt|verklaarde|antwoordde|vindt|vond|vinden|vonden|zou|noemt|noemen|noemde|"
+                          r"omschrijft|beschrijft)\s+", re.I)
+
+
 def _subject(question: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Who a quote question is about: its first name ("Yvette Cooper"); none when it asks what the article says."""
+    """Who a quote question is about: the name right after its verb ("What did Yvette Cooper say", "Wat zei
+    Colette Heald"), else its first name; ("he",) for a pronoun, which a follow-up resolves."""
+    m = _SPEAKER_CUE.search(question)
+    if m:
+        after = question[m.end() :]
+        first = tokens(after)[:1]
+        if first and cues.PRONOUNS_PERSON.fullmatch(first[0].text):
+            return ("he",)
+        for n in names:
+            if after.startswith(n) or after.split(" ", 2)[-1].startswith(n):
+                return tuple(fold(w) for w in n.split())
     if names:
         return tuple(fold(w) for n in names[:1] for w in n.split())
     return ()
