@@ -213,16 +213,19 @@ def test_engine_failure_turns_the_placeholder_into_an_apology(http_slack, caplog
         update = http_slack.api.wait_calls("chat.update")[0]
     assert update.body["text"] == phrase("apology", "nl")
     assert "engine exploded" not in json.dumps(update.body)  # the trace goes to the log only
-    logged = [r for r in caplog.records if r.name == "briefbot.slack" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "briefbot.flow" and r.exc_info]
     assert logged and "engine exploded" in str(logged[0].exc_info[1])
     assert "Borrell" not in caplog.text  # no message bodies in the log
     assert BOT_TOKEN not in caplog.text and SECRET not in caplog.text  # nor tokens
 
 
 def test_over_long_question_gets_a_clear_message(http_slack):
-    http_slack.send(mention("What did Borrell say? " + "really " * 200))
-    update = http_slack.api.wait_calls("chat.update")[0]
-    assert "characters long" in update.body["text"] and http_slack.engine.calls == []
+    payload = mention("What did Borrell say? " + "really " * 200)
+    http_slack.send(payload)
+    notice = http_slack.api.wait_calls("chat.postMessage")[0]  # no placeholder for a question that can't be asked
+    assert "characters long" in notice.body["text"] and notice.body["thread_ts"] == payload["event"]["ts"]
+    http_slack.api.quiet()
+    assert http_slack.engine.calls == [] and not http_slack.api.calls("chat.update")
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(http_slack, caplog):

@@ -1,0 +1,339 @@
+"""One question flow for every platform: record, dedupe, limit, show progress, answer once, turn errors into notices.
+
+A platform supplies a Format (pure functions: placeholder, queued, streaming, answer, notice, usage hint) and a
+Transport (post a message and get its id, edit a message, and optionally its own way to say something once). The
+flow does the rest, the same for Slack, Discord or a third platform:
+
+  receive(question)  on the platform's acknowledgement path: record the work (a duplicate or a question another
+                     live worker holds stops here); raise Unavailable when it cannot be recorded and the platform
+                     can retry (Slack: a 503 makes Slack deliver it again later).
+  then, on the I/O pool:   length cap, clean, check → usage hint or notice; per-user limit → notice;
+                           placeholder (or the place in line) posted and its id recorded
+  on the compute pool:     Bot.compute under the answer gate; LLM deltas become throttled edits
+  on the I/O pool again:   the final edit of the placeholder (idempotent), then the work is marked done.
+
+Unfinished work of a worker that stopped is taken over (bot/work.py leases) and answered once; a clean stop
+stops taking work, drains for a grace period and releases what is left.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from bot import metrics
+from bot.core import Bot
+from bot.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
+from bot.language import detect, phrase
+from bot.logs import request_id
+from bot.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
+
+from adapters.flow_jobs import Job, Keeper, Watchdog
+
+log = logging.getLogger("briefbot.flow")
+
+MAX_ATTEMPTS = 5  # a question whose answer could not be posted this many times is given up (and logged)
+DEADLINE_S = 600.0  # the whole budget for one answer; then the asker gets an apology
+
+
+@dataclass(frozen=True)
+class Question:
+    """A platform event as the flow sees it; `place` is the transport's own address for the reply (JSON-able)."""
+
+    key: str  # one per platform message or interaction: the work record's key
+    platform: str
+    user: str  # whose per-user limit applies
+    conversation: str
+    text: str  # as received: the Format cleans it, after the length check
+    place: dict[str, Any] = field(default_factory=dict)
+    in_dm: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Question:
+        return cls(**json.loads(raw))
+
+
+class Format(Protocol):
+    """A platform's pure rendering (adapters/slack_format.py, adapters/discord_format.py), limits built in."""
+
+    def question(self, q: Question) -> str: ...
+    def placeholder(self, language: str) -> Any: ...
+    def queued(self, language: str, position: int) -> Any: ...
+    def streaming(self, partial: str) -> Any: ...
+    def answer(self, answer: Any) -> Any: ...
+    def notice(self, text: str) -> Any: ...
+    def usage(self, language: str, q: Question) -> Any: ...
+
+
+class Transport(Protocol):
+    """How messages reach a platform."""
+
+    edit_interval_s: float  # at most one edit of a message this often
+    first_edit_waits: bool  # whether posting the placeholder counts as an edit for that interval
+
+    def post(self, q: Question, message: Any) -> str: ...
+    def edit(self, q: Question, message_id: str, message: Any) -> None: ...
+    def notice(self, q: Question, message: Any, reply_id: str) -> None: ...
+
+
+class Unavailable(Exception):
+    """The question could not be recorded (state store down, or shutting down): the platform should retry."""
+
+
+class Flow:
+    """The question flow of one adapter process; `close()` it (or `drain()` first) when the process stops."""
+
+    def __init__(self, bot: Bot, fmt: Format, transport: Transport, *, platform: str, compute_workers: int = 4,
+                 io_workers: int = 16, durable: bool = True, deadline_s: float = DEADLINE_S,
+                 lease_s: float = WORK_LEASE_S, recover_every_s: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot, self.fmt, self.transport = bot, fmt, transport
+        self.platform = platform
+        self.compute_workers = compute_workers
+        self.durable = durable  # True: refuse (Unavailable) what cannot be recorded; False: answer it anyway
+        self.deadline_s = deadline_s
+        self.lease_s = lease_s
+        self.clock = clock
+        self.owner = uuid.uuid4().hex
+        self.io = ThreadPoolExecutor(io_workers, thread_name_prefix=f"briefbot-{platform}-io")
+        self.compute = ThreadPoolExecutor(compute_workers, thread_name_prefix=f"briefbot-{platform}-answer")
+        self.jobs: dict[str, Job] = {}  # every question this worker holds, until its answer is posted and recorded
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._inflight = 0  # handed to the compute pool, not yet computed
+        self.accepting = True
+        self.watchdog = Watchdog(self._overdue, clock)
+        self.keeper = Keeper(self, lease_s / 3, recover_every_s)
+
+    def start(self) -> Flow:
+        """Start renewing leases and picking up unfinished work (at once, then every few seconds)."""
+        if not self.keeper.is_alive() and not self.keeper.stopped:
+            self.keeper.start()
+        return self
+
+    # -- the acknowledgement path ------------------------------------------------------------------------
+
+    def receive(self, q: Question) -> str:
+        """Record the question and start it; 'new'/'resumed' when this worker answers it, 'done'/'busy' if not."""
+        if not self.accepting:
+            raise Unavailable("shutting down")
+        try:
+            state, work = self.bot.work.begin_work(Work(q.key, q.to_json()), self.owner, self.lease_s)
+        except StoreError as exc:
+            if self.durable:
+                metrics.UNRECORDED.labels(self.platform).inc()
+                raise Unavailable(exc.message) from exc
+            log.warning("answering without a work record (%s)", exc.message)
+            state, work = "unrecorded", Work(q.key, q.to_json())
+        if state in (DONE, BUSY):
+            metrics.DEDUP_HITS.labels(self.platform).inc()
+            log.info("delivery of %s skipped: %s", q.key, "answered already" if state == DONE else "being answered")
+            return state
+        if state == RESUMED:
+            metrics.RESUMED.labels(self.platform).inc()
+        self._begin(Job(q, work, resumed=state == RESUMED, recorded=state != "unrecorded"))
+        return state
+
+    def _begin(self, job: Job) -> None:
+        with self._lock:
+            if job.key in self.jobs:  # already answering it here
+                return
+            self.jobs[job.key] = job
+        job.deadline = self.clock() + self.deadline_s
+        self.watchdog.add(job)
+        self.io.submit(self._guard, self._prepare, job)
+
+    def recover(self) -> int:
+        """Take over unfinished work whose worker stopped renewing it; returns how many were taken."""
+        if not self.accepting:
+            return 0
+        with self._lock:
+            room = max(0, 2 * self.compute_workers - self._inflight)
+        if room == 0:
+            return 0
+        taken = self.bot.work.orphaned_work(self.owner, self.lease_s, limit=room, prefix=f"{self.platform}:")
+        for work in taken:
+            metrics.RESUMED.labels(self.platform).inc()
+            log.info("picked up unfinished %s (attempt %d)", work.key, work.attempts)
+            self._begin(Job(Question.from_json(work.payload), work, resumed=True))
+        return len(taken)
+
+    # -- the steps ---------------------------------------------------------------------------------------
+
+    def _guard(self, step: Callable[[Job], None], job: Job) -> None:
+        with request_id(job.rid):
+            try:
+                step(job)
+            except Exception:  # noqa: BLE001 - the asker gets an apology, the log the trace
+                log.exception("handling %s failed", job.key)
+                self._deliver(job, self.fmt.notice(phrase("apology", job.language)), final=True)
+
+    def _prepare(self, job: Job) -> None:
+        """Check the question, apply the per-user limit, post the placeholder; then queue the computation."""
+        q = job.q
+        too_long = self.bot.too_long(q.text)  # before any pattern sees the text
+        if too_long is not None:
+            job.language = too_long.language
+            return self._deliver(job, self.fmt.notice(too_long.message), final=True)
+        job.text = self.fmt.question(q)
+        try:
+            _, job.language = self.bot.check(job.text)
+        except EmptyQuestion as exc:
+            return self._deliver(job, self.fmt.usage(exc.language, q), final=True)
+        except InputError as exc:
+            job.language = exc.language
+            return self._deliver(job, self.fmt.notice(exc.message), final=True)
+        if not job.resumed:  # a retry or a takeover was admitted the first time
+            try:
+                self.bot.admit(q.user, job.language, q.platform)
+            except RateLimited as exc:
+                return self._deliver(job, self.fmt.notice(exc.message), final=True)
+        if not job.reply_id:
+            with self._lock:
+                position = self._inflight - self.compute_workers + 1
+            shown = self.fmt.queued(job.language, position) if position > 0 else self.fmt.placeholder(job.language)
+            self._post_placeholder(job, shown)
+        with self._lock:
+            self._inflight += 1
+        self.compute.submit(self._guard, self._compute, job)
+
+    def _post_placeholder(self, job: Job, message: Any) -> None:
+        try:
+            job.reply_id = self.transport.post(job.q, message)
+        except Exception as exc:  # noqa: BLE001 - the answer is posted as a new message instead
+            log.warning("could not post the placeholder for %s (%s); answering without it", job.key,
+                        type(exc).__name__)
+            return
+        job.last_edit = self.clock() if self.transport.first_edit_waits else None
+        if job.recorded:
+            try:
+                self.bot.work.note_reply(job.key, job.reply_id)
+            except StoreError as exc:
+                log.warning("placeholder of %s not recorded (%s)", job.key, exc.message)
+
+    def _compute(self, job: Job) -> None:
+        """Bot.compute under the answer gate; the outcome is posted from the I/O pool."""
+        try:
+            if job.finished.is_set():  # given up (deadline, shutdown) while queued
+                return
+            try:
+                answer = self.bot.compute(job.text, job.q.conversation, on_queued=lambda p: self._progress(
+                    job, self.fmt.queued(job.language, p)), on_delta=lambda d: self._delta(job, d))
+                outcome = self.fmt.answer(answer)
+            except BriefbotError as exc:
+                log.info("%s not answered: %s", job.key, type(exc).__name__)
+                outcome = self.fmt.notice(exc.message)
+        finally:
+            with self._lock:
+                self._inflight -= 1
+        self.io.submit(self._guard, lambda j: self._deliver(j, outcome, final=True), job)
+
+    def _delta(self, job: Job, delta: str) -> None:
+        job.partial += delta
+        self._progress(job, None)
+
+    def _progress(self, job: Job, message: Any) -> None:
+        """An intermediate edit (streaming text, place in line): skipped while one is in flight or too soon."""
+        last = job.last_edit
+        if job.editing or not job.reply_id or (last is not None and self.clock() - last < self.transport.edit_interval_s):
+            return
+        job.editing = True
+        job.last_edit = self.clock()  # reserved now: the final edit keeps its distance from this one
+        shown = message if message is not None else self.fmt.streaming(job.partial)
+
+        def edit(j: Job) -> None:
+            with j.edit_lock:
+                try:
+                    if not j.finished.is_set():
+                        self.transport.edit(j.q, j.reply_id, shown)
+                        j.last_edit = self.clock()
+                finally:
+                    j.editing = False
+
+        self.io.submit(self._guard, edit, job)
+
+    def _deliver(self, job: Job, message: Any, *, final: bool = True) -> None:
+        """The last word for a question (answer, notice, apology): posted once, then the work is marked done."""
+        if not job.claim_final():
+            return
+        try:
+            with job.edit_lock:  # after any edit still in flight, and not sooner than the interval allows
+                wait = 0.0 if job.last_edit is None else job.last_edit + self.transport.edit_interval_s - self.clock()
+                if wait > 0:
+                    time.sleep(wait)
+                self.transport.notice(job.q, message, job.reply_id)
+        except Exception as exc:  # noqa: BLE001 - left unfinished: taken up again once its lease runs out
+            if job.work.attempts < MAX_ATTEMPTS:
+                log.warning("could not post the answer for %s (%s); it will be retried", job.key, type(exc).__name__)
+                self._drop(job)
+                return
+            log.error("giving up on %s after %d attempts (%s)", job.key, job.work.attempts, type(exc).__name__)
+        self._done(job)
+
+    def _overdue(self, job: Job) -> None:
+        log.error("no answer for %s before the deadline", job.key)
+        self.io.submit(self._guard, lambda j: self._deliver(j, self.fmt.notice(phrase("apology", j.language)),
+                                                          final=True), job)
+
+    def _done(self, job: Job) -> None:
+        if job.recorded:
+            try:
+                self.bot.work.finish_work(job.key)
+            except StoreError as exc:  # keep the lease; the keeper records it once the store is back
+                log.warning("answer for %s posted but not recorded yet (%s)", job.key, exc.message)
+                job.unrecorded = True
+                return
+        self._drop(job)
+
+    def _drop(self, job: Job) -> None:
+        with self._idle:
+            self.jobs.pop(job.key, None)
+            self._idle.notify_all()
+
+    # -- stopping -----------------------------------------------------------------------------------------
+
+    def drain(self, grace_s: float) -> int:
+        """Stop taking work, wait up to `grace_s` for what is in flight, release the rest; returns how many remain."""
+        self.accepting = False
+        deadline = time.monotonic() + grace_s
+        with self._idle:
+            while self.jobs and time.monotonic() < deadline:
+                self._idle.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+            left = [j for j in self.jobs.values() if not j.unrecorded]
+        for job in left:
+            job.finished.set()  # a late result is dropped: another worker answers it
+        if left:
+            try:
+                self.bot.work.release_work([j.key for j in left], self.owner)
+            except StoreError as exc:
+                log.warning("could not release %d unfinished questions (%s); their leases will expire",
+                            len(left), exc.message)
+        if left:
+            log.warning("stopped with %d questions unanswered: handed to the next worker", len(left))
+        return len(left)
+
+    def close(self, grace_s: float = 0.0) -> int:
+        left = self.drain(grace_s)
+        self.keeper.stop()
+        self.watchdog.stop()
+        self.io.shutdown(wait=False, cancel_futures=True)
+        self.compute.shutdown(wait=False, cancel_futures=True)
+        return left
+
+    @property
+    def pending(self) -> int:
+        return len(self.jobs)
+
+
+def language_of(text: str) -> str:
+    """The asker's language for a reply that has no checked question yet (first 2,000 characters only)."""
+    return detect(text[:2000])
