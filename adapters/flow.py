@@ -150,7 +150,7 @@ class Flow:
             self.jobs[job.key] = job
         job.deadline = self.clock() + self.deadline_s
         self.watchdog.add(job)
-        self.io.submit(self._guard, self._prepare, job)
+        self._submit(self.io, self._prepare, job)
 
     def recover(self) -> int:
         """Take over unfinished work whose worker stopped renewing it; returns how many were taken."""
@@ -168,6 +168,12 @@ class Flow:
         return len(taken)
 
     # -- the steps ---------------------------------------------------------------------------------------
+
+    def _submit(self, pool: ThreadPoolExecutor, step: Callable[[Job], None], job: Job) -> None:
+        try:
+            pool.submit(self._guard, step, job)
+        except RuntimeError:  # shut down: the work was released for another worker
+            log.info("%s left for another worker", job.key)
 
     def _guard(self, step: Callable[[Job], None], job: Job) -> None:
         with request_id(job.rid):
@@ -204,7 +210,7 @@ class Flow:
             self._post_placeholder(job, shown)
         with self._lock:
             self._inflight += 1
-        self.compute.submit(self._guard, self._compute, job)
+        self._submit(self.compute, self._compute, job)
 
     def _post_placeholder(self, job: Job, message: Any) -> None:
         try:
@@ -213,7 +219,7 @@ class Flow:
             log.warning("could not post the placeholder for %s (%s); answering without it", job.key,
                         type(exc).__name__)
             return
-        job.last_edit = self.clock() if self.transport.first_edit_waits else None
+        job.posted_at = self.clock() if self.transport.first_edit_waits else None
         if job.recorded:
             try:
                 self.bot.work.note_reply(job.key, job.reply_id)
@@ -235,7 +241,7 @@ class Flow:
         finally:
             with self._lock:
                 self._inflight -= 1
-        self.io.submit(self._guard, lambda j: self._deliver(j, outcome, final=True), job)
+        self._submit(self.io, lambda j: self._deliver(j, outcome, final=True), job)
 
     def _delta(self, job: Job, delta: str) -> None:
         job.partial += delta
@@ -243,7 +249,7 @@ class Flow:
 
     def _progress(self, job: Job, message: Any) -> None:
         """An intermediate edit (streaming text, place in line): skipped while one is in flight or too soon."""
-        last = job.last_edit
+        last = max((t for t in (job.last_edit, job.posted_at) if t is not None), default=None)
         if job.editing or not job.reply_id or (last is not None and self.clock() - last < self.transport.edit_interval_s):
             return
         job.editing = True
@@ -259,7 +265,7 @@ class Flow:
                 finally:
                     j.editing = False
 
-        self.io.submit(self._guard, edit, job)
+        self._submit(self.io, edit, job)
 
     def _deliver(self, job: Job, message: Any, *, final: bool = True) -> None:
         """The last word for a question (answer, notice, apology): posted once, then the work is marked done."""
@@ -281,8 +287,7 @@ class Flow:
 
     def _overdue(self, job: Job) -> None:
         log.error("no answer for %s before the deadline", job.key)
-        self.io.submit(self._guard, lambda j: self._deliver(j, self.fmt.notice(phrase("apology", j.language)),
-                                                          final=True), job)
+        self._submit(self.io, lambda j: self._deliver(j, self.fmt.notice(phrase("apology", j.language))), job)
 
     def _done(self, job: Job) -> None:
         if job.recorded:

@@ -30,7 +30,8 @@ class Job:
     text: str = ""
     language: str = "en"
     partial: str = ""
-    last_edit: float | None = None
+    last_edit: float | None = None  # the last edit of the placeholder (streaming, place in line)
+    posted_at: float | None = None  # when the placeholder went up, if the platform counts it as an edit
     editing: bool = False
     deadline: float = 0.0
     unrecorded: bool = False  # answered, but marking it done failed: the keeper retries
