@@ -203,14 +203,16 @@ class Flow:
                 self.bot.admit(q.user, job.language, q.platform)
             except RateLimited as exc:
                 return self._deliver(job, self.fmt.notice(exc.message), final=True)
-        if not job.reply_id:
-            with self._lock:
-                position = self._inflight - self.compute_workers + 1
-            shown = self.fmt.queued(job.language, position) if position > 0 else self.fmt.placeholder(job.language)
-            self._post_placeholder(job, shown)
-        with self._lock:
+        with self._lock:  # take the place in line first: questions arriving together each get their own
+            position = self._inflight - self.compute_workers + 1
             self._inflight += 1
-        self._submit(self.compute, self._compute, job)
+        try:
+            if not job.reply_id:
+                queued = position > 0
+                self._post_placeholder(job, self.fmt.queued(job.language, position) if queued
+                                       else self.fmt.placeholder(job.language))
+        finally:
+            self._submit(self.compute, self._compute, job)
 
     def _post_placeholder(self, job: Job, message: Any) -> None:
         try:
