@@ -17,7 +17,7 @@ from discord.http import Route
 from adapters.discord_flow import DiscordFormat, DiscordTransport
 from adapters.discord_format import Message, format_about, format_sources, notice
 from adapters.discord_views import NO_MENTIONS, FeedbackButton, ReasonModal, embeds_of
-from adapters.flow import Flow, Question
+from adapters.flow import Flow, Question, flow_options
 from bot.config import Settings
 from bot.core import Bot
 from bot.errors import BriefbotError
@@ -77,7 +77,7 @@ class BriefbotClient(discord.Client):
         add_commands(self)
         self.transport = DiscordTransport(self)
         self.flow = Flow(bot, DiscordFormat(), self.transport, platform="discord", compute_workers=settings.max_concurrent,
-                         durable=False, deadline_s=answer_timeout_s) if bot is not None else None
+                         deadline_s=answer_timeout_s, **flow_options(settings)) if bot is not None else None
         self.drain_s = float(settings.optional("BRIEFBOT_DRAIN_SECONDS", "20") or 20)
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefbot-discord-io")
         # Claims are writes, serialized by the store anyway; from one thread they never wait in SQLite's busy

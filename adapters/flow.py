@@ -5,8 +5,9 @@ Transport (post a message and get its id, edit a message, and optionally its own
 flow does the rest, the same for Slack, Discord or a third platform:
 
   receive(question)  on the platform's acknowledgement path: record the work (a duplicate or a question another
-                     live worker holds stops here); raise Unavailable when it cannot be recorded and the platform
-                     can retry (Slack: a 503 makes Slack deliver it again later).
+                     live worker holds stops here). When the state store cannot record it, the question is answered
+                     without a record (or, with refuse_unrecorded, Unavailable is raised and Slack gets a 503 and
+                     retries later); while shutting down, Unavailable sends it to another worker.
   then, on the I/O pool:   length cap, clean, check → usage hint or notice; per-user limit → notice;
                            placeholder (or the place in line) posted and its id recorded
   on the compute pool:     Bot.compute under the answer gate; LLM deltas become throttled edits
@@ -83,6 +84,7 @@ class Transport(Protocol):
     def post(self, q: Question, message: Any) -> str: ...
     def edit(self, q: Question, message_id: str, message: Any) -> None: ...
     def notice(self, q: Question, message: Any, reply_id: str) -> None: ...
+    # optional: find_reply(q) -> str, the bot's message already there for a question taken over from a dead worker
 
 
 class Unavailable(Exception):
@@ -93,13 +95,15 @@ class Flow:
     """The question flow of one adapter process; `close()` it (or `drain()` first) when the process stops."""
 
     def __init__(self, bot: Bot, fmt: Format, transport: Transport, *, platform: str, compute_workers: int = 4,
-                 io_workers: int = 16, durable: bool = True, deadline_s: float = DEADLINE_S,
+                 io_workers: int = 16, refuse_unrecorded: bool = False, deadline_s: float = DEADLINE_S,
                  lease_s: float = WORK_LEASE_S, recover_every_s: float = 2.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.bot, self.fmt, self.transport = bot, fmt, transport
         self.platform = platform
         self.compute_workers = compute_workers
-        self.durable = durable  # True: refuse (Unavailable) what cannot be recorded; False: answer it anyway
+        # What to do when the state store cannot record a question: answer it anyway (default: a full disk or a
+        # Redis outage must not silence the bot) or refuse it so the platform retries later.
+        self.refuse_unrecorded = refuse_unrecorded
         self.deadline_s = deadline_s
         self.lease_s = lease_s
         self.clock = clock
@@ -129,8 +133,8 @@ class Flow:
         try:
             state, work = self.bot.work.begin_work(Work(q.key, q.to_json()), self.owner, self.lease_s)
         except StoreError as exc:
-            if self.durable:
-                metrics.UNRECORDED.labels(self.platform).inc()
+            metrics.UNRECORDED.labels(self.platform).inc()
+            if self.refuse_unrecorded:
                 raise Unavailable(exc.message) from exc
             log.warning("answering without a work record (%s)", exc.message)
             state, work = "unrecorded", Work(q.key, q.to_json())
@@ -207,6 +211,9 @@ class Flow:
             position = self._inflight - self.compute_workers + 1
             self._inflight += 1
         try:
+            finder = getattr(self.transport, "find_reply", None)  # optional: a platform that can look
+            if job.resumed and not job.reply_id and finder is not None:
+                job.reply_id = finder(job.q)
             if not job.reply_id:
                 queued = position > 0
                 self._post_placeholder(job, self.fmt.queued(job.language, position) if queued
@@ -292,13 +299,14 @@ class Flow:
         self._submit(self.io, lambda j: self._deliver(j, self.fmt.notice(phrase("apology", j.language))), job)
 
     def _done(self, job: Job) -> None:
-        if job.recorded:
-            try:
-                self.bot.work.finish_work(job.key)
-            except StoreError as exc:  # keep the lease; the keeper records it once the store is back
-                log.warning("answer for %s posted but not recorded yet (%s)", job.key, exc.message)
-                job.unrecorded = True
-                return
+        try:
+            if not job.recorded:
+                raise StoreError("the question was never recorded")
+            self.bot.work.finish_work(job.key)
+        except StoreError as exc:  # kept (and its lease renewed); the keeper records it once the store is back
+            log.warning("answer for %s posted but not recorded yet (%s)", job.key, exc.message)
+            job.unrecorded = True
+            return
         self._drop(job)
 
     def _drop(self, job: Job) -> None:
@@ -313,9 +321,9 @@ class Flow:
         self.accepting = False
         deadline = time.monotonic() + grace_s
         with self._idle:
-            while self.jobs and time.monotonic() < deadline:
+            while any(not j.unrecorded for j in self.jobs.values()) and time.monotonic() < deadline:
                 self._idle.wait(min(0.2, max(0.0, deadline - time.monotonic())))
-            left = [j for j in self.jobs.values() if not j.unrecorded]
+            left = [j for j in self.jobs.values() if not j.unrecorded and j.recorded]
         for job in left:
             job.finished.set()  # a late result is dropped: another worker answers it
         if left:
@@ -339,6 +347,22 @@ class Flow:
     @property
     def pending(self) -> int:
         return len(self.jobs)
+
+
+def flow_options(settings: Any) -> dict[str, Any]:
+    """The flow's settings from the environment: BRIEFBOT_WORK_LEASE_SECONDS (how soon a stopped worker's questions
+    are taken over) and BRIEFBOT_REFUSE_UNRECORDED (refuse, rather than answer, what the state store can't record)."""
+    from bot.errors import ConfigError
+
+    raw = settings.optional("BRIEFBOT_WORK_LEASE_SECONDS", str(WORK_LEASE_S)) or str(WORK_LEASE_S)
+    try:
+        lease = float(raw)
+    except ValueError:
+        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be a number of seconds.") from None
+    if lease < 1:
+        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be at least 1.")
+    refuse = (settings.optional("BRIEFBOT_REFUSE_UNRECORDED", "") or "").lower() in ("1", "true", "yes", "on")
+    return {"lease_s": lease, "recover_every_s": min(2.0, lease / 3), "refuse_unrecorded": refuse}
 
 
 def language_of(text: str) -> str:

@@ -94,17 +94,21 @@ class Keeper(threading.Thread):
             since_recover += self.every_s
 
     def renew(self) -> None:
+        """Renew held leases; record questions the store missed (answered during an outage) once it is back."""
         flow = self.flow
         with flow._lock:
-            jobs = [j for j in flow.jobs.values() if j.recorded]
+            jobs = list(flow.jobs.values())
         try:
-            flow.bot.work.renew_work([j.key for j in jobs], flow.owner, flow.lease_s)
-            for job in (j for j in jobs if j.unrecorded):
+            for job in (j for j in jobs if not j.recorded):  # arrived while the store was down
+                flow.bot.work.begin_work(job.work, flow.owner, flow.lease_s)
+                job.recorded = True
+            flow.bot.work.renew_work([j.key for j in jobs if not j.unrecorded], flow.owner, flow.lease_s)
+            for job in (j for j in jobs if j.unrecorded):  # answered; now marked done, so a retry is a duplicate
                 flow.bot.work.finish_work(job.key)
                 job.unrecorded = False
                 flow._drop(job)
         except StoreError as exc:
-            log.warning("could not renew %d leases (%s)", len(jobs), exc.message)
+            log.warning("could not renew or record %d questions (%s)", len(jobs), exc.message)
 
     @property
     def stopped(self) -> bool:

@@ -126,7 +126,9 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
     except BaseException:
         listener_pool.shutdown(wait=False)
         raise
-    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **flow_options)
+    from adapters.flow import flow_options as from_env
+
+    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **{**from_env(settings), **flow_options})
     listeners.owned.append(listener_pool)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)

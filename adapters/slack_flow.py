@@ -60,6 +60,21 @@ class SlackTransport:
         text, blocks = message
         self.client.chat_update(channel=q.place["channel"], ts=message_id, text=text, blocks=blocks)
 
+    def find_reply(self, q: Question) -> str:
+        """The bot's message already in the question's thread (a placeholder posted by a worker that died before it
+        could record its ts), so a takeover edits it instead of posting a second one; "" if none or not allowed."""
+        thread_ts = q.place.get("thread_ts")
+        if not thread_ts:
+            return ""
+        try:
+            found: Any = self.client.conversations_replies(channel=q.place["channel"], ts=thread_ts, limit=20)
+        except Exception:  # noqa: BLE001 - e.g. missing_scope (channels:history): post a fresh placeholder
+            return ""
+        bot = q.place.get("bot_user")
+        mine = [m for m in found.get("messages") or [] if m.get("ts") != thread_ts and (m.get("bot_id") or
+                (bot and m.get("user") == bot))]
+        return str(mine[0]["ts"]) if mine else ""
+
     def notice(self, q: Question, message: Message, reply_id: str) -> None:
         """The last word: into the placeholder when there is one (the same ts every time: idempotent)."""
         if reply_id:

@@ -16,8 +16,8 @@ ANSWER_SECONDS = Histogram(
 REFUSALS = Counter("briefbot_refusals_total", "Answers saying the knowledge base does not hold the answer", ["platform"])
 ERRORS = Counter("briefbot_errors_total", "Questions that ended in an error", ["platform", "kind"])
 DEDUP_HITS = Counter("briefbot_dedup_hits_total", "Deliveries dropped as duplicates", ["platform"])
-UNRECORDED = Counter("briefbot_unrecorded_total", "Deliveries refused (not acknowledged) because the state store "
-                     "could not record them; the platform retries", ["platform"])
+UNRECORDED = Counter("briefbot_unrecorded_total", "Questions the state store could not record (answered without a "
+                     "record, or refused so the platform retries)", ["platform"])
 RESUMED = Counter("briefbot_resumed_total", "Unfinished questions taken up again (a retry, or a worker that stopped)",
                   ["platform"])
 RATE_LIMITED = Counter("briefbot_rate_limited_total", "Questions refused by the per-user limit", ["platform"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sqlite3
 import threading
 import time
@@ -15,6 +16,7 @@ from .models import Answer, Feedback, Source, Turn
 from .sqlite_work import SQLiteWork
 from .work import Work
 
+MIN_FREE_BYTES = 256 * 1024  # less free space than this next to the state file: /healthz says the disk is full
 MAX_TURNS = 6  # per conversation: enough for follow-ups, bounded so memory can't grow without end
 
 
@@ -246,7 +248,14 @@ class SQLiteStore(SQLiteWork):
 
     @_guarded
     def ping(self) -> None:
-        """A real write, so /healthz turns red on a full disk or a read-only file, not only a missing one."""
+        """A real write, so /healthz turns red on a full disk or a read-only file, not only a missing one.
+
+        A nearly full disk counts as full: SQLite may still write into pages it has, but not for long.
+        """
+        free = shutil.disk_usage(self._path.parent).free
+        if free < MIN_FREE_BYTES:
+            raise StoreError(f"The state file {self._path} is unusable: the disk is full ({free // 1024} KiB free): "
+                             "free some space (or move BRIEFBOT_DATA_DIR) and try again.")
         with self._write:
             self._conn().execute("INSERT OR REPLACE INTO health (k, at) VALUES ('ping', ?)", (self._clock(),))
 
