@@ -130,6 +130,9 @@ class Flow:
         """Record the question and start it; 'new'/'resumed' when this worker answers it, 'done'/'busy' if not."""
         if not self.accepting:
             raise Unavailable("shutting down")
+        if q.key in self.jobs:  # redelivered to the worker that is answering it
+            metrics.DEDUP_HITS.labels(self.platform).inc()
+            return BUSY
         try:
             state, work = self.bot.work.begin_work(Work(q.key, q.to_json()), self.owner, self.lease_s)
         except StoreError as exc:

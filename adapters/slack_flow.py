@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from adapters import slack_format as sf
 from adapters.flow import Question
+from adapters.slack_input import question_from_slack
 from bot.language import phrase
 from bot.models import Answer
 
@@ -19,7 +20,7 @@ class SlackFormat:
     """What Slack is sent at each step: (fallback text, blocks), inside Slack's limits."""
 
     def question(self, q: Question) -> str:
-        return sf.question_from_slack(q.text, q.place.get("bot_user"))
+        return question_from_slack(q.text, q.place.get("bot_user"))
 
     def placeholder(self, language: str) -> Message:
         return sf.placeholder(language)
