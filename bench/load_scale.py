@@ -128,7 +128,7 @@ def outcomes(api: Any, events: list[dict], plan: list[dict]) -> dict[str, Any]:
     dup = [i for i in acked if len(messages.get(i, ())) > 1]
     lost = [i for i in acked if not messages.get(i)]
     to_answer = [answered_at[i] - first_sent[i] for i in once + dup]
-    first = min(first_sent.values())
+    first = min(first_sent.values(), default=0.0)
     span = max(answered_at.values(), default=first) - first
     return {"acknowledged": len(acked), "unacknowledged": len(events) - len(acked), "answered_once": len(once),
             "duplicates": len(dup), "lost": len(lost), "to_answer": summary_ms(to_answer),
@@ -185,8 +185,8 @@ def run_one(code: Path, label: str, args: argparse.Namespace, tmp: Path) -> dict
         from tests.slack_harness import mention
 
         warm = [mention(t, user=f"UW{i}", channel=f"CWARM{i}") for i, t in enumerate(distinct_texts(4 * len(urls), 99))]
-        asyncio.run(offer(urls, warm, 20, secret, 1))
-        settle(api, warm, [], 60)
+        warm_plan = asyncio.run(offer(urls, warm, 20, secret, 1))
+        settle(api, warm, warm_plan, 60)
         texts = distinct_texts(args.events, args.seed)
         events = [mention(t, user=f"U{i:05d}", channel=f"C{i:05d}") for i, t in enumerate(texts)]
         note(f"[{label}] offering {len(events)} mentions at {args.rate}/s, each delivered to two workers…")
