@@ -1,0 +1,67 @@
+"""Discord through the shared flow: questions are recorded, a stopped client's question is answered by the next
+one (through the interaction's webhook token), and a 👎 asks for a reason."""
+from __future__ import annotations
+
+import logging
+
+from bot.core import Bot
+from bot.store import SQLiteStore
+from bot.work import DONE, Work
+from tests.discord_fake import FakeDiscord, wait_for
+from tests.discord_harness import Harness, discord_harness  # noqa: F401 - the fixture
+from tests.fakes import FakeEngine, FakeRetriever
+
+
+def answer_edits(fake: FakeDiscord, ix: dict) -> list:
+    return [c for c in fake.calls("PATCH") if f"/{ix['token']}/" in c.path and "embeds" in c.body]
+
+
+def test_an_answered_question_is_recorded_as_done(discord_harness):  # noqa: F811
+    h = discord_harness()
+    ix = h.ask("What did Borrell say?")
+    h.final_edit(ix)
+    key = f"discord:ix:{ix['id']}"
+    wait_for(lambda: h.store.begin_work(Work(key, "{}"), "someone-else", 10)[0] == DONE, 5, "the record marked done")
+
+
+def test_a_question_left_by_a_stopped_client_is_answered_once_by_the_next(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="briefbot.flow")
+    fake = FakeDiscord().start()
+    path = tmp_path / "shared.sqlite3"
+    env = {"BRIEFBOT_DRAIN_SECONDS": "0", "BRIEFBOT_WORK_LEASE_SECONDS": "1"}
+    first = Harness(tmp_path / "a", bot=Bot(FakeRetriever(), FakeEngine("Too slow.", delay_s=1.5), SQLiteStore(path)),
+                    fake=fake, **env)
+    second = None
+    try:
+        ix = first.ask("What did Borrell say?")
+        assert first.callback(ix).body == {"type": 5}  # deferred: the asker sees "briefbot is thinking…"
+        first.stop()  # no time to drain: the question is handed on, the late answer dropped
+        engine = FakeEngine("Answered by the next worker.")
+        second = Harness(tmp_path / "b", engine, bot=Bot(FakeRetriever(), engine, SQLiteStore(path)), fake=fake,
+                         **env)
+        edits = wait_for(lambda: answer_edits(fake, ix), 15, "the answer from the next client")
+        assert edits[0].body["content"] == "Answered by the next worker." and edits[0].status == 200
+        wait_for(lambda: f"discord:ix:{ix['id']} left for another worker" in caplog.text, 10,
+                 "the first client's late answer, dropped")
+        assert len(answer_edits(fake, ix)) == 1 and engine.calls == ["What did Borrell say?"]
+    finally:
+        if second is not None:
+            second.stop()
+        fake.stop()
+
+
+def test_a_thumbs_down_opens_a_modal_and_its_reason_is_stored(discord_harness):  # noqa: F811
+    h = discord_harness()
+    ix = h.ask("What did Borrell say?")
+    h.final_edit(ix)
+    message = h.fake.original(ix)
+    down = next(b["custom_id"] for row in message["components"] for b in row["components"] if ":down:" in b["custom_id"])
+    click = h.fake.click(message, down)
+    assert h.callback(click).body["type"] == 9  # a modal, not a message
+    answer_id = down.rsplit(":", 1)[1]
+    [vote] = h.store.feedback()
+    assert (vote.vote, vote.reason) == ("down", "")  # the vote counts even if the modal is closed
+    sent = h.fake.submit_modal(f"briefbot:why:{answer_id}", {"reason": "It quoted the wrong paragraph."})
+    reply = h.callback(sent)
+    assert reply.body["type"] == 4 and reply.body["data"]["flags"] == 64
+    wait_for(lambda: h.store.feedback()[0].reason == "It quoted the wrong paragraph.", 5, "the reason stored")
