@@ -39,6 +39,10 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
         "en": "I answer questions about these {count} news articles and cite the paragraphs I used:",
         "nl": "Ik beantwoord vragen over deze {count} nieuwsartikelen en noem de alinea's die ik gebruikte:",
     },
+    "discord_about_intro_one": {
+        "en": "I answer questions about this news article and cite the paragraphs I used:",
+        "nl": "Ik beantwoord vragen over dit nieuwsartikel en noem de alinea's die ik gebruikte:",
+    },
     "discord_about_empty": {
         "en": "No articles have been loaded yet, so there is nothing I can answer about.",
         "nl": "Er zijn nog geen artikelen geladen, dus ik kan nog nergens over antwoorden.",

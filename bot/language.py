@@ -103,6 +103,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The language model could not be reached. Please try again later.",
         "nl": "Het taalmodel is niet bereikbaar. Probeer het later nog eens.",
     },
+    "answer_cut": {
+        "en": "(The answer was cut here: it was longer than {limit:,} characters.)",
+        "nl": "(Het antwoord is hier afgebroken: het was langer dan {limit:,} tekens.)",
+    },
     "store_down": {
         "en": "The knowledge base is not reachable right now. Please try again in a moment.",
         "nl": "De kennisbank is nu niet bereikbaar. Probeer het zo nog eens.",
