@@ -152,7 +152,7 @@ def drain_seconds(settings: Settings) -> float:
 
 def create_asgi_app(
     bot: Bot, settings: Settings, *, client: WebClient | None = None, routes: Sequence = (), app: App | None = None,
-    **flow_options: Any,
+    close_bot: bool = False, **flow_options: Any,
 ):
     """A Starlette app: the Events API at /slack/events, /healthz and /metrics; `routes` adds more.
 
@@ -177,6 +177,8 @@ def create_asgi_app(
         yield
         log.info("stopping: draining %d questions for up to %.0f s", listeners.pending, grace)
         await run_in_threadpool(listeners.close, False, grace)
+        if close_bot:  # gives the answer slots back at once and closes the state store
+            await run_in_threadpool(bot.close)
 
     endpoint = slack_events_endpoint(app, settings.require("SLACK_SIGNING_SECRET"))
     web = Starlette(routes=[*endpoint, *ops_routes(bot, listeners), *routes], lifespan=lifespan)
@@ -193,7 +195,7 @@ def asgi_factory():
         settings = Settings.from_env()
         configure_logging(settings.log_format)
         load_config(settings)
-        return create_asgi_app(build_bot(settings), settings)
+        return create_asgi_app(build_bot(settings), settings, close_bot=True)
     except BriefbotError as e:  # one clear line, not a traceback from inside uvicorn
         print(f"briefbot slack: {e.message}", file=sys.stderr)
         raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None

@@ -44,20 +44,23 @@ def open_collections(settings: Settings, *, index_builtin: bool = True) -> tuple
 
 
 def build_store(settings: Settings) -> Store:
-    return build_state(settings)[0]
+    """The state store alone (the CLI's `feedback`): on Redis when REDIS_URL is set, else the SQLite file."""
+    if settings.redis_url:
+        from .redis_store import RedisStore
+
+        return RedisStore.connect(settings.redis_url)
+    return SQLiteStore(settings.data_dir / "state.sqlite3")
 
 
 def build_state(settings: Settings) -> tuple[Store, Gate]:
     """The state store and the answer gate on it: both on Redis when REDIS_URL is set, else local."""
+    store = build_store(settings)
     if settings.redis_url:
         from .redis_gate import RedisGate
         from .redis_store import RedisStore
 
-        redis_store = RedisStore.connect(settings.redis_url)
-        gate: Gate = RedisGate(redis_store.client, settings.rate_per_minute, settings.rate_burst,
-                               settings.max_concurrent)
-        return redis_store, gate
-    store = SQLiteStore(settings.data_dir / "state.sqlite3")
+        assert isinstance(store, RedisStore)
+        return store, RedisGate(store.client, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
     return store, LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
 
 

@@ -217,14 +217,14 @@ def test_a_waiter_is_woken_by_the_release_not_by_polling(redis_url):
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     gate = RedisGate(client, 600, 100, 1)
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
     try:
-        holding, release = threading.Event(), threading.Event()
         holder = threading.Thread(target=hold, args=(gate, holding, release, [], "h", []))
         holder.start()
         holding.wait(5)
         before = client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
-        got = threading.Event()
-        waiter = threading.Thread(target=hold, args=(gate, got, threading.Event(), [], "w", []))
+        got, done = threading.Event(), threading.Event()
+        waiter = threading.Thread(target=hold, args=(gate, got, done, [], "w", []))
         waiter.start()
         assert not got.wait(0.6)  # held: the waiter waits (a 50 ms poll would have asked 12 times by now)
         release.set()
@@ -232,6 +232,8 @@ def test_a_waiter_is_woken_by_the_release_not_by_polling(redis_url):
         calls = client.info("commandstats")["cmdstat_evalsha"]["calls"] - before
         assert calls <= 4, calls  # its first try, maybe one 1 s fallback, the try after the wake-up (+ release)
     finally:
+        release.set()
+        done.set()
         gate.close()
         client.close()
 
@@ -242,6 +244,7 @@ def test_a_slot_of_a_killed_holder_expires_and_a_clean_close_releases_at_once(re
 
     import redis
 
+    release, second_done = threading.Event(), threading.Event()
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, redis, time\n"
         "from bot.redis_gate import RedisGate\n"
@@ -257,20 +260,22 @@ def test_a_slot_of_a_killed_holder_expires_and_a_clean_close_releases_at_once(re
         assert holder.stdout.readline().strip() == "held"
         holder.kill()  # SIGKILL: no release, no more renewals
         holder.wait(10)
-        got, release = threading.Event(), threading.Event()
+        got = threading.Event()
         waiter = threading.Thread(target=hold, args=(gate, got, release, [], "w", []))
         waiter.start()
         assert not got.wait(0.3)  # the dead holder's lease has not run out yet
         clock.advance(gate.lease_s + 1)
         assert got.wait(5)  # reclaimed at the next check (the 1 s fallback): seconds, not minutes
-        woke = threading.Event()
-        second = threading.Thread(target=hold, args=(other, woke, threading.Event(), [], "o", []))
+        woke, second_done = threading.Event(), threading.Event()
+        second = threading.Thread(target=hold, args=(other, woke, second_done, [], "o", []))
         second.start()
         assert not woke.wait(0.3)
         gate.close()  # a clean shutdown gives the slot back and wakes the next in line
         release.set()
         assert woke.wait(3)
     finally:
+        release.set()
+        second_done.set()
         if holder.poll() is None:
             holder.kill()
         gate.close()

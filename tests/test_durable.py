@@ -9,6 +9,8 @@ import pytest
 from tests import fault_scenarios as runs
 from tests.services import RedisServer, Tmpfs
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_stop_or_a_kill_with_20_in_flight_then_a_restart_answers_each_once(kb_copy, tmp_path, sig):

@@ -28,6 +28,7 @@ def raw_request(port: int, data: bytes) -> bytes:
         return s.recv(4096)
 
 
+@pytest.mark.slow
 def test_bad_requests_get_a_4xx_and_one_json_log_line_each(kb_copy, tmp_path):
     api = FakeSlackAPI().start()
     worker = runs.Worker(runs.worker_env(kb_copy, api), tmp_path / "bad.log").start()
