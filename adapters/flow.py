@@ -18,77 +18,30 @@ stops taking work, drains for a grace period and releases what is left.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from bot import metrics
 from bot.core import Bot
 from bot.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
-from bot.language import detect, phrase
+from bot.language import phrase
 from bot.logs import request_id
 from bot.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
 
 from adapters.flow_jobs import Job, Keeper, Watchdog
+from adapters.flow_parts import Format, Question, Transport, Unavailable, flow_options
+
+__all__ = ["Flow", "Format", "Question", "Transport", "Unavailable", "flow_options"]
 
 log = logging.getLogger("briefbot.flow")
 
 MAX_ATTEMPTS = 5  # a question whose answer could not be posted this many times is given up (and logged)
 DEADLINE_S = 600.0  # the whole budget for one answer; then the asker gets an apology
-
-
-@dataclass(frozen=True)
-class Question:
-    """A platform event as the flow sees it; `place` is the transport's own address for the reply (JSON-able)."""
-
-    key: str  # one per platform message or interaction: the work record's key
-    platform: str
-    user: str  # whose per-user limit applies
-    conversation: str
-    text: str  # as received: the Format cleans it, after the length check
-    place: dict[str, Any] = field(default_factory=dict)
-    in_dm: bool = False
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, raw: str) -> Question:
-        return cls(**json.loads(raw))
-
-
-class Format(Protocol):
-    """A platform's pure rendering (adapters/slack_format.py, adapters/discord_format.py), limits built in."""
-
-    def question(self, q: Question) -> str: ...
-    def placeholder(self, language: str) -> Any: ...
-    def queued(self, language: str, position: int) -> Any: ...
-    def streaming(self, partial: str) -> Any: ...
-    def answer(self, answer: Any) -> Any: ...
-    def notice(self, text: str) -> Any: ...
-    def usage(self, language: str, q: Question) -> Any: ...
-
-
-class Transport(Protocol):
-    """How messages reach a platform."""
-
-    edit_interval_s: float  # at most one edit of a message this often
-    first_edit_waits: bool  # whether posting the placeholder counts as an edit for that interval
-
-    def post(self, q: Question, message: Any) -> str: ...
-    def edit(self, q: Question, message_id: str, message: Any) -> None: ...
-    def notice(self, q: Question, message: Any, reply_id: str) -> None: ...
-    # optional: find_reply(q) -> str, the bot's message already there for a question taken over from a dead worker
-
-
-class Unavailable(Exception):
-    """The question could not be recorded (state store down, or shutting down): the platform should retry."""
 
 
 class Flow:
@@ -188,7 +141,7 @@ class Flow:
                 step(job)
             except Exception:  # noqa: BLE001 - the asker gets an apology, the log the trace
                 log.exception("handling %s failed", job.key)
-                self._deliver(job, self.fmt.notice(phrase("apology", job.language)), final=True)
+                self._deliver(job, self.fmt.notice(phrase("apology", job.language)))
 
     def _prepare(self, job: Job) -> None:
         """Check the question, apply the per-user limit, post the placeholder; then queue the computation."""
@@ -196,20 +149,20 @@ class Flow:
         too_long = self.bot.too_long(q.text)  # before any pattern sees the text
         if too_long is not None:
             job.language = too_long.language
-            return self._deliver(job, self.fmt.notice(too_long.message), final=True)
+            return self._deliver(job, self.fmt.notice(too_long.message))
         job.text = self.fmt.question(q)
         try:
             _, job.language = self.bot.check(job.text)
         except EmptyQuestion as exc:
-            return self._deliver(job, self.fmt.usage(exc.language, q), final=True)
+            return self._deliver(job, self.fmt.usage(exc.language, q))
         except InputError as exc:
             job.language = exc.language
-            return self._deliver(job, self.fmt.notice(exc.message), final=True)
+            return self._deliver(job, self.fmt.notice(exc.message))
         if not job.resumed:  # a retry or a takeover was admitted the first time
             try:
                 self.bot.admit(q.user, job.language, q.platform)
             except RateLimited as exc:
-                return self._deliver(job, self.fmt.notice(exc.message), final=True)
+                return self._deliver(job, self.fmt.notice(exc.message))
         with self._lock:  # take the place in line first: questions arriving together each get their own
             position = self._inflight - self.compute_workers + 1
             self._inflight += 1
@@ -253,7 +206,7 @@ class Flow:
         finally:
             with self._lock:
                 self._inflight -= 1
-        self._submit(self.io, lambda j: self._deliver(j, outcome, final=True), job)
+        self._submit(self.io, lambda j: self._deliver(j, outcome), job)
 
     def _delta(self, job: Job, delta: str) -> None:
         job.partial += delta
@@ -279,7 +232,7 @@ class Flow:
 
         self._submit(self.io, edit, job)
 
-    def _deliver(self, job: Job, message: Any, *, final: bool = True) -> None:
+    def _deliver(self, job: Job, message: Any) -> None:
         """The last word for a question (answer, notice, apology): posted once, then the work is marked done."""
         if not job.claim_final():
             return
@@ -350,24 +303,3 @@ class Flow:
     @property
     def pending(self) -> int:
         return len(self.jobs)
-
-
-def flow_options(settings: Any) -> dict[str, Any]:
-    """The flow's settings from the environment: BRIEFBOT_WORK_LEASE_SECONDS (how soon a stopped worker's questions
-    are taken over) and BRIEFBOT_REFUSE_UNRECORDED (refuse, rather than answer, what the state store can't record)."""
-    from bot.errors import ConfigError
-
-    raw = settings.optional("BRIEFBOT_WORK_LEASE_SECONDS", str(WORK_LEASE_S)) or str(WORK_LEASE_S)
-    try:
-        lease = float(raw)
-    except ValueError:
-        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be a number of seconds.") from None
-    if lease < 1:
-        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be at least 1.")
-    refuse = (settings.optional("BRIEFBOT_REFUSE_UNRECORDED", "") or "").lower() in ("1", "true", "yes", "on")
-    return {"lease_s": lease, "recover_every_s": min(2.0, lease / 3), "refuse_unrecorded": refuse}
-
-
-def language_of(text: str) -> str:
-    """The asker's language for a reply that has no checked question yet (first 2,000 characters only)."""
-    return detect(text[:2000])

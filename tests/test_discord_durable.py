@@ -49,6 +49,7 @@ def test_a_question_left_by_a_stopped_client_is_answered_once_by_the_next(tmp_pa
     try:
         ix = first.ask("What did Borrell say?")
         assert first.callback(ix).body == {"type": 5}  # deferred: the asker sees "briefbot is thinking…"
+        wait_for(lambda: slow.calls, 5, "the first client to start computing")
         first.stop()  # no time to drain: the question is handed on, the late answer dropped
         engine = FakeEngine("Answered by the next worker.")
         second = Harness(tmp_path / "b", engine, bot=Bot(FakeRetriever(), engine, SQLiteStore(path)), fake=fake,
