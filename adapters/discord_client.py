@@ -261,8 +261,9 @@ async def deliver(interaction: discord.Interaction, messages: list[Message], *, 
         await interaction.edit_original_response(content=first["content"] or None, embeds=embeds_of(first),
                                                  allowed_mentions=NO_MENTIONS)
         for message in rest:
-            await interaction.followup.send(content=message["content"] or None, embeds=embeds_of(message),
-                                            ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+            fields: dict[str, Any] = {"content": message["content"]} if message["content"] else {}
+            await interaction.followup.send(embeds=embeds_of(message), ephemeral=ephemeral,
+                                            allowed_mentions=NO_MENTIONS, **fields)
     except discord.HTTPException:
         log.exception("could not deliver a command's reply")
 

@@ -134,7 +134,7 @@ class DiscordTransport:
             await ix.edit_original_response(**fields)
         else:  # after a restart: the interaction's webhook token is good for 15 minutes
             hook = discord.Webhook.partial(int(q.place["app"]), q.place["token"], client=self.client)
-            await hook.edit_message(ORIGINAL, **fields)  # type: ignore[arg-type]  # "@original" is Discord's id
+            await hook.edit_message(ORIGINAL, **fields)  # type: ignore[call-overload]  # "@original" is Discord's id
 
     async def _reply(self, q: Question, message: Message, view: discord.ui.View | None, *,
                      nonce: str | None = None) -> discord.Message:
@@ -167,8 +167,9 @@ class DiscordTransport:
         else:  # the nonce makes a second send of this reply (a retry) return the first one instead
             await self._reply(q, first, last_view, nonce=q.key.rsplit(":", 1)[-1][-25:])
         for n, message in enumerate(rest, 1):
+            extra: dict[str, Any] = {"view": view} if view is not None and n == len(rest) else {}
             await self._channel(q).send(message["content"] or None, embeds=embeds_of(message),
-                                        allowed_mentions=NO_MENTIONS, view=view if n == len(rest) else None)
+                                        allowed_mentions=NO_MENTIONS, **extra)
 
     async def _followups(self, q: Question, rest: list[Message], view: discord.ui.View | None) -> None:
         if not rest:
@@ -177,6 +178,8 @@ class DiscordTransport:
         hook = ix.followup if ix is not None else discord.Webhook.partial(int(q.place["app"]), q.place["token"],
                                                                           client=self.client)
         for n, message in enumerate(rest, 1):
-            extra = {"view": view} if view is not None and n == len(rest) else {}
-            await hook.send(content=message["content"] or None, embeds=embeds_of(message),
-                            ephemeral=bool(q.place.get("private")), allowed_mentions=NO_MENTIONS, **extra)
+            fields: dict[str, Any] = {"view": view} if view is not None and n == len(rest) else {}
+            if message["content"]:
+                fields["content"] = message["content"]
+            await hook.send(embeds=embeds_of(message), ephemeral=bool(q.place.get("private")),
+                            allowed_mentions=NO_MENTIONS, **fields)

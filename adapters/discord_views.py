@@ -61,7 +61,8 @@ class ReasonModal(discord.ui.Modal):
     """After a 👎: one optional line on what was wrong, stored with the vote."""
 
     def __init__(self, client: BriefbotClient, answer_id: str, language: str) -> None:
-        super().__init__(title=phrase("feedback_reason_title", language)[:45], custom_id=f"briefbot:why:{answer_id}"[:100])
+        super().__init__(title=phrase("feedback_reason_title", language)[:45],
+                         custom_id=f"briefbot:why:{answer_id}"[:100])
         self.client = client
         self.answer_id = answer_id
         self.reason: discord.ui.TextInput = discord.ui.TextInput(

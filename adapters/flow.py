@@ -26,15 +26,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from adapters.flow_jobs import Job, Keeper, Watchdog
+from adapters.flow_parts import Format, Question, Transport, Unavailable, flow_options
 from bot import metrics
 from bot.core import Bot
 from bot.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
 from bot.language import phrase
 from bot.logs import request_id
 from bot.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
-
-from adapters.flow_jobs import Job, Keeper, Watchdog
-from adapters.flow_parts import Format, Question, Transport, Unavailable, flow_options
 
 __all__ = ["Flow", "Format", "Question", "Transport", "Unavailable", "flow_options"]
 
@@ -215,7 +214,8 @@ class Flow:
     def _progress(self, job: Job, message: Any) -> None:
         """An intermediate edit (streaming text, place in line): skipped while one is in flight or too soon."""
         last = max((t for t in (job.last_edit, job.posted_at) if t is not None), default=None)
-        if job.editing or not job.reply_id or (last is not None and self.clock() - last < self.transport.edit_interval_s):
+        too_soon = last is not None and self.clock() - last < self.transport.edit_interval_s
+        if job.editing or not job.reply_id or too_soon:
             return
         job.editing = True
         job.last_edit = self.clock()  # reserved now: the final edit keeps its distance from this one

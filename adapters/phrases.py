@@ -20,7 +20,10 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
     "discord_feedback_down": {"en": "Not helpful", "nl": "Niet nuttig"},
     "discord_command_outdated": {
         "en": "That command doesn't match this version of briefbot; ask an admin to run `briefbot discord sync`.",
-        "nl": "Dat commando past niet bij deze versie van briefbot; vraag een beheerder `briefbot discord sync` te draaien.",
+        "nl": (
+            "Dat commando past niet bij deze versie van briefbot; vraag een beheerder `briefbot discord sync` te "
+            "draaien."
+        ),
     },
     "discord_sources_for": {
         "en": "The passages behind the answer to “{question}”:",

@@ -59,7 +59,7 @@ class SlackFeedback:
             channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
             ts = container.get("message_ts") or message.get("ts")
             client.chat_update(
-                channel=channel, ts=ts, text=message.get("text") or "",
+                channel=str(channel or ""), ts=str(ts or ""), text=message.get("text") or "",
                 blocks=thanked(message.get("blocks") or [], vote, language),
             )
             log.info("feedback %s recorded for answer %s", vote, answer_id)

@@ -86,7 +86,8 @@ async def offer(urls: list[str], events: list[dict], rate: float, secret: str, s
                                      connector=aiohttp.TCPConnector(limit=0)) as session:
         async def one(d: dict) -> None:
             await asyncio.sleep(max(0.0, start + d["at"] - time.monotonic()))
-            body, headers = signed_request(d["event"], secret=secret, extra_headers=RETRY_HEADERS if d["retry"] else None)
+            retry = RETRY_HEADERS if d["retry"] else None
+            body, headers = signed_request(d["event"], secret=secret, extra_headers=retry)
             d["sent"] = time.monotonic()
             try:
                 async with session.post(d["url"], data=body, headers=headers) as resp:
@@ -224,7 +225,7 @@ def run_one(code: Path, label: str, args: argparse.Namespace, tmp: Path) -> dict
 def render(runs: list[dict[str, Any]], args: argparse.Namespace, m: dict[str, Any]) -> str:
     head = [f"{r['label']}" for r in runs]
     rows = [
-        ["acknowledged (of %d)" % args.events, *[r["acknowledged"] for r in runs]],
+        [f"acknowledged (of {args.events})", *[r["acknowledged"] for r in runs]],
         ["answered exactly once", *[r["answered_once"] for r in runs]],
         ["duplicates", *[r["duplicates"] for r in runs]],
         ["lost (acknowledged, never answered)", *[r["lost"] for r in runs]],

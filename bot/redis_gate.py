@@ -141,10 +141,13 @@ class RedisGate:
             timeout = WAKE_FALLBACK_S
             if not told and on_queued:
                 timeout = min(timeout, max(0.05, started + self.notice_after_s - now))
-            with self._wake:
-                self._wake.wait_for(lambda: self._generation != generation or self._stop.is_set(), timeout)
+            self._wait_for_wake(generation, timeout)
             if self._stop.is_set():
                 raise RuntimeError("the gate is closed")
+
+    def _wait_for_wake(self, generation: int, timeout: float) -> None:
+        with self._wake:
+            self._wake.wait_for(lambda: self._generation != generation or self._stop.is_set(), timeout)
 
     def _forget(self, me: str) -> None:
         with self._lock:

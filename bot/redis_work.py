@@ -67,8 +67,11 @@ class RedisWork:
     prefix: str
     clock: Callable[[], float]
 
-    def _k(self, *parts: str) -> str: ...  # provided by RedisStore
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any: ...
+    def _k(self, *parts: str) -> str:  # provided by RedisStore
+        raise NotImplementedError
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:  # provided by RedisStore
+        raise NotImplementedError
 
     def _init_work(self) -> None:
         self._begin = self.r.register_script(_BEGIN)

@@ -17,7 +17,8 @@ class SQLiteWork:
     _clock: Callable[[], float]
     _write: threading.Lock
 
-    def _conn(self) -> sqlite3.Connection: ...  # provided by SQLiteStore
+    def _conn(self) -> sqlite3.Connection:  # provided by SQLiteStore
+        raise NotImplementedError
 
     def _tx(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         from .store import storage_fault

@@ -53,7 +53,8 @@ def storage_fault(path: Path, exc: BaseException) -> StoreError:
     elif "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
         what = "it cannot be written: check that the file and its folder are writable (or set BRIEFBOT_DATA_DIR)"
     elif "not a database" in text or "malformed" in text or "corrupt" in text:
-        what = "it is damaged: move it aside (it is rebuilt empty on the next start; memory and feedback in it are lost)"
+        what = ("it is damaged: move it aside (it is rebuilt empty on the next start; memory and feedback in it "
+                "are lost)")
     else:
         what = f"it failed ({type(exc).__name__}): check the disk and the file's permissions"
     return StoreError(f"The state file {path} is unusable: {what}.")

@@ -253,7 +253,8 @@ def disk_full(data_dir: Path, tmp: Path, chroma: Any, fill: Any, n: int = 3) -> 
         fill()
         payloads = events(n, "DF")
         acked = acked_ts(payloads, deliver(worker.url, payloads))
-        return {"health": worker.health(), "tally": settle(api, payloads, acked), "log_tail": worker.log.read_text()[-1500:]}
+        return {"health": worker.health(), "tally": settle(api, payloads, acked),
+                "log_tail": worker.log.read_text()[-1500:]}
     finally:
         worker.stop(signal.SIGKILL)
         api.stop()

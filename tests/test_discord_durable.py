@@ -71,7 +71,8 @@ def test_a_thumbs_down_opens_a_modal_and_its_reason_is_stored(discord_harness): 
     ix = h.ask("What did Borrell say?")
     h.final_edit(ix)
     message = h.fake.original(ix)
-    down = next(b["custom_id"] for row in message["components"] for b in row["components"] if ":down:" in b["custom_id"])
+    buttons = [b["custom_id"] for row in message["components"] for b in row["components"]]
+    down = next(b for b in buttons if ":down:" in b)
     click = h.fake.click(message, down)
     assert h.callback(click).body["type"] == 9  # a modal, not a message
     answer_id = down.rsplit(":", 1)[1]

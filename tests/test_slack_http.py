@@ -275,7 +275,8 @@ def test_a_thumbs_down_asks_for_a_reason_in_a_modal_and_stores_it(http_slack):
     final = http_slack.answer_to(placeholder_ts)
     answer_id = final["blocks"][-1]["elements"][1]["value"]
     message = {"ts": placeholder_ts, "text": final["text"], "blocks": final["blocks"]}
-    assert http_slack.send(block_action(message, "C0CHAN", "briefbot_feedback_down", answer_id), form=True).status == 200
+    click = block_action(message, "C0CHAN", "briefbot_feedback_down", answer_id)
+    assert http_slack.send(click, form=True).status == 200
     opened = http_slack.api.wait_calls("views.open")[0].body
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
     assert opened["trigger_id"] == "1.2.3" and view["type"] == "modal"
