@@ -145,37 +145,66 @@ __all__ = ["Item", "clause_words", "numbers_for", "state_number", "place_name", 
            "dates_for", "state_date", "known_words"]
 
 
-_ELEMENT = r"[\w'’.-]+(?: [\w'’.-]+){0,3}"
-_LIST = re.compile(rf"((?:{_ELEMENT}, )+{_ELEMENT},? (?:and|en|or|of) {_ELEMENT})|"
-                   rf"((?:het |de |the )?[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*)* (?:and|en|or|of) "
-                   rf"(?:het |de |the )?[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*)*)")
 _LEADING = re.compile(r"^(?:(?:[\w'’-]+ )*?(?:by|of|from|on|in|to|with|for|as|door|van|uit|op|in|naar|met|voor|als|"
                       r"such as|zoals|including|waaronder) )?(?:(?:the|a|an|de|het|een) )?", re.I)
+_MAX_ELEMENT = 4  # words in one element of an enumeration
 
 
 def lists_in(text: str, language: str = "en") -> list[tuple[int, int, list[str]]]:
     """Enumerations in a passage ("wheat, rice, maize and soybean", "het Nederlands en het Frans"): their span and
-    elements; the first and last elements as long as the second (news lists are parallel)."""
+    elements; the first and last elements as long as the second (news lists are parallel). One pass over the
+    separators, so it stays linear on any text."""
+    conj = ("en", "of") if language == "nl" else ("and", "or")
+    words = "|".join(conj)  # separators: ", ", ", and ", " and " (a space run is entered once: linear)
+    seps = list(re.finditer(rf",[ ]*(?:(?:{words})[ ]+)?|(?<![ ])[ ]+(?:{words})[ ]+", text))
     out = []
-    for m in _LIST.finditer(text):
-        body = m.group(0)
-        conj = "en|of" if language == "nl" else "and|or"
-        if not re.search(rf"\s(?:{conj})\s", body):
+    i = 0
+    while i < len(seps):
+        j = i  # extend over separators whose gaps are short plain elements
+        while j + 1 < len(seps) and _element(text[seps[j].end() : seps[j + 1].start()]):
+            j += 1
+        group = seps[i : j + 1]
+        i = j + 1
+        if not any(g.group(0).strip(", ").strip() in conj for g in group):
             continue
-        split = re.match(rf"^(.*?),?\s+(?:{conj})\s+(.*)$", body) if "," not in body else \
-            re.match(rf"^(.*),?\s+(?:{conj})\s+(.*)$", body)
-        if split is None:
+        if not group[-1].group(0).strip(", ").strip() in conj:
             continue
-        head, last = split.group(1).rstrip(","), split.group(2)
-        items = [p.strip() for p in head.split(",") if p.strip()] + [last.strip()]
-        if len(items) < 2:
+        middle = [text[a.end() : b.start()] for a, b in zip(group, group[1:])]
+        head = text[: group[0].start()]
+        head = head[max(head.rfind(c) for c in ".;:()\n") + 1 :]
+        tail = text[group[-1].end() :]
+        tail = re.split(r"[.;:,()\n]", tail, maxsplit=1)[0]
+        if not head.split() or not tail.split():
             continue
-        size = len(items[1].split()) if len(items) > 2 else len(items[-1].split())
-        first = _LEADING.sub("", " ".join(items[0].split()[-size:])) or items[0].split()[-1]
-        final = " ".join(_LEADING.sub("", items[-1]).split()[: max(size, 1)]).rstrip(".,;:")
-        items = [first, *(_LEADING.sub("", p) or p for p in items[1:-1]), final]
-        if len(items) == 2 and not all(p[:1].isupper() for p in items):
+        if middle:
+            size = len(middle[0].split())
+            first = _LEADING.sub("", " ".join(head.split()[-size:])) or head.split()[-1]
+            final = " ".join(_LEADING.sub("", " ".join(tail.split()[:_MAX_ELEMENT])).split()[:size])
+        else:  # "het Nederlands en het Frans": two names, each a run of capitals
+            first = " ".join(_capitals(head.split()[::-1])[::-1])
+            final = " ".join(_capitals(re.sub(r"^\s*(?:the|a|an|de|het|een)\s+", "", tail, flags=re.I).split()))
+            if not first or not final:
+                continue
+        items = [first, *(_LEADING.sub("", m.strip()) or m.strip() for m in middle), final]
+        if len(items) == 2 and not all(x[:1].isupper() for x in items):
             continue
-        start = m.start() + body.find(first)
-        out.append((start, m.start() + body.rfind(final) + len(final), items))
+        start = head.rfind(first) + (len(text[: group[0].start()]) - len(head))
+        stop = group[-1].end() + tail.find(final) + len(final)
+        out.append((start, stop, items))
     return out
+
+
+def _capitals(words: list[str]) -> list[str]:
+    """The leading run of capitalised words (at most an element's length)."""
+    out = []
+    for w in words[:_MAX_ELEMENT]:
+        if not w[:1].isupper():
+            break
+        out.append(w.strip(".,;:"))
+    return out
+
+
+def _element(gap: str) -> bool:
+    """A stretch between two separators that can be one element of a list: a few words, no punctuation."""
+    words = gap.split()
+    return 1 <= len(words) <= _MAX_ELEMENT and not re.search(r"[.;:()]", gap)

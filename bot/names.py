@@ -84,6 +84,9 @@ def _kind(words: tuple[str, ...], text: str) -> str:
     return "other"
 
 
+_LONGEST = 8  # words in the longest name read as one ("Daughters of the American Revolution Constitution Hall")
+
+
 @lru_cache(maxsize=4096)
 def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]:
     """Capitalised runs, joined over name particles; a sentence's first word only if `known` or part of a run."""
@@ -120,6 +123,8 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]
         if run and (gap.strip() not in ("", "-") or re.search(r"[.,;:!?()\"“”„]", gap)):
             close()
         if t.capitalised and not t.text[0].isdigit():
+            if len(run) >= _LONGEST:
+                close()  # no name is longer; a run of capitals is cut rather than read whole (linear time)
             run.append(t)
             if t.text.endswith(("'s", "’s")):  # "Labour's Shadow Home Secretary": a possessive ends a name
                 close()

@@ -187,6 +187,8 @@ def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
             continue
         if q.kind == "place" and not any(territory(e) for e in elements):
             continue
+        if len(elements) == 2 and q.kind not in (None, "which"):
+            continue  # two names joined by "and" are read as a chain of names (see _coordinated)
         stated = [place_name(e, language) if q.kind == "place" else e for e in elements]
         ctx = clause_words(w.text, start, end, reach=8)
         near = _near(q, ctx, matcher, cross)
