@@ -55,6 +55,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raise ConfigError(f"{name} must be true or false.")
 
 
+def _watch_dir(env: Mapping[str, str]) -> Path | None:
+    raw = env.get("BRIEFBOT_WATCH", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise ConfigError("BRIEFBOT_WATCH must name an existing folder (of articles to keep indexed).")
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     """The core's configuration; adapters read their tokens through the `require` helpers below."""
@@ -74,6 +84,9 @@ class Settings:
     rate_burst: int = 5
     max_concurrent: int = 4
     log_format: str = "text"
+    sample_article: bool = True  # index the bundled sample article into an empty store on first start
+    watch_dir: Path | None = None  # a folder the bot process keeps indexed while it runs
+    max_article_bytes: int = 1_000_000  # of text per article; bigger inputs are skipped with a message
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -102,6 +115,9 @@ class Settings:
             rate_burst=_int(env, "BRIEFBOT_RATE_BURST", 5, 1, 100_000),
             max_concurrent=_int(env, "BRIEFBOT_MAX_CONCURRENT", 4, 1, 1000),
             log_format=log_format,
+            sample_article=_bool(env, "BRIEFBOT_SAMPLE_ARTICLE", True),
+            watch_dir=_watch_dir(env),
+            max_article_bytes=int(_float(env, "BRIEFBOT_MAX_ARTICLE_MB", 1.0, lo=0.001) * 1_000_000),
             env=env,
         )
 

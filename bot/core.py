@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import metrics
 from .errors import InputError, RateLimited, StoreError
+from .gaps import GapRecorder, gap_from_answer
 from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, LocalGate
 from .models import Answer, Article, Feedback, Source, Turn
@@ -71,6 +72,7 @@ class Bot:
         max_question_chars: int = 1000,
         gate: Gate | None = None,
         on_close: Sequence[Callable[[], None]] = (),
+        gaps: GapRecorder | None = None,
     ) -> None:
         self.retriever = retriever
         self.engine = engine
@@ -81,6 +83,7 @@ class Bot:
         # No per-user limit unless one is configured (build_bot passes the configured gate).
         self.gate: Gate = gate or LocalGate(per_minute=10**9, burst=10**9, max_concurrent=4)
         self._on_close = list(on_close)
+        self.gaps = gaps  # refused questions and 👎 go here (`briefbot gaps`)
 
     def check(self, question: str) -> tuple[str, str]:
         """The cleaned question and its language, or an InputError that says what is wrong."""
@@ -136,6 +139,7 @@ class Bot:
                         metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
                         if not item.grounded:
                             metrics.REFUSALS.labels(platform).inc()
+                            self._gap("refused", item.id, cleaned, item, platform)
                     yield item
         except Exception as exc:
             metrics.ERRORS.labels(platform, type(exc).__name__).inc()
@@ -163,8 +167,13 @@ class Bot:
     def articles(self) -> list[Article]:
         return self.retriever.articles()
 
-    def record_feedback(self, answer_id: str, vote: str, user: str, platform: str) -> Feedback | None:
-        """Store a vote with the question, answer and sources it is about; None for an unknown answer."""
+    def record_feedback(
+        self, answer_id: str, vote: str, user: str, platform: str, reason: str | None = None
+    ) -> Feedback | None:
+        """Store a vote with the question, answer and sources it is about; None for an unknown answer.
+
+        A 👎 is also kept as a knowledge gap, with the voter's optional one-line reason (a second call with the
+        reason replaces the first record)."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         found = self.store.find_answer(answer_id)
@@ -176,7 +185,17 @@ class Bot:
             turn.answer.sources, time.time(),
         )
         self.store.add_feedback(fb)
+        if vote == "down":
+            self._gap("down", f"{answer_id}|{user}", turn.question, turn.answer, platform, reason or "")
         return fb
+
+    def _gap(self, kind: str, key: str, question: str, answer: Answer, platform: str, reason: str = "") -> None:
+        if self.gaps is None:
+            return
+        try:
+            self.gaps.record(gap_from_answer(kind, key, question, answer, platform, reason))
+        except Exception as exc:  # a gap not recorded must never cost the user their answer
+            log.warning("could not record a knowledge gap (%s)", type(exc).__name__)
 
     def close(self) -> None:
         self.store.close()

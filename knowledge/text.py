@@ -83,6 +83,19 @@ def _open_quote(text: str) -> bool:
     return text.count('"') % 2 == 1
 
 
+_CLOSERS = "”’»\")]"
+
+
+def _past_closers(text: str, end: int) -> int:
+    i = end
+    while i < len(text) and text[i] == " ":
+        i += 1
+    j = i
+    while j < len(text) and text[j] in _CLOSERS:
+        j += 1
+    return j if j > i else end
+
+
 def split_sentences(paragraph: str, language: str = "en") -> list[str]:
     """Sentences of a news paragraph (pysbd); a quotation that runs over several sentences stays one piece.
 
@@ -91,7 +104,10 @@ def split_sentences(paragraph: str, language: str = "en") -> list[str]:
     paragraph = normalise(paragraph)
     if not paragraph:
         return []
-    spans = [(sp.start, sp.end) for sp in _segmenter(language).segment(paragraph)]
+    ends = [sp.end for sp in _segmenter(language).segment(paragraph)]
+    # pysbd leaves a closing quote after „…” at the start of the next piece: it belongs to the one before.
+    ends = [_past_closers(paragraph, e) for e in ends]
+    spans = [(0, e) for e in sorted(set(ends))]
     out: list[str] = []
     start = 0
     for _, end in spans:
