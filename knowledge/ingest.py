@@ -283,7 +283,7 @@ def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stor
             for doc, chunks in group:
                 existed = doc.id in stored
                 (report.updated if existed else report.added).append(doc.id)
-                notify("updated" if existed else "added", doc.id, f"{len(chunks)} paragraphs ← {doc.source}")
+                notify("updated" if existed else "added", doc.id, f"{len(chunks)} ¶ ← {doc.source}")
     finally:
         if bar is not None:
             bar.close()

@@ -15,37 +15,33 @@ class BadPdf(ValueError):
 
 
 def _paragraphs(page_text: str) -> list[str]:
-    """Blank lines end paragraphs; without any, a line ending a sentence that is clearly shorter than the
-    page's usual line width ends one (the way a typeset paragraph's last line looks)."""
-    lines = [line.rstrip() for line in page_text.replace("\r", "\n").split("\n")]
-    if any(not line.strip() for line in lines[1:-1]):
+    """Blank lines (vertical gaps, kept by pypdf's layout mode) end paragraphs; without any, a line that ends a
+    sentence and is clearly shorter than the page's usual line ends one (as a typeset paragraph's last line)."""
+    lines = [line.strip() for line in page_text.replace("\r", "\n").split("\n")]
+    if any(not line for line in lines[1:-1]):
+        blocks = re.split(r"\n\s*\n", "\n".join(lines))
+    else:
+        full = sorted(len(line) for line in lines if line)
+        width = full[int(0.8 * (len(full) - 1))] if full else 0
         blocks, cur = [], []
-        for line in lines:
-            if line.strip():
-                cur.append(line)
-            elif cur:
+        for line in (x for x in lines if x):
+            cur.append(line)
+            if _END.search(line) and len(line) < 0.85 * width:
                 blocks.append(" ".join(cur))
                 cur = []
-        if cur:
-            blocks.append(" ".join(cur))
-        return [p for p in (normalise(_dehyphen(b)) for b in blocks) if p]
-    width = sorted(len(line) for line in lines if line.strip())[int(0.8 * max(0, len([x for x in lines if x.strip()]) - 1))] \
-        if any(x.strip() for x in lines) else 0
-    out, cur = [], []
-    for line in lines:
-        if not line.strip():
-            continue
-        cur.append(line.strip())
-        if _END.search(line) and len(line) < 0.85 * width:
-            out.append(" ".join(cur))
-            cur = []
-    if cur:
-        out.append(" ".join(cur))
-    return [p for p in (normalise(_dehyphen(b)) for b in out) if p]
+        blocks.append(" ".join(cur))
+    return [p for p in (normalise(_dehyphen(b.replace("\n", " "))) for b in blocks) if p]
 
 
 def _dehyphen(text: str) -> str:
     return re.sub(r"(\w)- (\w)", r"\1\2", text)
+
+
+def _page_text(page) -> str:
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode is newer and stricter; the plain mode reads more files
+        return page.extract_text() or ""
 
 
 def parse_pdf(raw: bytes) -> Parsed:
@@ -57,7 +53,7 @@ def parse_pdf(raw: bytes) -> Parsed:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             raise BadPdf("it is an encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
         info = reader.metadata
     except BadPdf:
         raise
