@@ -170,13 +170,13 @@ def _unique_ids(docs: Iterable[Document], loader: _Loader) -> list[Document]:
     return out
 
 
-def _groups(todo: list[tuple[Document, list[Chunk]]]) -> Iterator[list[tuple[Document, list[Chunk]]]]:
+def _groups(todo: list[tuple[Document, list[Chunk]]], size: int) -> Iterator[list[tuple[Document, list[Chunk]]]]:
     group: list[tuple[Document, list[Chunk]]] = []
     n = 0
     for item in todo:
         group.append(item)
         n += sum(len(c.sentences) for c in item[1])
-        if n >= GROUP_SENTENCES:
+        if n >= size:
             yield group
             group, n = [], 0
     if group:
@@ -208,6 +208,7 @@ def ingest(
     max_bytes: int = MAX_BYTES,
     fetcher: Fetcher = fetch,
     on_event: Event | None = None,
+    group_sentences: int = GROUP_SENTENCES,
 ) -> IngestReport:
     """Index the files, folders and URLs named; unchanged articles are skipped, bad inputs reported and skipped.
 
@@ -238,7 +239,7 @@ def ingest(
         folders = [Path(p) for p in inputs if not is_url(str(p)) and Path(p).is_dir()]
         if sync and folders:
             _sync(cols, folders, docs, report, notify)
-        _write_all(cols, todo, stored, report, notify, _show(progress, len(docs)))
+        _write_all(cols, todo, stored, report, notify, _show(progress, len(docs)), group_sentences)
     except KeyboardInterrupt:
         if report.changed:
             bump_version(cols)
@@ -263,7 +264,7 @@ def _stored(cols: Collections, ids: list[str]) -> dict[str, dict]:
 
 
 def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stored: dict[str, dict],
-               report: IngestReport, notify: Event, show: bool) -> None:
+               report: IngestReport, notify: Event, show: bool, group_sentences: int) -> None:
     bar = None
     if show and todo:
         from tqdm import tqdm
@@ -271,7 +272,7 @@ def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stor
         total = sum(len(c.sentences) for _, chunks in todo for c in chunks)
         bar = tqdm(total=total, unit="sent", desc="Embedding", file=sys.stderr)
     try:
-        for group in _groups(todo):
+        for group in _groups(todo, group_sentences):
             texts = [s for _, chunks in group for c in chunks for s in c.sentences]
             vectors = cols.embedder.passages(texts) if texts else np.zeros((0, cols.embedder.dim), np.float32)
             if bar is not None:
