@@ -321,7 +321,3 @@ def ensure_sample(cols: Collections, *, enabled: bool = True) -> IngestReport | 
     set_state(cols, **{SAMPLE_KEY: "added"})
     return report
 
-
-def ensure_builtin(cols: Collections) -> IngestReport | None:
-    """Kept for callers of the old name: the sample article under the rules of ensure_sample."""
-    return ensure_sample(cols)
