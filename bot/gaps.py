@@ -99,13 +99,21 @@ class SQLiteGaps:
         rows = self._conn().execute(
             f"SELECT {', '.join(_FIELDS)} FROM gaps WHERE at >= ? ORDER BY at DESC LIMIT ?", (since, limit)
         ).fetchall()
-        return [Gap(*(("" if v is None else v) for v in row)) for row in rows]
+        return [_gap_from_row(row) for row in rows]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _gap_from_row(row: tuple) -> Gap:
+    d = dict(zip(_FIELDS, row))
+    for k in ("article", "label", "passage", "reason", "language", "platform"):
+        d[k] = d[k] or ""
+    d["score"] = float(d["score"] or 0.0)
+    return Gap(**d)
 
 
 class RedisGaps:

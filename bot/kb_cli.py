@@ -236,13 +236,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     i = sub.add_parser("ingest", help="index files, folders, web pages and feeds (default: the sample article)")
     i.add_argument("paths", nargs="*", metavar="PATH|URL",
                    help=".md, .txt, .html, .pdf files, folders of them, web page or RSS/Atom feed URLs")
-    i.add_argument("--sync", action="store_true", help="also remove indexed articles whose files in these folders are gone")
+    i.add_argument("--sync", action="store_true",
+                   help="also remove indexed articles whose files in these folders are gone")
     i.add_argument("--since", metavar="DATE", help="feeds: only items published on or after DATE (e.g. 2024-05-01)")
     i.add_argument("--watch", action="store_true",
-                   help="keep one folder indexed until Ctrl-C (a Chroma server, or no bot running; else BRIEFBOT_WATCH)")
+                   help="keep one folder indexed until Ctrl-C (on a Chroma server, or when no bot runs; "
+                        "else BRIEFBOT_WATCH)")
     i.add_argument("--rebuild", action="store_true", help="drop the collections first (e.g. after a model change)")
     i.add_argument("--progress", action="store_true", help="always show the progress bar")
-    i.add_argument("--max-mb", type=float, help="skip articles with more text than this (default BRIEFBOT_MAX_ARTICLE_MB, 1)")
+    i.add_argument("--max-mb", type=float,
+                   help="skip articles with more text than this (default BRIEFBOT_MAX_ARTICLE_MB, 1)")
     i.set_defaults(func=cmd_ingest)
     a = sub.add_parser("articles", help="list the indexed articles")
     a.add_argument("--json", action="store_true", help="one JSON object per article")

@@ -15,9 +15,18 @@ import numpy as np
 
 from .catalog import SAMPLE_KEY, bump_version, set_state, sources, state
 from .chroma import Collections
-from .documents import (ARTICLES_DIR, MAX_BYTES, Chunk, Document, InputProblem, content_hash, find_files,
-                        other_files, parse)
-from .sources import Fetcher, fetch, feed_items, is_url, looks_like_feed, page_document
+from .documents import (
+    ARTICLES_DIR,
+    MAX_BYTES,
+    Chunk,
+    Document,
+    InputProblem,
+    content_hash,
+    find_files,
+    other_files,
+    parse,
+)
+from .sources import Fetcher, feed_items, fetch, is_url, looks_like_feed, page_document
 from .writer import remove_articles, remove_orphans, write_group
 
 log = logging.getLogger("briefbot.ingest")
@@ -74,7 +83,8 @@ class Interrupted(KeyboardInterrupt):
 
 
 def paragraph_vectors(sentence_vectors: np.ndarray, owners: list[int], n: int) -> np.ndarray:
-    """A paragraph's vector is the normalised mean of its sentences' (as good for retrieval, measured; half the cost)."""
+    """A paragraph's vector is the normalised mean of its sentences' (as good for retrieval, measured; half the
+    cost)."""
     out = np.zeros((n, sentence_vectors.shape[1]), dtype=np.float32)
     if len(owners):
         np.add.at(out, np.asarray(owners), sentence_vectors)

@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .documents import MAX_BYTES, RAW_FACTOR, Document, InputProblem, parse_bytes, slugify
@@ -63,17 +63,19 @@ def fetch(url: str, *, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES * 
 def looks_like_feed(fetched: Fetched) -> bool:
     if fetched.content_type in _FEED_TYPES:
         return True
-    head = fetched.body[:1024].lstrip().lower()
-    return fetched.content_type in ("application/xml", "text/xml", "") and (
-        b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
-    ) or (head.startswith(b"<?xml") and (b"<rss" in fetched.body[:4096].lower() or b"<feed" in fetched.body[:4096].lower()))
+    head = fetched.body[:4096].lstrip().lower()
+    roots = (b"<rss", b"<feed", b"<rdf:rdf")
+    if fetched.content_type in ("application/xml", "text/xml", "") or head.startswith(b"<?xml"):
+        return any(r in head for r in roots)
+    return False
 
 
 def _when(entry: dict) -> float:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         t = entry.get(key)
         if t:
-            return datetime(*t[:6], tzinfo=timezone.utc).timestamp()
+            year, month, day, hour, minute, second = t[:6]
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
     return 0.0
 
 
@@ -103,7 +105,8 @@ def url_id(url: str, title: str, date: str) -> str:
 
 def page_document(fetched: Fetched, *, max_bytes: int = MAX_BYTES) -> Document:
     """A web page (or a PDF or text file served over HTTP) as an article with its URL as the source."""
-    suffix = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md"}.get(fetched.content_type, ".html")
+    by_type = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md"}
+    suffix = by_type.get(fetched.content_type, ".html")
     doc = parse_bytes(fetched.body, suffix=suffix, source=fetched.url, default_id="", max_bytes=max_bytes,
                       url=fetched.url)
     if not doc.id:
@@ -124,5 +127,5 @@ def parse_since(text: str) -> float:
         except (TypeError, ValueError):
             raise ValueError(f"--since {text!r} is not a date; use e.g. 2024-05-01") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()

@@ -109,7 +109,7 @@ def split_sentences(paragraph: str, language: str = "en") -> list[str]:
     ends = [_past_closers(paragraph, e) for e in ends]
     spans = [(0, e) for e in sorted(set(ends))]
     out: list[str] = []
-    start = 0
+    start = last_start = 0
     for _, end in spans:
         piece = paragraph[start:end].strip()
         if not piece:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.core import Bot
 from bot.gaps import Gap, RedisGaps, SQLiteGaps, group_gaps
 from bot.models import Answer
@@ -105,4 +103,5 @@ def test_cli_gaps(tmp_path: Path) -> None:
     late = run_cli(["gaps", "--json", "--since", "2023-11-14T22:13:27+00:00"], data).stdout.splitlines()
     assert len(late) == 3  # asked at 1_700_000_007 and later: wheat and the two near misses
     bad = run_cli(["gaps", "--since", "yesterday-ish"], data)
-    assert bad.returncode == 2 and bad.stderr.strip() == "gaps: --since 'yesterday-ish' is not a date; use e.g. 2024-05-01"
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "gaps: --since 'yesterday-ish' is not a date; use e.g. 2024-05-01"
