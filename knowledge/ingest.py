@@ -328,6 +328,8 @@ def ensure_sample(cols: Collections, *, enabled: bool = True) -> IngestReport | 
         set_state(cols, **{SAMPLE_KEY: "declined"})
         return None
     report = ingest(cols, [ARTICLES_DIR], progress=False)
+    for failure in report.failed:
+        log.warning("the bundled sample: %s", failure.line())
     set_state(cols, **{SAMPLE_KEY: "added"})
     return report
 
