@@ -317,10 +317,19 @@ def ensure_sample(cols: Collections, *, enabled: bool = True) -> IngestReport | 
     that is still indexed is refreshed when the bundled file changed."""
     offered = state(cols).get(SAMPLE_KEY)
     if offered:
-        present = [f for f in find_files([ARTICLES_DIR]) if str(f.resolve()) in set(sources(cols).values())]
-        if not present:
+        indexed = set(sources(cols).values())
+        present = [f for f in find_files([ARTICLES_DIR]) if str(f.resolve()) in indexed]
+        stale = []
+        for f in present:
+            try:
+                doc = parse(f)
+            except InputProblem:
+                continue
+            if _stored(cols, [doc.id]).get(doc.id, {}).get("hash") != doc.hash:
+                stale.append(f)
+        if not stale:  # the usual start: nothing to do, and no orphan scan on the way
             return None
-        report = ingest(cols, present, progress=False)
+        report = ingest(cols, stale, progress=False)
         return report if report.changed else None
     if not enabled:
         return None

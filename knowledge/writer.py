@@ -59,7 +59,10 @@ def _vectors_for(cols: Collections, group: list[tuple[Document, list[Chunk]]], v
 
 
 def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], vectors: np.ndarray) -> tuple[int, int]:
-    """Replace these articles: old records, paragraphs and sentences out; sentences, paragraphs, then records in."""
+    """Replace these articles: old records, paragraphs and sentences out; paragraphs, sentences, then records in.
+
+    Paragraphs go first so that the orphan scan (first paragraphs without a record) sees any unfinished article.
+    """
     ids = [doc.id for doc, _ in group]
     cols.articles.delete(ids=ids)  # first: from here until the end the article counts as unfinished
     cols.sentences.delete(where=_in(ids))
@@ -77,7 +80,7 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
             chunk_rows.append((c.id, pvec, c.text, chunk_metadata(c)))
         art_rows.append((doc.id, avec, doc.title, article_metadata(doc, chunks)))
     size = _batch_size(cols)
-    for col, rows in ((cols.sentences, sent_rows), (cols.chunks, chunk_rows), (cols.articles, art_rows)):
+    for col, rows in ((cols.chunks, chunk_rows), (cols.sentences, sent_rows), (cols.articles, art_rows)):
         for start in range(0, len(rows), size):
             part = rows[start:start + size]
             col.upsert(ids=[r[0] for r in part], embeddings=np.stack([r[1] for r in part]),
@@ -91,20 +94,19 @@ def remove_articles(cols: Collections, ids: Sequence[str]) -> list[str]:
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         cols.articles.delete(ids=part)
+        cols.sentences.delete(where=_in(part))  # before the paragraphs, which mark the article unfinished
         cols.chunks.delete(where=_in(part))
-        cols.sentences.delete(where=_in(part))
     return ids
 
 
 def remove_orphans(cols: Collections) -> list[str]:
     """Paragraphs and sentences of articles that have no record (an interrupted write or remove): deleted.
 
-    Looks only at each article's first paragraph and first sentence, which every write puts in its first call.
+    Looks only at each article's first paragraph, which every write puts in its first call (paragraphs are
+    written before sentences, and deleted before them too).
     """
-    firsts: set[str] = set()
-    for col, where in ((cols.chunks, {"paragraph": 1}), (cols.sentences, {"$and": [{"paragraph": 1}, {"index": 0}]})):
-        got = col.get(where=where, include=["metadatas"])
-        firsts.update(m["article"] for m in got["metadatas"] if m)
+    got = cols.chunks.get(where={"paragraph": 1}, include=["metadatas"])
+    firsts = {m["article"] for m in got["metadatas"] if m}
     if not firsts:
         return []
     complete = set(cols.articles.get(ids=sorted(firsts), include=[])["ids"])
