@@ -10,7 +10,7 @@ from knowledge.ingest import ensure_sample
 from .config import Settings
 from .core import Bot, Engine
 from .extractive import ExtractiveEngine
-from .limits import Gate, LocalGate, RedisGate
+from .limits import Gate, LocalGate
 from .retrieval import ChromaRetriever
 from .store import SQLiteStore, Store
 
@@ -44,11 +44,24 @@ def open_collections(settings: Settings, *, index_builtin: bool = True) -> tuple
 
 
 def build_store(settings: Settings) -> Store:
+    """The state store alone (the CLI's `feedback`): on Redis when REDIS_URL is set, else the SQLite file."""
     if settings.redis_url:
         from .redis_store import RedisStore
 
         return RedisStore.connect(settings.redis_url)
     return SQLiteStore(settings.data_dir / "state.sqlite3")
+
+
+def build_state(settings: Settings) -> tuple[Store, Gate]:
+    """The state store and the answer gate on it: both on Redis when REDIS_URL is set, else local."""
+    store = build_store(settings)
+    if settings.redis_url:
+        from .redis_gate import RedisGate
+        from .redis_store import RedisStore
+
+        assert isinstance(store, RedisStore)
+        return store, RedisGate(store.client, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
+    return store, LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
 
 
 def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
@@ -62,24 +75,19 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
 
 
-def build_gate(settings: Settings, store: Store) -> Gate:
-    """Per-user and global limits; shared through Redis when the store is."""
-    if settings.redis_url and hasattr(store, "r"):
-        return RedisGate(store.r, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
-    return LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
-
-
 def build(settings: Settings) -> Bot:
-    store = build_store(settings)  # first: a wrong REDIS_URL fails before the store is opened
+    store, gate = build_state(settings)  # first: a wrong REDIS_URL fails before the store is opened
     try:
         cols, lock = open_collections(settings)
     except BaseException:
+        gate.close()
         store.close()
         raise
     retriever = ChromaRetriever(cols)
     try:
         engine = build_engine(settings, retriever)
     except BaseException:
+        gate.close()
         store.close()
         if lock is not None:
             lock.release()
@@ -89,7 +97,7 @@ def build(settings: Settings) -> Bot:
     on_close += [gaps.close] + ([lock.release] if lock is not None else [])
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
-        gate=build_gate(settings, store), on_close=on_close, gaps=gaps,
+        gate=gate, on_close=on_close, gaps=gaps,
     )
 
 

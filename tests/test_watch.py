@@ -72,8 +72,9 @@ def test_watcher_adds_changes_and_deletes(cols: Collections, tmp_path: Path) -> 
         assert _texts(cols, "old")  # caught up with what was there before
         v0 = version(cols)
         (folder / "ferry.md").write_text(article_md("ferry", "Ferry", FERRY), encoding="utf-8")
-        wait_for(lambda: len(_texts(cols, "ferry")) == 2, 60, "the new file to be indexed")
-        assert version(cols) > v0
+        # The change signal moves last, once the article's record is written: wait for it, then look.
+        wait_for(lambda: version(cols) > v0, 60, "the new file to be indexed")
+        assert len(_texts(cols, "ferry")) == 2
         (folder / "ferry.md").write_text(article_md("ferry", "Ferry", [FERRY[0]]), encoding="utf-8")
         wait_for(lambda: _texts(cols, "ferry") == [FERRY[0]], 60, "the changed file to be re-indexed")
         (folder / "notes.tmp").write_text("not an article", encoding="utf-8")
