@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     rate_burst: int = var("BRIEFBOT_RATE_BURST", 5, ge=1, le=100_000)
     max_concurrent: int = var("BRIEFBOT_MAX_CONCURRENT", 4, ge=1, le=1000)
     log_format: Literal["text", "json"] = var("LOG_FORMAT", "text")
+    # The knowledge base: the bundled sample on first start, a folder a bot process keeps indexed, input size cap.
+    sample_article: bool = var("BRIEFBOT_SAMPLE_ARTICLE", True)
+    watch_dir: Path | None = var("BRIEFBOT_WATCH")
+    max_article_mb: float = var("BRIEFBOT_MAX_ARTICLE_MB", 1.0, ge=0.001)
     # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
     slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN")
@@ -109,6 +113,17 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("watch_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_dir():
+            raise ValueError("must name an existing folder (of articles to keep indexed)")
+        return value.expanduser() if value is not None else None
+
+    @property
+    def max_article_bytes(self) -> int:
+        return int(self.max_article_mb * 1_000_000)
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from . import metrics
 from .errors import EmptyQuestion, InputError, RateLimited, StoreError
 from .followup import FollowUp, is_follow_up, resolve
+from .gaps import GapRecorder, gap_from_answer
 from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, unlimited
 from .models import Answer, Article, Feedback, Source, Turn
@@ -66,6 +67,7 @@ class Bot:
         gate: Gate | None = None,
         on_close: Sequence[Callable[[], None]] = (),
         clock: Callable[[], float] = time.time,
+        gaps: GapRecorder | None = None,
     ) -> None:
         self.retriever = retriever
         self.engine = engine
@@ -77,6 +79,7 @@ class Bot:
         self.gate: Gate = gate or unlimited()
         self.clock = clock
         self._on_close = list(on_close)
+        self.gaps = gaps  # refused questions and 👎 go here (`briefbot gaps`)
 
     @property
     def work(self) -> WorkLog:
@@ -179,6 +182,7 @@ class Bot:
             metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
             if not final.grounded:
                 metrics.REFUSALS.labels(platform).inc()
+                self._gap("refused", final.id, cleaned, final, platform)
         except Exception as exc:
             metrics.ERRORS.labels(platform, type(exc).__name__).inc()
             raise
@@ -231,7 +235,9 @@ class Bot:
         return status
 
     def record_feedback(self, answer_id: str, vote: str, user: str, platform: str, reason: str = "") -> Feedback | None:
-        """Store a vote (and the asker's one-line reason) with what it is about; None for an unknown answer."""
+        """Store a vote (and the asker's one-line reason) with what it is about; None for an unknown answer.
+
+        A 👎 is also kept as a knowledge gap with its reason (a second call with the reason replaces the record)."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         found = self.store.find_answer(answer_id)
@@ -243,7 +249,17 @@ class Bot:
             turn.answer.sources, self.clock(), " ".join(reason.split())[:MAX_REASON_CHARS],
         )
         self.store.add_feedback(fb)
+        if vote == "down":
+            self._gap("down", f"{answer_id}|{user}", turn.question, turn.answer, platform, fb.reason)
         return fb
+
+    def _gap(self, kind: str, key: str, question: str, answer: Answer, platform: str, reason: str = "") -> None:
+        if self.gaps is None:
+            return
+        try:
+            self.gaps.record(gap_from_answer(kind, key, question, answer, platform, reason))
+        except Exception as exc:  # a gap not recorded must never cost the user their answer
+            log.warning("could not record a knowledge gap (%s)", type(exc).__name__)
 
     def close(self) -> None:
         try:

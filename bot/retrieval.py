@@ -4,12 +4,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from knowledge.catalog import version
 from knowledge.chroma import Collections
 
 from .calibration import Calibration
@@ -85,6 +87,8 @@ class ChromaRetriever:
         self._hashes: dict[tuple[str, int], str] = {}
         self._tags: dict[str, str] = {}
         self._article_meta: dict[str, dict] = {}
+        self._version: int | None = None
+        self._checked = float("-inf")
 
     def _query(self, vec: np.ndarray, n: int) -> dict[str, Any]:
         try:
@@ -94,8 +98,23 @@ class ChromaRetriever:
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
 
+    def _fresh(self) -> None:
+        """Forget what is known about the set of articles when an ingest or remove changed it (polled ≤ 1/s)."""
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return
+        self._checked = now
+        try:
+            current = version(self.cols)
+        except Exception:
+            return
+        if current != self._version:
+            self._version = current
+            self._tags, self._article_meta = {}, {}
+
     def retrieve(self, query: str, k: int) -> list[Source]:
         """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words."""
+        self._fresh()
         vec = self.embedder.query(query)
         terms = analyse(query).terms
         rows = _rows(self._query(vec, max(k, self.cal.candidates)))
@@ -208,7 +227,9 @@ class ChromaRetriever:
         return bool(got["ids"])
 
     def articles(self) -> list[Article]:
-        self._refresh_tags()
+        self._fresh()
+        if not self._article_meta:
+            self._refresh_tags()
         arts = [
             Article(i, m.get("title", i), m.get("date", ""), m.get("language", ""))
             for i, m in self._article_meta.items()

@@ -5,7 +5,7 @@ import logging
 
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import E5Embedder
-from knowledge.ingest import ensure_builtin
+from knowledge.ingest import ensure_sample
 
 from .config import Settings
 from .core import Bot, Engine
@@ -27,15 +27,15 @@ def chroma_target(settings: Settings) -> ChromaTarget:
 
 
 def open_collections(settings: Settings, *, index_builtin: bool = True) -> tuple[Collections, WriterLock | None]:
-    """The knowledge base's collections (indexing the bundled articles into an empty store)."""
+    """The knowledge base's collections (the bundled sample article goes into an empty store on first start)."""
     target = chroma_target(settings)
     lock = None if target.host else WriterLock(settings.data_dir)
     try:
         cols = Collections(open_client(target), settings.collection, E5Embedder.shared(), target)
         if index_builtin:
-            report = ensure_builtin(cols)
+            report = ensure_sample(cols, enabled=settings.sample_article)
             if report is not None:
-                log.info("indexed the bundled articles: %s", report.summary())
+                log.info("indexed the bundled sample article: %s", report.summary())
     except BaseException:
         if lock is not None:
             lock.release()
@@ -92,7 +92,28 @@ def build(settings: Settings) -> Bot:
         if lock is not None:
             lock.release()
         raise
+    gaps = build_gaps(settings, store)
+    on_close = [start_watch(settings, cols).stop] if settings.watch_dir else []
+    on_close += [gaps.close] + ([lock.release] if lock is not None else [])
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
-        gate=gate, on_close=[lock.release] if lock is not None else [],
+        gate=gate, on_close=on_close, gaps=gaps,
     )
+
+
+def start_watch(settings: Settings, cols: Collections):
+    """BRIEFBOT_WATCH: this process keeps the folder indexed (the embedded store admits one process only)."""
+    from knowledge.watch import FolderWatcher
+
+    assert settings.watch_dir is not None
+    log.info("watching %s for new, changed and deleted articles", settings.watch_dir)
+    return FolderWatcher(cols, settings.watch_dir, max_bytes=settings.max_article_bytes).start()
+
+
+def build_gaps(settings: Settings, store: Store):
+    """Where refused questions and 👎 are kept: beside the state store (same SQLite file, or the same Redis)."""
+    from .gaps import RedisGaps, SQLiteGaps
+
+    if settings.redis_url and hasattr(store, "r"):
+        return RedisGaps(store.r)
+    return SQLiteGaps(settings.data_dir / "state.sqlite3")
