@@ -26,6 +26,7 @@ class Calibration:
     attach: float = 0.895  # a number's words must be this close to what the question counts (cosine)
     word_match: float = 0.92  # two words of different languages match from this cosine up
     name_match: float = 0.93  # a question's name matches a knowledge-base word from this cosine up
+    tie_margin: float = 0.004  # windows of one paragraph this close to the best are quoted together
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 420
     follow_up_boost: float = 0.05  # paragraphs of the article a conversation is about

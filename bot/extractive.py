@@ -86,7 +86,7 @@ class ExtractiveEngine:
         read = cands[: self.cal.read_paragraphs]
         qvec = self.embedder.query(context.query if context else question)
         boost = {context.article: self.cal.follow_up_boost} if context and context.article else None
-        relation = self._relation(q, language) if q.names else None
+        relation = self._relation(q, language, read)
         windows = build(qvec, q.terms, read, self.store.sentences(read), self.cal, boost, reason=q.kind == "reason",
                         relation=relation)
         trail.windows = tuple((w.source.label, round(w.score, 4), w.text[:160]) for w in windows[:6])
@@ -140,7 +140,7 @@ class ExtractiveEngine:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
         trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
                            f"score={window.score:.3f}")
-        masked = window.related != window.dense
+        masked = window.related != window.dense and bool(q.names)
         if q.kind not in ("role", "describe", "quote") and (why := rules.weak_relation(window, q, self.cal, masked)):
             return self._refuse(windows, cands, language, several, trail, "weak_relation", why)
         art = self.store.article(window.source.article)
@@ -161,6 +161,8 @@ class ExtractiveEngine:
                        cite=cite(window.source), quote=quote)
             rule = f"typed:{q.kind}"
         else:
+            window = self._widen(window, windows)
+            quote = trim(window.text, self.cal.max_quote_chars, span)
             text = say("according", language, the_article=the_article(language, False), cite=cite(window.source),
                        quote=quote)
             rule = q.kind or "best_window"
@@ -171,6 +173,25 @@ class ExtractiveEngine:
                 text += "\n" + say("also", language, cite=cite(second.source), quote=second.text)
         sources = self._sources([w.source for w in chosen], cands)
         return Answer(text, sources, True, language, trace=trail.trace(rule, window.source.label), item=item)
+
+    def _widen(self, window: Window, windows: list[Window]) -> Window:
+        """Windows of the same paragraph that score as well and touch the chosen one are read as one passage:
+        when "Moskou en Beijing zien…" and "Ze verzetten zich…" tie, the quote holds both."""
+        ties = [w for w in windows if w.key == window.key and w.score >= window.score - self.cal.tie_margin]
+        start, end = window.start, window.end
+        grown = True
+        while grown:
+            grown = False
+            for w in ties:
+                if w.start <= end and w.end >= start and (w.start < start or w.end > end):
+                    start, end, grown = min(start, w.start), max(end, w.end), True
+        if (start, end) == (window.start, window.end):
+            return window
+        sents = self.store.sentences([window.source])[window.key].texts
+        text = " ".join(sents[start:end])
+        if len(text) > self.cal.max_quote_chars + 100:
+            return window
+        return replace(window, start=start, end=end, text=text)
 
     def _overview(self, q: Question, cands: list[Source], language: str, context: FollowUp | None,
                   trail: _Trail) -> Answer:
@@ -211,11 +232,19 @@ class ExtractiveEngine:
         rest = [c for c in cands if c not in cited]
         return tuple((cited + rest)[: max(self.top_k, len(cited))])
 
-    def _relation(self, q: Question, language: str) -> np.ndarray | None:
-        """The question's vector with the names it asks about replaced by a pronoun: what it asks about them.
-        A name after a preposition ("to Beijing") stays: it is part of the relation."""
+    def _relation(self, q: Question, language: str, read: list[Source]) -> np.ndarray | None:
+        """The question's vector with what it is about replaced by a pronoun: the names it asks about, or a word
+        every passage read shares ("Why is multilateralism under pressure?" -> "Why is it under pressure?").
+        Left that way, the relation asked about is not drowned by the topic. A name after a preposition ("to
+        Beijing") stays: it is part of the relation."""
         text = q.text
         masked = False
+        untyped = not q.typed and q.kind not in ("quote", "role", "describe")
+        topics = [t.text for t in tokens(q.text) if t.fold in q.terms and _everywhere(t.fold, read)] \
+            if untyped and not q.names else []
+        for word in topics[:1]:
+            text = re.sub(rf"\b{re.escape(word)}\b", "het" if language == "nl" else "it", text, count=1)
+            masked = True
         for name in sorted(q.names, key=len, reverse=True):
             m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
             if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
@@ -238,6 +267,13 @@ class ExtractiveEngine:
 @dataclass(frozen=True)
 class _Titled:
     title: str
+
+
+def _everywhere(term: str, read: list[Source]) -> bool:
+    """A question word most passages read hold: the topic, which says little about which passage answers."""
+    from .retrieval import matched, word_set
+
+    return len(read) >= 3 and sum(bool(matched((term,), word_set(s.text))) for s in read) >= 0.6 * len(read)
 
 
 def context_pronoun(q: Question) -> bool:
