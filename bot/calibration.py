@@ -22,7 +22,7 @@ class Calibration:
     related: float = 0.83  # a refusal shows its closest passage only above this
     min_support: float = 0.815  # an untyped answer needs a window at least this close to the question
     min_support_typed: float = 0.80  # a typed answer's window at least this close
-    type_margin: float = 0.08  # a typed item may come from a window this far below the best one
+    type_margin: float = 0.10  # a typed item may come from a window this far below the best one
     attach: float = 0.895  # a number's words must be this close to what the question counts (cosine)
     word_match: float = 0.92  # two words of different languages match from this cosine up
     name_match: float = 0.93  # a question's name matches a knowledge-base word from this cosine up

@@ -16,7 +16,7 @@ from .language import detect
 from .match import Matcher, WordVectors
 from .models import Answer, Article, Source, Trace
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
-from .pick import choose, choose_role
+from .pick import candidates, choose_role
 from .question import Question, analyse
 from .replies import cite, say, the_article, trim
 from .retrieval import ArticleText, Sentences
@@ -101,23 +101,18 @@ class ExtractiveEngine:
                 trail: _Trail) -> Answer:
         item = ""
         if q.kind in ("role", "describe"):
-            pick = choose_role(q, windows, self.cal.type_margin)
+            found = choose_role(q, windows, self.cal.type_margin)
+            picks = [found] if found else []
         else:
-            pick = choose(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else None
-        if q.typed and pick is None and not self._may_quote_instead(q, windows[0]):
+            picks = candidates(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else []
+        if q.typed and not picks and not self._may_quote_instead(q, windows[0]):
             return self._refuse(windows, cands, language, several, trail, "no_item", f"no {q.kind} near the top")
+        pick, failed = self._vet(q, picks, language, trail)
+        if picks and pick is None:
+            return self._refuse(windows, cands, language, several, trail, *failed)
         if pick is not None:
-            trail.steps.append(f"item {pick.item.text!r} ({pick.item.kind}, attach {pick.item.attach:.3f}) "
-                               f"in {pick.window.source.label}")
-            if (why := rules.weak_item(pick.fit, q, self.cal)) is not None:
-                return self._refuse(windows, cands, language, several, trail, "weak_item", why)
             window, item = pick.window, pick.item.stated
             span: tuple[int, int] | None = (pick.item.start, pick.item.end)
-            by_name = q.kind in ("role", "describe")  # found beside the name asked about: evidence enough
-            if not by_name and (why := rules.weak_support(window, q, self.cal, typed=True)) is not None:
-                return self._refuse(windows, cands, language, several, trail, "weak_support", why)
-            if (why := rules.detached(pick.near, q, window, language)) is not None:
-                return self._refuse(windows, cands, language, several, trail, "detached", why)
         elif q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
             near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
             said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
@@ -173,6 +168,26 @@ class ExtractiveEngine:
                 text += "\n" + say("also", language, cite=cite(second.source), quote=second.text)
         sources = self._sources([w.source for w in chosen], cands)
         return Answer(text, sources, True, language, trace=trail.trace(rule, window.source.label), item=item)
+
+    def _vet(self, q: Question, picks: list, language: str, trail: _Trail) -> tuple:
+        """The best item that passes the item rules, or None and the first rule that failed (the best item's)."""
+        first: tuple[str, str] = ("no_item", "")
+        for pick in picks:
+            trail.steps.append(f"item {pick.item.text!r} ({pick.item.kind}, fit {pick.fit:.3f}, near {pick.near:.2f}) "
+                               f"in {pick.window.source.label}")
+            by_name = q.kind in ("role", "describe")  # found beside the name asked about: evidence enough
+            for rule, why in (("weak_item", rules.weak_item(pick.fit, q, self.cal)),
+                              ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
+                                                                                       typed=True)),
+                              ("detached", rules.detached(pick.near, q, pick.window, language))):
+                if why is not None:
+                    trail.steps.append(f"  {rule}: {why}")
+                    if first[0] == "no_item":
+                        first = (rule, why)
+                    break
+            else:
+                return pick, first
+        return None, first
 
     def _widen(self, window: Window, windows: list[Window]) -> Window:
         """Windows of the same paragraph that score as well and touch the chosen one are read as one passage:

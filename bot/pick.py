@@ -238,10 +238,17 @@ def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], pe
 
 def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str) -> Pick | None:
     """The best item among the windows near the top: window score plus how firmly the item belongs."""
+    ranked = candidates(q, windows, matcher, margin, language)
+    return ranked[0] if ranked else None
+
+
+def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str,
+               limit: int = 3) -> list[Pick]:
+    """Items near the top, best first (the first one with its list of fellows joined), for the rules to vet."""
     if not windows:
-        return None
+        return []
     best = windows[0].score
-    near = [w for w in windows if w.score >= best - margin][:20]
+    near = [w for w in windows if w.score >= best - margin][:40]
     known = known_words([w.source.text for w in near])
     persons = _persons(near) if q.kind == "person" else set()
     picks: list[Pick] = []
@@ -252,17 +259,21 @@ def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: flo
                 continue  # "China heeft…" answers no "which country did he visit?"
             score = w.score + ATTACH_WEIGHT * attach + NAMED_WEIGHT * context - 0.001 * rank
             picks.append(Pick(it, w, score, it.attach, it.near))
-    if not picks:
-        return None
-    top = max(picks, key=lambda p: p.score)
-    chain = _coordinated(top, [p for p in picks if p.window == top.window and p.item.kind == top.item.kind])
-    if len(chain) > 1:
-        stated = join(list(dict.fromkeys(p.item.stated for p in chain)), language)
-        first, last = chain[0].item, chain[-1].item
-        item = Item(top.item.kind, top.window.text[first.start : last.end], stated, first.start, last.end,
-                    top.item.attach)
-        return Pick(item, top.window, top.score, top.fit, top.near)
-    return top
+    picks.sort(key=lambda p: -p.score)
+    out: list[Pick] = []
+    for top in picks:
+        if len(out) == limit:
+            break
+        chain = _coordinated(top, [p for p in picks if p.window == top.window and p.item.kind == top.item.kind])
+        if len(chain) > 1:
+            stated = join(list(dict.fromkeys(p.item.stated for p in chain)), language)
+            first, last = chain[0].item, chain[-1].item
+            item = Item(top.item.kind, top.window.text[first.start : last.end], stated, first.start, last.end,
+                        top.item.attach, top.item.near)
+            top = Pick(item, top.window, top.score, top.fit, top.near)
+        if all(p.item.stated != top.item.stated or p.window.key != top.window.key for p in out):
+            out.append(top)
+    return out
 
 
 def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
