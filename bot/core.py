@@ -165,7 +165,9 @@ class Bot:
                 context = self.follow_up(cleaned, conversation_id)
                 query = context.query if context else cleaned
                 try:
-                    passages = self.retriever.retrieve(query, self.candidates)
+                    passages = self.retriever.retrieve(query, self.candidates,
+                                                       **({"prefer": context.article} if context and context.article
+                                                          else {}))
                     if context is not None:
                         passages = carry_over(passages, context)
                 except StoreError as exc:
@@ -273,7 +275,7 @@ class Bot:
 def carry_over(passages: list[Source], context: FollowUp) -> list[Source]:
     """A follow-up also reads the paragraph the previous answer quoted ("Wie zei dat?" is about that passage)."""
     prev = context.previous.answer
-    if not prev.grounded or not prev.sources:
+    if not context.anaphoric or not prev.grounded or not prev.sources:
         return passages
     cited = prev.sources[0]
     if any((p.article, p.paragraph) == (cited.article, cited.paragraph) for p in passages):

@@ -116,13 +116,15 @@ class ExtractiveEngine:
         elif q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
             near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
             said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+            others = tuple(n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject)
+            if others:  # "Wat zei ze tegen GB News?": words reported beside GB News, whoever "ze" turns out to be
+                loose = replace(q, subject=()) if context_pronoun(q) else q
+                named = [w for w in near if rules.unattributed(loose, w, w.source.text, self.matcher) is None
+                         and not rules.missing_names(replace(q, names=others), [w.text], self.matcher)]
+                said = sorted(named, key=lambda w: w not in said) or said
             if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
                 q = replace(q, subject=())
                 said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
-            others = [n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject]
-            if others:  # "Wat zei ze tegen GB News?": the window that names GB News
-                said.sort(key=lambda w: not rules.missing_names(replace(q, names=tuple(others)), [w.text],
-                                                                 self.matcher))
             if not said:
                 why = rules.unattributed(q, windows[0], windows[0].source.text, self.matcher) or "nobody quoted"
                 return self._refuse(windows, cands, language, several, trail, "unattributed", why)

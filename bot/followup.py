@@ -19,6 +19,7 @@ class FollowUp:
     article: str | None  # the article the previous answer cited, if it answered
     referent: str  # who or what a pronoun points at ("Napoleon", "Suella Braverman"), or ""
     given: tuple[str, ...] = ()  # what the thread already named: the previous question's names and answer
+    anaphoric: bool = False  # nothing of its own to search for ("Wie zei dat?", "Waarom?"): read the last passage
 
 
 def is_follow_up(question: str) -> bool:
@@ -47,6 +48,11 @@ def _referent(question: str, turn: Turn) -> str:
     return names[0] if names else ""
 
 
+def _own_terms(question: str) -> tuple[str, ...]:
+    """The words a question brings itself, beyond function words and pronouns."""
+    return tuple(t for t in analyse(question).terms if not cues.POINTS_BACK.fullmatch(t))
+
+
 def resolve(question: str, history: list[Turn]) -> FollowUp | None:
     """The follow-up reading of a question, or None when it stands on its own (or there is no history)."""
     if not history or not is_follow_up(question):
@@ -61,9 +67,12 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
         query = cues.PRONOUNS_PERSON.sub(referent, question, count=1)
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             query += " " + turn.answer.item
+    elif article and _own_terms(question):
+        query = question  # "Who funded it?" is searched as it is, within the thread's article (see retrieve)
     else:
-        extra = [turn.question]
+        extra = [turn.question]  # "Waarom?", "En hoeveel gemeenten?": the previous question supplies the rest
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             extra.append(turn.answer.item)
         query = " ".join([question, *extra])
-    return FollowUp(query=query, previous=turn, article=article, referent=referent, given=given)
+    return FollowUp(query=query, previous=turn, article=article, referent=referent, given=given,
+                    anaphoric=not _own_terms(question))

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -90,10 +90,11 @@ class ChromaRetriever:
         self._version: int | None = None
         self._checked = float("-inf")
 
-    def _query(self, vec: np.ndarray, n: int) -> dict[str, Any]:
+    def _query(self, vec: np.ndarray, n: int, where: dict | None = None) -> dict[str, Any]:
         try:
             return self.cols.chunks.query(
-                query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"]
+                query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
+                **({"where": where} if where else {}),
             )
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
@@ -112,13 +113,28 @@ class ChromaRetriever:
             self._version = current
             self._tags, self._article_meta = {}, {}
 
-    def retrieve(self, query: str, k: int) -> list[Source]:
-        """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words."""
+    def retrieve(self, query: str, k: int, prefer: str | None = None) -> list[Source]:
+        """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
+
+        `prefer` (a follow-up's article) also searches that article alone and lifts its paragraphs a little, so
+        "Who funded it?" finds the funding in the article the conversation is about.
+        """
         self._fresh()
         vec = self.embedder.query(query)
         terms = analyse(query).terms
-        rows = _rows(self._query(vec, max(k, self.cal.candidates)))
-        return self._score(rows, terms)[:k]
+        if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
+            rows = _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+        else:
+            rows = _rows(self._query(vec, max(k, self.cal.candidates)))
+            if prefer:
+                seen = {r[0] for r in rows}
+                rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+                         if r[0] not in seen]
+        out = self._score(rows, terms)
+        if prefer:
+            out = sorted((replace(s, score=s.score + self.cal.follow_up_boost) if s.article == prefer else s
+                          for s in out), key=lambda s: -s.score)
+        return out[:k]
 
     def _score(self, rows: list[tuple[str, str, dict, float]], terms: tuple[str, ...]) -> list[Source]:
         sets = [word_set(doc) for _, doc, _, _ in rows]
