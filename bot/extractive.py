@@ -120,7 +120,7 @@ class ExtractiveEngine:
             if others:  # "Wat zei ze tegen GB News?": words reported beside GB News, whoever "ze" turns out to be
                 loose = replace(q, subject=()) if context_pronoun(q) else q
                 named = [w for w in near if rules.unattributed(loose, w, w.source.text, self.matcher) is None
-                         and not rules.missing_names(replace(q, names=others), [w.text], self.matcher)]
+                         and not rules.missing_names(replace(q, names=others), [w.text], self.matcher, strict=True)]
                 said = sorted(named, key=lambda w: w not in said) or said
             if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
                 q = replace(q, subject=())

@@ -123,7 +123,7 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
     lists = _list_items(q, w, matcher, language, cross)
     if kind == "which":
         return _which_items(q, w, matcher, cross) + lists
-    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.4, it.near), 0.4 + 0.5 * it.near)
+    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.5, it.near), 0.5 + 0.5 * it.near)
              for it, _ in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
     out = []

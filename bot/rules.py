@@ -28,8 +28,9 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
-def missing_names(q: Question, texts: Sequence[str], matcher: Matcher) -> list[str]:
-    """The question's names that none of the texts hold in any spelling or language (half a long name will do)."""
+def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False) -> list[str]:
+    """The question's names that none of the texts hold in any spelling or language (half a long name will do,
+    unless `strict`: every word)."""
     words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
     missing = []
     for name in q.names:
@@ -37,7 +38,7 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher) -> list[s
         if not parts:
             continue
         found = matcher.best(parts, words)
-        need = 1 if len(parts) <= 2 else (len(parts) + 1) // 2
+        need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2
         if len(found) < need:
             missing.append(name)
     return missing

@@ -12,7 +12,7 @@ from .retrieval import Sentences, matched, term_weights, word_set
 from .words import load_words, tokens
 
 REASON_MARKERS = load_words("reason_markers.txt")
-REASON_BONUS = 0.012  # a why-question's window that gives a reason ("omdat", "because", "over fears")
+REASON_BONUS = 0.025  # a why-question's window that gives a reason ("omdat", "because", "over fears")
 
 _LEANS = frozenset(
     "he she they it this that these those his her their its there then but however so therefore "
