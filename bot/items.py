@@ -61,16 +61,16 @@ def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, 
 
 
 def clause_distances(text: str, start: int, end: int, reach: int = 8) -> list[tuple[str, int]]:
-    """Content words of the clause around a span with how many words away each stands (1 = adjacent)."""
+    """Content words of the clause around a span with how many content words away each stands (1 = the nearest
+    on its side; "het aantal inwoners is 1.018.804": inwoners is 1)."""
     text = _unbracket(text, start, end)
     left = text[:start]
     cut = max((m.end() for m in _CLAUSE.finditer(left)), default=0)
     right = text[end:]
     stop = next((m.start() for m in _CLAUSE.finditer(right)), len(right))
-    before = list(tokens(left[cut:]))[::-1][:reach]
-    after = list(tokens(right[:stop]))[:reach]
-    out = [(t.fold, d) for d, t in enumerate(after, 1) if is_content(t.fold) and not t.fold.isdigit()]
-    out += [(t.fold, d) for d, t in enumerate(before, 1) if is_content(t.fold) and not t.fold.isdigit()]
+    before = [t.fold for t in tokens(left[cut:]) if is_content(t.fold) and not t.fold.isdigit()][::-1][:reach]
+    after = [t.fold for t in tokens(right[:stop]) if is_content(t.fold) and not t.fold.isdigit()][:reach]
+    out = [(w, d) for d, w in enumerate(after, 1)] + [(w, d) for d, w in enumerate(before, 1)]
     return sorted(out, key=lambda wd: wd[1])
 
 
