@@ -83,6 +83,9 @@ class ExtractiveEngine:
             return Answer(say("empty", language), (), False, language, trace=trail.trace("empty_store", why))
         if q.kind == "overview":
             return self._overview(q, cands, language, context, trail)
+        if (why := rules.nothing_asked(q, context is not None)) is not None:
+            return Answer(say("not_found", language, the_article=the_article(language, self._several())), (),
+                          False, language, trace=trail.trace("nothing_asked", why))
         read = cands[: self.cal.read_paragraphs]
         qvec = self.embedder.query(context.query if context else question)
         boost = {context.article: self.cal.follow_up_boost} if context and context.article else None

@@ -59,10 +59,11 @@ def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher, cross: bool) -> f
 
 
 def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    """Numbers of the asked kind, read the way the article writes them and stated the way the asker does."""
     asked = tuple(float(t) for t in q.terms if t.isdigit())
     kind = q.kind or "number"
     out = []
-    for n in numbers_for(kind, w.text, language, asked, focus=bool(q.focus)):
+    for n in numbers_for(kind, w.text, w.source.language or language, asked, focus=bool(q.focus)):
         around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
         ctx = tuple(word for word, _ in around)
         if q.focus:
@@ -230,7 +231,7 @@ def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], pe
     """Every item of the asked kind in a window, with its attachment (fit plus nearness)."""
     cross = bool(w.source.language) and w.source.language != language
     if q.counts:
-        return _count_items(q, w, matcher, w.source.language or language, cross)
+        return _count_items(q, w, matcher, language, cross)
     if q.kind == "time":
         return _time_items(q, w, matcher, language, cross)
     return _name_items(q, w, known, persons, matcher, language, cross)

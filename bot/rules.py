@@ -18,6 +18,11 @@ def empty_store(cands: Sequence[Source]) -> str | None:
     return "the knowledge base is empty" if not cands else None
 
 
+def nothing_asked(q: Question, has_context: bool) -> str | None:
+    """A question with no word of its own and no thread to lean on ("and then?") asks nothing to look up."""
+    return "the question names nothing to look for" if not q.terms and not q.names and not has_context else None
+
+
 def off_topic(windows: Sequence[Window], cal: Calibration) -> str | None:
     """No sentence is close to the question: it is about something the articles do not cover."""
     best = max((w.dense for w in windows), default=0.0)
