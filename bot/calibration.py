@@ -30,3 +30,6 @@ class Calibration:
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 420
     follow_up_boost: float = 0.05  # paragraphs of the article a conversation is about
+
+
+DEFAULT = Calibration()

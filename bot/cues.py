@@ -56,7 +56,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
                          r"\b(which|what) (\w+ )?(country|countries|city|cities|place|places|town|towns|region|"
                          r"regions|location|venue|state|province|continent|municipality|municipalities)\b|"
                          r"\bwelke? (\w+ )?(land|landen|stad|steden|plaats|plaatsen|dorp|regio|streek|locatie|"
-                         r"provincie|staat|werelddeel|gemeente|gemeenten)\b|\bin welk land\b|\bfrom where\b|\bwaarvandaan\b", _I)),
+                         r"provincie|staat|werelddeel|gemeente|gemeenten)\b|\bin welk land\b|\bfrom where\b|"
+                         r"\bwaarvandaan\b", _I)),
     ("person", re.compile(r"^\s*(\w+ )?(who|whom|wie)\b|\bby whom\b|\bdoor wie\b|\bmet wie\b|\btegen wie\b|"
                           r"\bvan wie\b|\bwith whom\b|\bagainst whom\b", _I)),
 ]
@@ -64,14 +65,16 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 # "What role does Guterres hold?", "Wat is zijn functie?": the post or occupation of someone the question names.
 ROLE = re.compile(r"\b(what|which) (is |was )?(\w+'s |his |her |their )?(role|job|position|function|post|occupation|"
                   r"profession|title)\b|\bwhat does .{1,40} do( for a living)?\??$|"
-                  r"\b(welke|wat is|wat was) (de |het |zijn |haar |hun )?(rol|functie|baan|positie|beroep|ambt|titel)\b|"
+                  r"\b(welke|wat is|wat was) (de |het |zijn |haar |hun )?"
+                  r"(rol|functie|baan|positie|beroep|ambt|titel)\b|"
                   r"\bwat doet .{1,40}\??$", _I)
 
 # "What does the article say…", "Hoe omschrijft het artikel…": the article speaks, not a person in it.
 ARTICLE_SPEAKS = re.compile(r"\b(the|this|het|dit) (article|story|report|text|artikel|stuk|verhaal|bericht)\b", _I)
 
 # "Who is Guterres?", "Wat is multilateralisme?": a description of something the question names.
-DESCRIBE = re.compile(r"^\s*(?i:who|wie) (?i:is|are|was|were|zijn|waren) [A-ZÀ-Þ][\w'’-]*( [A-ZÀ-Þ][\w'’-]*){0,3}\s*\??\s*$|"
+DESCRIBE = re.compile(r"^\s*(?i:who|wie) (?i:is|are|was|were|zijn|waren) "
+                      r"[A-ZÀ-Þ][\w'’-]*( [A-ZÀ-Þ][\w'’-]*){0,3}\s*\??\s*$|"
                       r"^\s*(?i:what|wat) (?i:is|are|was|were|zijn|waren) (?!(?i:the|de|het|een|a|an|there|er) )"
                       r"[\w'’-]+( [\w'’-]+){0,2}\s*\??\s*$")
 

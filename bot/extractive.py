@@ -10,9 +10,8 @@ from typing import Protocol
 import numpy as np
 
 from . import rules
-from .calibration import Calibration
+from .calibration import DEFAULT, Calibration
 from .followup import FollowUp
-from .language import detect
 from .match import Matcher, WordVectors
 from .models import Answer, Article, Source, Trace
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
@@ -30,7 +29,8 @@ _PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voo
 class KnowledgeSource(Protocol):
     """What the engine reads from the store beyond the passages it is given."""
 
-    words: WordVectors
+    @property
+    def words(self) -> WordVectors: ...
 
     def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]: ...
     def article(self, article_id: str) -> ArticleText | None: ...
@@ -58,7 +58,7 @@ class ExtractiveEngine:
     """Answers from the articles' own sentences, framed in the asker's language; never invents a fact."""
 
     def __init__(self, store: KnowledgeSource, embedder: QueryEmbedder, *, top_k: int = 4,
-                 calibration: Calibration = Calibration()) -> None:
+                 calibration: Calibration = DEFAULT) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
@@ -103,6 +103,7 @@ class ExtractiveEngine:
     def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
                 trail: _Trail) -> Answer:
         item = ""
+        why: str | None
         if q.kind in ("role", "describe"):
             found = choose_role(q, windows, self.cal.type_margin)
             picks = [found] if found else []
@@ -234,7 +235,7 @@ class ExtractiveEngine:
 
     def _off_topic(self, language: str, trail: _Trail, why: str) -> Answer:
         arts = self.store.articles()
-        text = say("off_topic", language, topics=topics([_Titled(a.title) for a in arts]))  # type: ignore[list-item]
+        text = say("off_topic", language, topics=topics([a.title for a in arts]))
         return Answer(text, (), False, language, trace=trail.trace("off_topic", why))
 
     def _refuse(self, windows: list[Window], cands: list[Source], language: str, several: bool, trail: _Trail,
@@ -282,11 +283,6 @@ class ExtractiveEngine:
             return len(self.store.articles()) > 1
         except Exception:
             return False
-
-
-@dataclass(frozen=True)
-class _Titled:
-    title: str
 
 
 def _everywhere(term: str, read: list[Source]) -> bool:

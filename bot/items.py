@@ -8,7 +8,7 @@ from babel import Locale
 
 from .dates import dates_in, format_when
 from .match import same_word
-from .names import TERRITORIES, Name, known_words, names_in, territory
+from .names import TERRITORIES, Name, known_words, names_in
 from .numbers import Number, format_number, numbers_in
 from .words import fold, is_content, load_words, tokens
 
@@ -167,7 +167,7 @@ def lists_in(text: str, language: str = "en") -> list[tuple[int, int, list[str]]
         i = j + 1
         if not any(g.group(0).strip(", ").strip() in conj for g in group):
             continue
-        if not group[-1].group(0).strip(", ").strip() in conj:
+        if group[-1].group(0).strip(", ").strip() not in conj:
             continue
         middle = [text[a.end() : b.start()] for a, b in zip(group, group[1:])]
         head = text[: group[0].start()]

@@ -33,7 +33,8 @@ def _territories() -> dict[str, str]:
 TERRITORIES = _territories()
 _LONG_HEADS = tuple(h for h in ORG_HEADS if len(h) >= 3)
 _TERRITORY_STEMS = {word[:5]: code for name, code in sorted(TERRITORIES.items(), key=lambda kv: -len(kv[0]))
-                    for word in name.split()[:1] if len(word) >= 5 and word not in ("saint", "north", "south", "united")}
+                    for word in name.split()[:1]
+                    if len(word) >= 5 and word not in ("saint", "north", "south", "united")}
 _LANGUAGES = frozenset(fold(name) for code in ("en", "nl") for name in Locale(code).languages.values())
 
 

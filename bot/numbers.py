@@ -13,7 +13,8 @@ NUMBER_WORDS = load_pairs("number_words.txt")
 SCALES = load_pairs("scale_words.txt")
 _SCALE_NAMES = {"en": {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"},
                 "nl": {1e3: "duizend", 1e6: "miljoen", 1e9: "miljard", 1e12: "biljoen"}}
-_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\2\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)")
+_DIGITS = re.compile(r"(?<![\w.,])(\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\2\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+                     r"(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"^(1[0-9]|20)\d\d$")
 
 

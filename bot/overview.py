@@ -117,8 +117,8 @@ def catalogue(arts: Sequence[ArticleText], language: str) -> Overview:
     return Overview("\n".join(lines), (), "overview: catalogue")
 
 
-def topics(arts: Sequence[ArticleText], limit: int = 6) -> str:
+def topics(all_titles: Sequence[str], limit: int = 6) -> str:
     """The titles of what the knowledge base holds, for an off-topic refusal."""
-    titles = [a.title for a in arts[:limit]]
-    more = len(arts) - limit
+    titles = list(all_titles[:limit])
+    more = len(all_titles) - limit
     return "; ".join(titles) + (f"; and {more} more" if more > 0 else "")

@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .items import (
-    Item, clause_distances, clause_words, dates_for, join, lists_in, names_for, numbers_for, place_name, state_date,
+    Item,
+    clause_distances,
+    clause_words,
+    dates_for,
+    join,
+    lists_in,
+    names_for,
+    numbers_for,
+    place_name,
+    state_date,
     state_number,
 )
 from .match import Matcher, same_word
@@ -156,7 +165,8 @@ def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[
         return []
     word, sure = found[q.focus[0]]
     i = words.index(word)
-    names = [n for n in names_for("which", w.text, frozenset(), q.names) if not any(same_word(word, x) for x in n.words)]
+    names = [n for n in names_for("which", w.text, frozenset(), q.names)
+             if not any(same_word(word, x) for x in n.words)]
     near = [n for n in names if 0 <= n.start - toks[i].end <= 3 or 0 <= toks[i].start - n.end <= 3]
     ctx = clause_words(w.text, toks[i].start, toks[i].end, reach=8)
     close = 0.5 * _near(q, ctx, matcher, cross)

@@ -14,7 +14,7 @@ import numpy as np
 from knowledge.catalog import version
 from knowledge.chroma import Collections
 
-from .calibration import Calibration
+from .calibration import DEFAULT, Calibration
 from .errors import StoreError
 from .match import CachedWordVectors, same_word
 from .models import Article, Source, short_tag
@@ -75,7 +75,7 @@ def term_weights(terms: tuple[str, ...], texts: list[frozenset[str]]) -> dict[st
 class ChromaRetriever:
     """Queries the paragraph collection with our query embedding; never Chroma's default embedder."""
 
-    def __init__(self, cols: Collections, *, calibration: Calibration = Calibration(), cache: int = 4096) -> None:
+    def __init__(self, cols: Collections, *, calibration: Calibration = DEFAULT, cache: int = 4096) -> None:
         self.cols = cols
         self.cal = calibration
         self.embedder = cols.embedder

@@ -52,14 +52,14 @@ def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int, int] | N
         head = text[: n.start]
         cut = max(head.rfind(c) for c in ",.;:(")
         before = [t for t in tokens(head[cut + 1 :])][-3:]
-        title = []
+        titles: list = []
         for t in reversed(before):
-            if is_role_word(t.text) or (title and t.capitalised and t.fold not in _ARTICLES):
-                title.insert(0, t)
+            if is_role_word(t.text) or (titles and t.capitalised and t.fold not in _ARTICLES):
+                titles.insert(0, t)
             else:
                 break
-        if title:
+        if titles:
             off = cut + 1
-            return (text[off + title[0].start : off + title[-1].end], off + title[0].start, off + title[-1].end,
-                    TITLE)
+            return (text[off + titles[0].start : off + titles[-1].end], off + titles[0].start,
+                    off + titles[-1].end, TITLE)
     return None

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .chroma import Collections
-from .terms import add_terms
 from .documents import Chunk, Document
+from .terms import add_terms
 
 UPSERT_ROWS = 2000  # rows per upsert call (well under Chroma's max batch size; fewer, bigger calls are faster)
 

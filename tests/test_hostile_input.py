@@ -15,8 +15,8 @@ from adapters import slack_format
 from adapters.slack_input import question_from_slack
 from bot import cues, dates, items, names, numbers, question, words
 from bot.core import Bot, visible_text
-from bot.followup import is_follow_up
 from bot.errors import InputError
+from bot.followup import is_follow_up
 from bot.language import detect, strip_pleasantries, strip_thanks
 from bot.logs import redact
 from tests.fakes import FakeEngine, FakeRetriever
