@@ -19,7 +19,8 @@ def same_word(a: str, b: str) -> bool:
     """Two folded words that are one word in another spelling or inflection: Poetin ~ Putin, visa ~ visum.
 
     The rules are general: equal; the Dutch oe for an English u; a shared stem of five letters covering most of
-    the longer word; or an edit distance of at most a fifth of the longer word (one letter in five to ten).
+    the longer word; or, for words of six letters or more, an edit distance of at most one letter in six
+    (England ~ Engeland; house and horse are different words).
     """
     if a == b:
         return True
@@ -36,7 +37,7 @@ def same_word(a: str, b: str) -> bool:
     longer = max(len(a2), len(b2))
     if prefix >= 5 and prefix >= 0.6 * longer or prefix >= 4 and prefix * 3 >= 2 * longer:
         return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
-    if min(len(a2), len(b2)) >= 5 and Levenshtein.distance(a2, b2) <= longer // 5:
+    if min(len(a2), len(b2)) >= 6 and Levenshtein.distance(a2, b2) <= longer // 6:
         return True
     ta, tb = territory(a), territory(b)
     return ta is not None and ta == tb
