@@ -28,10 +28,12 @@ services:
 	  { $$SUDO apt-get update -qq >/dev/null && $$SUDO apt-get install -y -qq redis-server >/dev/null; }; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server is required for the tests"; exit 1; }
 
-# Static checks: ruff on everything, mypy on the files listed in pyproject.toml ([tool.mypy] files).
+# Static checks: ruff on everything, mypy on the files listed in pyproject.toml ([tool.mypy] files), and
+# import-linter: imports run one way (briefbot → adapters → bot → knowledge; contracts in [tool.importlinter]).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The built wheel, installed without extras into a fresh venv, answers a question offline (~40 s, pip's cache).
 install-check: setup
@@ -45,7 +47,7 @@ bench: setup
 
 # The venv and caches only: .data (the index, conversation memory and recorded feedback) is kept.
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build dist
 
 # Deletes .data: the knowledge index, conversation memory and every recorded 👍/👎 — only when you mean it.
 clean-data:

@@ -17,7 +17,8 @@ from bot.errors import BriefbotError, ConfigError
 
 log = logging.getLogger("briefbot.discord")
 
-__all__ = ["BriefbotClient", "conversation_id", "create_client", "main", "serve", "sync_commands"]
+__all__ = ["BriefbotClient", "conversation_id", "create_client", "guild_from_env", "main", "network_error", "serve",
+           "sync_commands"]
 
 
 def create_client(bot: Bot, settings: Settings, *, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> BriefbotClient:
@@ -66,7 +67,20 @@ def sync_commands(settings: Settings, guild_id: int | None = None) -> list[str]:
         log.info("synced %d commands %s", len(synced), f"to guild {guild_id}" if guild_id else "globally")
         return [c.name for c in synced]
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except BriefbotError:
+        raise
+    except Exception as exc:
+        if not network_error(exc):
+            raise
+        raise BriefbotError("cannot reach Discord; check the network (or DISCORD_API_BASE) and try again.") from exc
+
+
+def network_error(exc: BaseException) -> bool:
+    """Connection failures, timeouts and Discord's 5xx: worth one line and a retry, not a traceback."""
+    return isinstance(exc, (OSError, asyncio.TimeoutError, discord.DiscordServerError, discord.GatewayNotFound)) or \
+        type(exc).__module__.startswith("aiohttp")
 
 
 def configure_logging(log_format: str = "text") -> None:
@@ -88,7 +102,9 @@ def serve(bot: Bot, settings: Settings, token: str) -> int:
     except discord.PrivilegedIntentsRequired:
         print("briefbot discord: Discord refused the gateway intents this bot asked for.", file=sys.stderr)
         return 2
-    except (discord.GatewayNotFound, discord.DiscordServerError, OSError) as exc:
+    except Exception as exc:
+        if not network_error(exc):
+            raise
         print(f"briefbot discord: cannot reach Discord ({type(exc).__name__}); try again later.", file=sys.stderr)
         return 1
     return 0

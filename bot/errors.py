@@ -1,14 +1,9 @@
-"""Errors that carry a message fit to show a user; anything else is a bug and gets an apology."""
+"""The core's errors: the ones knowledge/ raises too (BriefbotError, StoreError) and those only the core raises."""
 from __future__ import annotations
 
+from knowledge.errors import BriefbotError, StoreError
 
-class BriefbotError(Exception):
-    """A failure with a user-facing explanation (already in the asker's language when it can be)."""
-
-    def __init__(self, message: str, *, language: str = "en") -> None:
-        super().__init__(message)
-        self.message = message
-        self.language = language
+__all__ = ["BriefbotError", "ConfigError", "EmptyQuestion", "InputError", "LLMError", "RateLimited", "StoreError"]
 
 
 class InputError(BriefbotError):
@@ -21,10 +16,6 @@ class EmptyQuestion(InputError):
 
 class ConfigError(BriefbotError):
     """Configuration is missing or wrong; names the variable, never its value."""
-
-
-class StoreError(BriefbotError):
-    """A store (the knowledge base or the state store) is missing, unreachable, damaged or full."""
 
 
 class LLMError(BriefbotError):

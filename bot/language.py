@@ -1,26 +1,12 @@
-"""Which language a question is in, and the bot's own phrases in that language."""
+"""The bot's own phrases in the asker's language, and chat manners stripped from questions (the language detector
+is knowledge/language.py, shared with ingestion; re-exported here)."""
 from __future__ import annotations
 
 import re
 
-SUPPORTED = ("en", "nl")
+from knowledge.language import SUPPORTED, detect
 
-# Function words that are frequent in one language and rare in the other.
-_EN = frozenset(
-    "the a an is are was were of to and that this it with for on not what who whom whose which "
-    "when where why how did does do has have had be been by from about they their he she his her "
-    "according say said can could would should will there any some many much than then after before "
-    "into between against why whats tell me please".split()
-)
-_NL = frozenset(
-    "de het een is zijn was waren van naar en dat dit niet wat wie welke welk wanneer waar waarom "
-    "hoe hoeveel heeft hebben had werd wordt door met voor op ze hij zij haar hun er om ook volgens "
-    "zegt zei kan kon zou zal over tegen tussen na voor bij uit aan nog geen maar dan als wil willen "
-    "vindt vinden zich deze die welke vertel mij graag".split()
-)
-_NL_SHAPES = re.compile(r"ij|oe|sch|aa|ee|uu|cht\b|lijk", re.I)
-_WORD = re.compile(r"[a-zà-ÿ']+")
-
+__all__ = ["PHRASES", "SUPPORTED", "detect", "phrase", "register", "strip_pleasantries", "strip_thanks"]
 
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|hallo|hoi|hey|dag|goedemorgen|goedemiddag|"
@@ -56,19 +42,6 @@ def strip_pleasantries(text: str) -> str:
         if text == previous:
             break
     return text
-
-
-def detect(text: str) -> str:
-    """English or Dutch from function words; spelling shapes break a tie; English when unsure."""
-    words = _WORD.findall(text.lower())
-    en = sum(w in _EN for w in words)
-    nl = sum(w in _NL for w in words)
-    if nl > en:
-        return "nl"
-    if en > nl:
-        return "en"
-    shapes = len(_NL_SHAPES.findall(text))
-    return "nl" if words and shapes >= max(2, len(words) // 3) else "en"
 
 
 PHRASES: dict[str, dict[str, str]] = {

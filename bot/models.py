@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,12 @@ class Source:
         if self.url:
             out["url"] = self.url
         return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Source:
+        """The inverse of to_dict (the tag is read back from the label)."""
+        return cls(d["article"], d["title"], int(d["paragraph"]), d["text"], float(d["score"]), d.get("date", ""),
+                   d.get("language", ""), d.get("label", "").rpartition(" ¶")[0], d.get("url", ""))
 
 
 @dataclass(frozen=True)
@@ -136,3 +143,16 @@ class Feedback:
     sources: tuple[Source, ...]
     at: float
     reason: str = ""  # the asker's one line on what was wrong (a 👎 only; optional)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one serialised form: the state stores keep it, `briefbot feedback --json` prints it."""
+        return {
+            "answer_id": self.answer_id, "vote": self.vote, "user": self.user, "platform": self.platform,
+            "conversation": self.conversation_id, "question": self.question, "answer": self.answer,
+            "sources": [s.to_dict() for s in self.sources], "at": self.at, "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Feedback:
+        return cls(d["answer_id"], d["vote"], d["user"], d["platform"], d["conversation"], d["question"],
+                   d["answer"], tuple(Source.from_dict(s) for s in d["sources"]), d["at"], d.get("reason") or "")

@@ -9,7 +9,7 @@ from typing import Any
 from .errors import ConfigError, StoreError
 from .models import Feedback, Turn
 from .redis_work import RedisWork
-from .store import MAX_TURNS, answer_from_json, answer_to_json, sources_from_list
+from .store import MAX_TURNS, answer_from_json, answer_to_json
 
 CONVERSATION_TTL_S = 7 * 86400  # a quiet conversation is forgotten after a week
 ANSWER_TTL_S = 30 * 86400  # feedback buttons keep working for a month
@@ -91,12 +91,7 @@ class RedisStore(RedisWork):
         return bool(self._call(self.r.set, self._k("claim", key), "1", nx=True, px=max(1, int(ttl_s * 1000))))
 
     def add_feedback(self, feedback: Feedback) -> bool:
-        record = json.dumps({
-            "answer_id": feedback.answer_id, "vote": feedback.vote, "user": feedback.user,
-            "platform": feedback.platform, "conversation": feedback.conversation_id, "question": feedback.question,
-            "answer": feedback.answer, "sources": [s.to_dict() for s in feedback.sources], "at": feedback.at,
-            "reason": feedback.reason,
-        }, ensure_ascii=False)
+        record = json.dumps(feedback.to_dict(), ensure_ascii=False)
         member = f"{feedback.answer_id}|{feedback.user}"
         pipe = self.r.pipeline(transaction=True)
         pipe.hset(self._k("feedback"), member, record)
@@ -113,10 +108,7 @@ class RedisStore(RedisWork):
         for raw in self._call(self.r.hmget, self._k("feedback"), members):
             if raw is None:
                 continue
-            d = json.loads(raw)
-            out.append(Feedback(d["answer_id"], d["vote"], d["user"], d["platform"], d["conversation"],
-                                d["question"], d["answer"], sources_from_list(d["sources"]), d["at"],
-                                d.get("reason", "")))
+            out.append(Feedback.from_dict(json.loads(raw)))
         return out
 
     def ping(self) -> None:

@@ -91,11 +91,16 @@ def answer_from_json(raw: str) -> Answer:
 
 
 def sources_from_list(items: list[dict]) -> tuple[Source, ...]:
-    return tuple(
-        Source(s["article"], s["title"], int(s["paragraph"]), s["text"], float(s["score"]), s.get("date", ""),
-               s.get("language", ""), s.get("label", "").rpartition(" ¶")[0], s.get("url", ""))
-        for s in items
-    )
+    return tuple(Source.from_dict(s) for s in items)
+
+
+# The feedback table's columns, in the order of Feedback.to_dict()'s keys.
+FEEDBACK_COLUMNS = ("answer_id", "vote", "user", "platform", "conversation", "question", "answer", "sources", "at",
+                    "reason")
+
+
+def _feedback_from_row(row: dict[str, Any]) -> Feedback:
+    return Feedback.from_dict({**row, "sources": json.loads(row["sources"])})
 
 
 class SQLiteStore(SQLiteWork):
@@ -227,28 +232,21 @@ class SQLiteStore(SQLiteWork):
             return self._add_feedback(feedback)
 
     def _add_feedback(self, feedback: Feedback) -> bool:
+        record = feedback.to_dict()
+        record["sources"] = json.dumps(record["sources"], ensure_ascii=False)
         cur = self._conn().execute(
-            "INSERT OR REPLACE INTO feedback (answer_id, user, vote, platform, conversation, question, answer, "
-            "sources, at, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                feedback.answer_id, feedback.user, feedback.vote, feedback.platform, feedback.conversation_id,
-                feedback.question, feedback.answer,
-                json.dumps([s.to_dict() for s in feedback.sources], ensure_ascii=False), feedback.at, feedback.reason,
-            ),
+            f"INSERT OR REPLACE INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})",
+            tuple(record[c] for c in FEEDBACK_COLUMNS),
         )
         return cur.rowcount == 1
 
     @_guarded
     def feedback(self, limit: int = 100) -> list[Feedback]:
         rows = self._conn().execute(
-            "SELECT answer_id, vote, user, platform, conversation, question, answer, sources, at, reason "
-            "FROM feedback ORDER BY at DESC LIMIT ?",
-            (limit,),
+            f"SELECT {', '.join(FEEDBACK_COLUMNS)} FROM feedback ORDER BY at DESC LIMIT ?", (limit,)
         ).fetchall()
-        return [
-            Feedback(aid, vote, user, platform, conv, q, a, sources_from_list(json.loads(src)), at, reason or "")
-            for aid, vote, user, platform, conv, q, a, src, at, reason in rows
-        ]
+        return [_feedback_from_row(dict(zip(FEEDBACK_COLUMNS, row))) for row in rows]
 
     @_guarded
     def ping(self) -> None:

@@ -114,6 +114,9 @@ def build_gaps(settings: Settings, store: Store):
     """Where refused questions and 👎 are kept: beside the state store (same SQLite file, or the same Redis)."""
     from .gaps import RedisGaps, SQLiteGaps
 
-    if settings.redis_url and hasattr(store, "r"):
-        return RedisGaps(store.r)
+    if settings.redis_url:
+        from .redis_store import RedisStore
+
+        assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
+        return RedisGaps(store.client)
     return SQLiteGaps(settings.data_dir / "state.sqlite3")

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StoreError
-
 from .embeddings import DIM, MODEL_ID, E5Embedder, chroma_embedding_function
+from .errors import StoreError
 
 log = logging.getLogger("briefbot.store")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import MissingExtra, Parsed
+from .language import detect
 from .text import Undecodable, decode, split_sentences
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
@@ -105,8 +106,6 @@ def _language_from_name(name: str) -> str:
 
 
 def _detect(text: str) -> str:
-    from bot.language import detect  # the one language detector of the project
-
     return detect(text[:2000])
 
 

@@ -9,8 +9,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import Settings
-from .errors import StoreError
+from bot.config import Settings
+from bot.errors import StoreError
 
 
 def _out(line: str) -> None:
@@ -44,10 +44,9 @@ def _sigterm_as_interrupt():
 
 def _rebuild(settings: Settings) -> str | None:
     """Drop the collections (e.g. after a model change), keeping whether the sample article was offered."""
+    from bot.wiring import chroma_target
     from knowledge.catalog import SAMPLE_KEY
     from knowledge.chroma import ARTICLES, WriterLock, drop_collections, open_client
-
-    from .wiring import chroma_target
 
     target = chroma_target(settings)
     lock = None if target.host else WriterLock(settings.data_dir)
@@ -65,11 +64,10 @@ def _rebuild(settings: Settings) -> str | None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import open_collections
     from knowledge.catalog import SAMPLE_KEY, set_state
     from knowledge.ingest import Interrupted, ensure_sample, ingest
     from knowledge.sources import is_url, parse_since
-
-    from .wiring import open_collections
 
     missing = [p for p in args.paths if not is_url(p) and not Path(p).exists()]
     if missing:
@@ -147,9 +145,8 @@ def _watch(cols, folder: Path, max_bytes: int) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import open_collections
     from knowledge.catalog import list_articles
-
-    from .wiring import open_collections
 
     cols, lock = open_collections(settings, index_builtin=False)
     try:
@@ -173,9 +170,8 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import open_collections
     from knowledge.ingest import remove
-
-    from .wiring import open_collections
 
     cols, lock = open_collections(settings, index_builtin=False)
     try:
@@ -191,11 +187,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.gaps import group_gaps
+    from bot.wiring import build_gaps, build_store
     from knowledge.embeddings import E5Embedder
     from knowledge.sources import parse_since
-
-    from .gaps import group_gaps
-    from .wiring import build_gaps, build_store
 
     try:
         since = parse_since(args.since) if args.since else 0.0
@@ -230,8 +225,8 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """The knowledge-base subcommands, for bot.__main__.parser()."""
-    from .gaps import GROUP_DISTANCE
+    """The knowledge-base subcommands, for briefbot.cli.parser()."""
+    from bot.gaps import GROUP_DISTANCE
 
     i = sub.add_parser("ingest", help="index files, folders, web pages and feeds (default: the sample article)")
     i.add_argument("paths", nargs="*", metavar="PATH|URL",
