@@ -49,7 +49,7 @@ class Flow:
     def __init__(self, bot: Bot, fmt: Format, transport: Transport, *, platform: str, compute_workers: int = 4,
                  io_workers: int = 16, refuse_unrecorded: bool = False, deadline_s: float = DEADLINE_S,
                  lease_s: float = WORK_LEASE_S, recover_every_s: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.bot, self.fmt, self.transport = bot, fmt, transport
         self.platform = platform
         self.compute_workers = compute_workers
@@ -59,6 +59,7 @@ class Flow:
         self.deadline_s = deadline_s
         self.lease_s = lease_s
         self.clock = clock
+        self.sleep = sleep  # with `clock`: the edit pace is tested without waiting for it
         self.owner = uuid.uuid4().hex
         self.io = ThreadPoolExecutor(io_workers, thread_name_prefix=f"briefbot-{platform}-io")
         self.compute = ThreadPoolExecutor(compute_workers, thread_name_prefix=f"briefbot-{platform}-answer")
@@ -240,7 +241,7 @@ class Flow:
             with job.edit_lock:  # after any edit still in flight, and not sooner than the interval allows
                 wait = 0.0 if job.last_edit is None else job.last_edit + self.transport.edit_interval_s - self.clock()
                 if wait > 0:
-                    time.sleep(wait)
+                    self.sleep(wait)
                 self.transport.notice(job.q, message, job.reply_id)
         except Exception as exc:  # noqa: BLE001 - left unfinished: taken up again once its lease runs out
             if job.work.attempts < MAX_ATTEMPTS:

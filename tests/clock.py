@@ -11,6 +11,7 @@ class ManualClock:
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start
         self._lock = threading.Lock()
+        self.slept: list[float] = []
 
     def __call__(self) -> float:
         with self._lock:
@@ -19,3 +20,8 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """time.sleep on this clock: the time passes at once, and every sleep is recorded."""
+        self.slept.append(seconds)
+        self.advance(seconds)

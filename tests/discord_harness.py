@@ -1,13 +1,11 @@
-"""The real discord.py client, running the adapter in a background thread against the fake Discord."""
+"""The real discord.py client, running the adapter in a background thread against the fake Discord (the fixture is
+`discord_harness` in conftest.py)."""
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from adapters.discord import BriefbotClient, create_client
 from bot.config import Settings
@@ -89,6 +87,11 @@ class Harness:
             lambda: next(iter(c for c in self.calls_for(ix, "PATCH") if c.status == 200 and "embeds" in c.body), None),
             timeout, f"the final edit for interaction {ix['id']}")
 
+    def idle(self, timeout: float = 10.0) -> None:
+        """Wait until the flow holds no question: every one is answered and recorded, so nothing more is posted."""
+        assert self.client.flow is not None
+        wait_for(lambda: self.client.flow.pending == 0, timeout, "the flow to finish every question")  # type: ignore[union-attr]
+
     def followups(self, ix: dict) -> list[Call]:
         return [c for c in self.calls_for(ix, "POST") if not c.path.endswith("/callback")]
 
@@ -97,19 +100,3 @@ class Harness:
         return [c for c in self.fake.calls() if c.method in ("POST", "PATCH") and isinstance(c.body, dict)
                 and ("content" in c.body or "embeds" in c.body or "data" in c.body)]
 
-
-@pytest.fixture
-def discord_harness(tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    """Start a harness (call it with an engine or options); everything is stopped after the test."""
-    started: list[Harness] = []
-
-    def start(engine: FakeEngine | None = None, **options: Any) -> Harness:
-        h = Harness(tmp_path / f"h{len(started)}", engine, **options)
-        started.append(h)
-        return h
-
-    yield start
-    for h in started:
-        h.stop()
-    for h in started:
-        assert not h.fake.unknown_routes(), f"the client called routes the fake doesn't know: {h.fake.unknown_routes()}"

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Sequence
 
 from bot.models import Answer, Article, Source
 
+GATE_TIMEOUT_S = 30.0  # a gated engine left waiting this long means the test forgot to release it
+
 SOURCE = Source(
     article="2023-03-china-russia-multilateralism",
     title="China and Russia close ranks; the EU defends multilateralism (descriptive title)",
@@ -46,24 +48,33 @@ class FakeEngine:
         error: Exception | None = None,
         deltas: Sequence[str] = (),
         grounded: bool = True,
+        gate: threading.Event | None = None,
     ) -> None:
         self.text = text
         self.delay_s = delay_s
         self.error = error
         self.deltas = list(deltas)
         self.grounded = grounded
+        self.gate = gate  # when given, the final answer waits until the test sets it (a core as slow as the test says)
         self.calls: list[str] = []
+        self.finished = 0  # calls that have returned or raised
         self.lock = threading.Lock()
 
     def _final(self, question: str, passages: Sequence[Source], language: str) -> Answer:
         with self.lock:
             self.calls.append(question)
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        if self.error is not None:
-            raise self.error
-        text = self.text if self.text is not None else f"Echo: {question} [{passages[0].paragraph}]"
-        return Answer(text, tuple(passages), self.grounded, language)
+        try:
+            if self.gate is not None:
+                assert self.gate.wait(GATE_TIMEOUT_S), "the test never released the engine"
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            if self.error is not None:
+                raise self.error
+            text = self.text if self.text is not None else f"Echo: {question} [{passages[0].paragraph}]"
+            return Answer(text, tuple(passages), self.grounded, language)
+        finally:
+            with self.lock:
+                self.finished += 1
 
     def answer(self, question: str, passages: Sequence[Source], language: str, context: object = None) -> Answer:
         return self._final(question, passages, language)
@@ -74,3 +85,42 @@ class FakeEngine:
         for d in self.deltas:
             yield d
         yield self._final(question, passages, language)
+
+
+
+class SteppedEngine(FakeEngine):
+    """Streams one delta each time the test says `step()`; `ready` is released when it waits for the next step,
+    i.e. once the flow has handled the delta before."""
+
+    def __init__(self, parts: Sequence[str]) -> None:
+        super().__init__("".join(parts))
+        self.parts = list(parts)
+        self.ready = threading.Semaphore(0)
+        self.go = threading.Semaphore(0)
+
+    def _wait_turn(self) -> None:
+        self.ready.release()
+        assert self.go.acquire(timeout=10), "the test did not step the engine"
+
+    def stream(self, question: str, passages: Sequence[Source], language: str,
+               context: object = None) -> Iterator[str | Answer]:
+        for part in self.parts:
+            self._wait_turn()
+            yield part
+        self._wait_turn()
+        yield self._final(question, passages, language)
+
+    def step(self) -> None:
+        """Let the next delta (or the final answer) out, once the one before has been handled."""
+        assert self.ready.acquire(timeout=10), "the flow did not ask for the next delta"
+        self.go.release()
+
+def sentences(n_chars: int) -> str:
+    """A long answer-like text of `n_chars`: numbered sentences, a paragraph break every nine."""
+    out, i = [], 0
+    while sum(map(len, out)) < n_chars:
+        i += 1
+        out.append(f"Sentence number {i} talks about Borrell and multilateralism at some length. ")
+        if i % 9 == 0:
+            out.append("\n\n")
+    return "".join(out)[:n_chars].rstrip()

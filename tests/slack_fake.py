@@ -6,6 +6,7 @@ python-slack-sdk's Socket Mode tests (a websocket server pushing envelopes, the 
 from __future__ import annotations
 
 import json
+import math
 import queue
 import socket
 import threading
@@ -60,6 +61,7 @@ class FakeSlackAPI:
         self.delay_s = delay_s  # how long each chat.* call takes (the real Web API: ~0.2 s)
         self._calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, int]]] = {}
+        self._limited_until: dict[str, float] = {}  # like Slack: a method stays rate-limited for its Retry-After
         self.messages: dict[str, dict] = {}  # ts -> the message as last posted or updated
         self._lock = threading.Lock()
         self._seq = 0
@@ -112,8 +114,14 @@ class FakeSlackAPI:
 
     def _respond(self, method: str, body: dict, token: str | None) -> tuple[int, dict, dict]:
         with self._lock:
+            now = time.monotonic()
+            left = self._limited_until.get(method, 0.0) - now
+            if left > 0:  # retried before Retry-After was up: still limited
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(math.ceil(left))}
             pending = self._failures.get(method)
             failure = pending.pop(0) if pending else None
+            if failure is not None and failure[0] == 429:
+                self._limited_until[method] = now + failure[1]
         if failure is not None:
             status, retry_after = failure
             return status, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}

@@ -1,4 +1,5 @@
-"""Shared pieces for the Slack tests and bench: signed requests, event payloads, uvicorn in a thread, fixtures."""
+"""Shared pieces for the Slack tests and bench: signed requests, event payloads, uvicorn in a thread (the fixture
+is `http_slack` in conftest.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 import uvicorn
 
 from adapters.slack import create_asgi_app
@@ -191,10 +191,3 @@ class HttpSlack:
         self.web.state.bolt.briefbot_listeners.close()
         self.api.stop()
         self.store.close()
-
-
-@pytest.fixture
-def http_slack(tmp_path):
-    harness = HttpSlack(tmp_path)
-    yield harness
-    harness.close()

@@ -12,6 +12,8 @@ import pytest
 
 from tests.clirun import run_cli
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 
 def one_line(stderr: str) -> str:
     lines = stderr.strip().splitlines()

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from knowledge.documents import ARTICLES_DIR, parse
 from tests.clirun import REPO, cli_env, run_cli
+
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
 KEYS = {"answer", "grounded", "language", "sources", "latency_ms"}
 SOURCE_KEYS = {"article", "title", "paragraph", "text", "score", "label"}

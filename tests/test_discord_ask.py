@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Iterator, Sequence
 
 from bot.errors import LLMError
 from bot.language import phrase
-from bot.models import Answer, Source
+from bot.models import Source
+from tests.clock import ManualClock
 from tests.discord_fake import wait_for
-from tests.discord_harness import discord_harness  # noqa: F401 - the fixture
-from tests.fakes import FakeEngine
-from tests.test_discord_format import sentences
+from tests.fakes import FakeEngine, SteppedEngine, sentences
 
 
 def test_ask_defers_then_edits_in_the_answer_with_a_source_embed(discord_harness):
@@ -35,18 +32,21 @@ def test_ask_defers_then_edits_in_the_answer_with_a_source_embed(discord_harness
     assert h.followups(ix) == []
 
 
-def test_the_defer_beats_3_s_while_the_core_takes_5_s(discord_harness):
-    h = discord_harness(FakeEngine("Slow but sure.", delay_s=5.0))
+def test_the_defer_comes_while_the_core_is_still_working(discord_harness):
+    release = threading.Event()
+    h = discord_harness(FakeEngine("Slow but sure.", gate=release))
     slow = h.ask("What did Borrell say?")
-    callback = h.callback(slow, timeout=3.0)
+    wait_for(lambda: h.engine.calls, 5, "the core to start on the question")
+    callback = h.callback(slow)
     assert callback.status == 200, callback.body  # the fake answers 10062 to a callback later than 3 s
-    assert callback.at - h.fake.dispatched_at(slow["_seq"]) < 3.0
-    # While that core call runs, the event loop is free: another question is deferred at once.
+    # While that core call runs, the event loop is free: another question is deferred too.
     other = h.ask("And what about Russia?")
-    assert h.callback(other).at - h.fake.dispatched_at(other["_seq"]) < 0.5
-    final = h.final_edit(slow, timeout=10)
+    assert h.callback(other).status == 200
+    assert h.engine.finished == 0 and h.calls_for(slow, "PATCH") == []  # both deferred before any answer
+    release.set()
+    final = h.final_edit(slow)
     assert final.body["content"] == "Slow but sure."
-    assert final.at - h.fake.dispatched_at(slow["_seq"]) >= 5.0
+    assert final.at > callback.at
 
 
 def test_private_makes_the_answer_ephemeral(discord_harness):
@@ -100,7 +100,7 @@ def test_empty_and_overlong_questions_get_a_clear_private_message(discord_harnes
                                                      "allowed_mentions": {"parse": []}, "tts": False}}
     missing = h.fake.slash("ask", {})  # no option at all: the synced command and the code disagree
     assert h.callback(missing).body["data"]["content"] == phrase("discord_command_outdated", "en")
-    time.sleep(0.2)
+    h.idle()
     assert h.engine.calls == [] and h.fake.calls("PATCH") == []
 
 
@@ -122,32 +122,25 @@ def test_a_briefbot_error_shows_its_own_message(discord_harness):
     assert h.final_edit(ix).body["content"] == message
 
 
-class DrippingEngine(FakeEngine):
-    """An LLM-like engine: a text delta every `every_s` seconds, then the final Answer."""
-
-    def __init__(self, parts: Sequence[str], every_s: float) -> None:
-        super().__init__("".join(parts))
-        self.parts, self.every_s = list(parts), every_s
-
-    def stream(
-        self, question: str, passages: Sequence[Source], language: str, context: object = None
-    ) -> Iterator[str | Answer]:
-        for part in self.parts:
-            time.sleep(self.every_s)
-            yield part
-        yield self._final(question, passages, language)
-
-
-def test_streaming_edits_come_at_most_every_1_5_s(discord_harness):
-    h = discord_harness(DrippingEngine([f"word{i} " for i in range(16)], every_s=0.2))
+def test_streamed_text_is_edited_in_without_mentions(discord_harness):
+    """What streaming shows on Discord, on a clock the test moves (the flow's pacing: test_flow_throttle.py)."""
+    parts = [f"word{i} " for i in range(3)]
+    h = discord_harness(SteppedEngine(parts))
+    h.client.flow.clock = clock = ManualClock()
     ix = h.ask("What did Borrell say?")
-    final = h.final_edit(ix)
-    progress = [c for c in h.calls_for(ix, "PATCH") if "embeds" not in c.body]
-    assert len(progress) >= 1
-    assert progress[0].body["content"].startswith("word0 word1") and progress[0].body["allowed_mentions"] == {"parse": []}
-    times = [h.callback(ix).at] + [c.at for c in progress]
-    assert all(b - a >= 1.4 for a, b in zip(times, times[1:])), times
-    assert final.body["content"] == "".join(f"word{i} " for i in range(16)).strip()
+    h.callback(ix)
+    h.engine.step()  # "word0 " right after the defer: too soon for an edit (Discord: one a 1.5 s)
+    clock.advance(1.4)
+    h.engine.step()  # "word1 " 1.4 s after the defer: still too soon
+    h.engine.ready.acquire(timeout=10)
+    assert [c for c in h.calls_for(ix, "PATCH")] == []
+    clock.advance(0.2)
+    h.engine.go.release()  # "word2 " 1.6 s after: the text so far is edited in
+    [progress] = wait_for(lambda: h.calls_for(ix, "PATCH"), 10, "a progress edit with the streamed text")
+    assert progress.body["content"].startswith("word0 word1 word2") and progress.body["allowed_mentions"] == {"parse": []}
+    clock.advance(1.5)
+    h.engine.step()
+    assert h.final_edit(ix).body["content"] == "".join(parts).strip()
 
 
 def test_a_long_rate_limit_on_a_reply_is_reported_to_the_user(discord_harness):
@@ -169,7 +162,7 @@ def test_concurrent_questions_each_get_exactly_one_answer(discord_harness):
         t.join()
     for ix in asks:
         assert h.final_edit(ix).body["content"].startswith("Echo: Question")
-    time.sleep(0.3)
+    h.idle()
     for ix in asks:
         assert len([c for c in h.calls_for(ix, "PATCH") if "embeds" in c.body]) == 1
     queued = [c for c in h.fake.calls("PATCH") if "in line" in (c.body.get("content") or "")]
@@ -177,10 +170,16 @@ def test_concurrent_questions_each_get_exactly_one_answer(discord_harness):
 
 
 def test_a_core_slower_than_the_deadline_is_replaced_by_the_apology(discord_harness):
-    h = discord_harness(FakeEngine("Too late.", delay_s=2.0), answer_timeout_s=0.5)
+    release = threading.Event()
+    h = discord_harness(FakeEngine("Too late.", gate=release), answer_timeout_s=0.5)
     ix = h.ask("What did Borrell say?")
-    final = h.final_edit(ix, timeout=5)
+    final = h.final_edit(ix)
     assert final.body["content"] == phrase("apology", "en")
-    assert final.at - h.fake.dispatched_at(ix["_seq"]) < 1.5
-    time.sleep(2.0)  # the core finishing later changes nothing the user sees
+    assert h.engine.finished == 0  # the deadline spoke, not the core
+    release.set()  # the core finishing later changes nothing the user sees
+    wait_for(lambda: h.engine.finished == 1, 5, "the core to finish")
+    h.engine.gate = None
+    later = h.ask("And about Russia?")  # answered after the late result was dropped
+    assert h.final_edit(later).body["content"] == "Too late."
+    h.idle()
     assert len([c for c in h.calls_for(ix, "PATCH") if "embeds" in c.body]) == 1

@@ -16,6 +16,8 @@ from bot.store import SQLiteStore
 from tests.discord_fake import APP_ID, GUILD_ID, FakeDiscord
 from tests.fakes import FakeEngine, FakeRetriever
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 REPO = Path(__file__).resolve().parents[1]
 
 

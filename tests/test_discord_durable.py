@@ -5,19 +5,23 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
 from bot.core import Bot
 from bot.store import SQLiteStore
 from bot.work import DONE, Work
 from tests.discord_fake import FakeDiscord, wait_for
-from tests.discord_harness import Harness, discord_harness  # noqa: F401 - the fixture
+from tests.discord_harness import Harness
 from tests.fakes import FakeEngine, FakeRetriever
+
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
 
 def answer_edits(fake: FakeDiscord, ix: dict) -> list:
     return [c for c in fake.calls("PATCH") if f"/{ix['token']}/" in c.path and "embeds" in c.body]
 
 
-def test_an_answered_question_is_recorded_as_done(discord_harness):  # noqa: F811
+def test_an_answered_question_is_recorded_as_done(discord_harness):
     h = discord_harness()
     ix = h.ask("What did Borrell say?")
     h.final_edit(ix)
@@ -66,7 +70,7 @@ def test_a_question_left_by_a_stopped_client_is_answered_once_by_the_next(tmp_pa
         fake.stop()
 
 
-def test_a_thumbs_down_opens_a_modal_and_its_reason_is_stored(discord_harness):  # noqa: F811
+def test_a_thumbs_down_opens_a_modal_and_its_reason_is_stored(discord_harness):
     h = discord_harness()
     ix = h.ask("What did Borrell say?")
     h.final_edit(ix)

@@ -7,7 +7,7 @@ import pytest
 
 from adapters import discord_format as df
 from bot.models import Answer, Article, Source
-from tests.fakes import SOURCE
+from tests.fakes import SOURCE, sentences
 
 
 def answer(text: str, sources: tuple[Source, ...] = (SOURCE,), **kw: object) -> Answer:
@@ -26,16 +26,6 @@ def assert_within_limits(messages: list[dict]) -> None:
             assert len(e.get("fields", [])) <= df.MAX_FIELDS
             for f in e.get("fields", []):
                 assert 0 < len(f["name"]) <= df.MAX_FIELD_NAME and 0 < len(f["value"]) <= df.MAX_FIELD_VALUE
-
-
-def sentences(n_chars: int) -> str:
-    out, i = [], 0
-    while sum(map(len, out)) < n_chars:
-        i += 1
-        out.append(f"Sentence number {i} talks about Borrell and multilateralism at some length. ")
-        if i % 9 == 0:
-            out.append("\n\n")
-    return "".join(out)[:n_chars].rstrip()
 
 
 def test_split_prefers_paragraphs_then_sentences_and_never_cuts_words():

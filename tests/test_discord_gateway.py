@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+import threading
 
 import pytest
 
@@ -13,7 +13,6 @@ from bot.models import Article
 from bot.store import SQLiteStore
 from tests.discord_fake import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, wait_for
 from tests.discord_fake_payloads import THREAD_ID
-from tests.discord_harness import discord_harness  # noqa: F401 - the fixture
 from tests.fakes import SOURCE, FakeEngine, FakeRetriever
 
 CONVERSATION = f"discord:{GUILD_ID}:{CHANNEL_ID}"
@@ -23,7 +22,8 @@ CHANNEL_MESSAGES = rf"^/channels/{CHANNEL_ID}/messages$"
 @pytest.mark.parametrize("close_code", [4000, None], ids=["close-4000", "network-drop"])
 def test_a_resume_mid_answer_replaying_the_interaction_answers_exactly_once(discord_harness, caplog, close_code):
     caplog.set_level(logging.INFO, logger="briefbot.discord")
-    h = discord_harness(FakeEngine("Resumed fine.", delay_s=1.5))
+    release = threading.Event()  # the core is busy with the question until the session has resumed
+    h = discord_harness(FakeEngine("Resumed fine.", gate=release))
     ix = h.ask("What did Borrell say?")
     h.callback(ix)
     # Discord drops the socket mid-answer; on RESUME it replays the interaction (as if its ack was lost),
@@ -31,9 +31,10 @@ def test_a_resume_mid_answer_replaying_the_interaction_answers_exactly_once(disc
     h.fake.drop(close_code, replay_from=ix["_seq"])
     missed = h.ask("And about Russia?")
     wait_for(lambda: h.fake.resumes == 1, 10, "a RESUME")
+    release.set()
     assert h.final_edit(ix, timeout=10).body["content"] == "Resumed fine."
     assert h.final_edit(missed, timeout=10).body["content"] == "Resumed fine."
-    time.sleep(0.5)
+    h.idle()
     for one in (ix, missed):
         assert len([c for c in h.calls_for(one) if c.path.endswith("/callback")]) == 1
         assert len([c for c in h.calls_for(one, "PATCH") if "embeds" in c.body]) == 1
@@ -61,7 +62,7 @@ def test_a_mention_is_answered_as_a_reply_and_others_are_ignored(discord_harness
     [_, usage] = h.fake.wait_calls("POST", CHANNEL_MESSAGES, count=2)
     assert usage.body["content"] == phrase("usage", "en")
     assert str(usage.body["message_reference"]["message_id"]) == empty["id"]
-    time.sleep(0.3)
+    h.idle()  # the three ignored messages came before the empty one, which has been answered
     assert len(h.fake.calls("POST", CHANNEL_MESSAGES)) == 2 and len(h.engine.calls) == 1
 
     # The bot's managed role is what Discord's autocomplete often inserts for "@briefbot": that asks too.

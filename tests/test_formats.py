@@ -160,6 +160,7 @@ def test_over_the_size_limit(tmp_path: Path) -> None:
     assert parse(path).paragraphs
 
 
+@pytest.mark.slow
 def test_a_folder_of_every_format_with_bad_files(cols: Collections, tmp_path: Path) -> None:
     """Good files of every format are ingested; each bad one is skipped with its reason; the rest carry on."""
     folder = tmp_path / "in"

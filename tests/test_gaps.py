@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.core import Bot
 from bot.gaps import Gap, RedisGaps, SQLiteGaps, group_gaps
 from bot.models import Answer
@@ -30,6 +32,7 @@ def _gaps(at: float = 1000.0) -> list[Gap]:
     return out
 
 
+@pytest.mark.slow
 def test_grouping_synthetic_refusals_by_meaning() -> None:
     """Paraphrases (also across Dutch and English) fall in one group; groups come biggest first."""
     groups = group_gaps(_gaps(), E5Embedder.shared().query)
@@ -89,6 +92,7 @@ def test_a_failing_gap_log_does_not_cost_the_answer(store) -> None:
     assert isinstance(bot.answer("Anything?", "console"), Answer)
 
 
+@pytest.mark.slow
 def test_cli_gaps(tmp_path: Path) -> None:
     data = tmp_path / "data"
     log = SQLiteGaps(data / "state.sqlite3")

@@ -14,6 +14,8 @@ from knowledge.documents import ARTICLES_DIR, find_files, parse, split_sentences
 from knowledge.ingest import ingest
 from tests.clirun import run_cli
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 ARTICLE = "2023-03-china-russia-multilateralism"
 
 SMALL = """---

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.core import build_bot
 from bot.wiring import open_collections
@@ -11,6 +13,8 @@ from knowledge.catalog import list_articles, version
 from knowledge.ingest import ingest, remove
 from tests.clirun import run_cli
 from tests.docmaker import article_md
+
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
 SAMPLE = "2023-03-china-russia-multilateralism"
 

@@ -1,13 +1,16 @@
 """The per-user limit as users see it: over it, a polite message in their language and no engine call."""
 from __future__ import annotations
 
+import pytest
+
 from bot.core import Bot
 from bot.limits import LocalGate
 from bot.store import SQLiteStore
-from tests.discord_harness import discord_harness  # noqa: F401  (fixture)
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import wait_for
 from tests.slack_harness import HttpSlack, mention
+
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
 
 def test_slack_user_over_the_limit_is_told_in_the_thread(tmp_path):
@@ -29,7 +32,7 @@ def test_slack_user_over_the_limit_is_told_in_the_thread(tmp_path):
         h.close()
 
 
-def test_discord_user_over_the_limit_gets_a_private_message(discord_harness, tmp_path):  # noqa: F811
+def test_discord_user_over_the_limit_gets_a_private_message(discord_harness, tmp_path):
     engine = FakeEngine()
     bot = Bot(FakeRetriever(), engine, SQLiteStore(tmp_path / "s.sqlite3"),
               gate=LocalGate(per_minute=1, burst=1, max_concurrent=4))

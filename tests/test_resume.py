@@ -17,6 +17,8 @@ from knowledge.ingest import Interrupted, ingest
 from tests.clirun import REPO, cli_env
 from tests.docmaker import article_md
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 
 class StopAtRecord:
     """The articles collection, except that writing the n-th batch of records is interrupted (as by Ctrl-C)."""

@@ -18,6 +18,8 @@ from tests.services import ChromaServer, free_port, wait_until
 from tests.slack_fake import FakeSlackAPI, wait_for
 from tests.slack_harness import BOT_TOKEN, SECRET, mention, post, signed_request
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
     ("Wie kondigde de conferentie over gedeporteerde kinderen aan?", 9),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 REPO = Path(__file__).resolve().parents[1]
 SECRET_VALUES = ("xapp-1-A0001-SECRETAPPVALUE", "shhh-signing-SECRETVALUE", "xoxp-SECRETUSERTOKEN")
 

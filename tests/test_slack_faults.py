@@ -17,7 +17,9 @@ from bot.store import SQLiteStore
 from tests import fault_scenarios as runs
 from tests.services import Tmpfs
 from tests.slack_fake import FakeSlackAPI, wait_for
-from tests.slack_harness import BOT_TOKEN, SECRET, http_slack, mention, post, signature  # noqa: F401
+from tests.slack_harness import BOT_TOKEN, SECRET, mention, post, signature
+
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +30,6 @@ def raw_request(port: int, data: bytes) -> bytes:
         return s.recv(4096)
 
 
-@pytest.mark.slow
 def test_bad_requests_get_a_4xx_and_one_json_log_line_each(kb_copy, tmp_path):
     api = FakeSlackAPI().start()
     worker = runs.Worker(runs.worker_env(kb_copy, api), tmp_path / "bad.log").start()
@@ -67,7 +68,7 @@ def test_bad_requests_get_a_4xx_and_one_json_log_line_each(kb_copy, tmp_path):
         api.stop()
 
 
-def test_an_invisible_only_mention_gets_the_usage_hint(http_slack):  # noqa: F811
+def test_an_invisible_only_mention_gets_the_usage_hint(http_slack):
     http_slack.send(mention("\u200b\u200b"))
     http_slack.send(mention("Hi! Thanks!"))
     hints = http_slack.api.wait_calls("chat.postMessage", 2)
@@ -76,7 +77,7 @@ def test_an_invisible_only_mention_gets_the_usage_hint(http_slack):  # noqa: F81
     assert http_slack.engine.calls == [] and not http_slack.api.calls("chat.update")
 
 
-def test_healthz_writes_to_the_state_store(http_slack):  # noqa: F811
+def test_healthz_writes_to_the_state_store(http_slack):
     from urllib.request import urlopen
 
     with urlopen(f"http://127.0.0.1:{http_slack.server.port}/healthz", timeout=5) as r:

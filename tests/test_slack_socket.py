@@ -13,6 +13,8 @@ from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import FakeSlackAPI, FakeSocketMode, wait_for
 from tests.slack_harness import APP_TOKEN, block_action, dm, mention, slack_settings
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 
 class SocketSlack:
     """Fake Web API + fake Socket Mode server + the adapter connected through SocketModeHandler."""

@@ -16,6 +16,8 @@ from knowledge.sources import parse_since
 from tests.clirun import run_cli
 from tests.webserver import Site
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 PAGE = """<!doctype html><html lang="en"><head><title>Ferry | Harbour News</title>
 <meta property="article:published_time" content="{date}"></head><body>
 <nav>Home News Sport Weather Subscribe Log in</nav>

@@ -14,6 +14,8 @@ from knowledge.chroma import WriterLock
 from knowledge.embeddings import MODEL_ID
 from tests.clirun import run_cli
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 
 def _foreign_store(data_dir: Path) -> None:
     """A 'briefbot' collection made by someone else's model, with explicit vectors (no default embedder)."""

@@ -19,6 +19,8 @@ from tests.clirun import REPO, cli_env
 from tests.docmaker import article_md
 from tests.waiting import wait_for
 
+pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
+
 FERRY = [
     "The ferry between Den Helder and Texel runs again since Thursday, after a two-week repair of its engines.",
     "The operator TESO said the first crossing carried four hundred passengers and sixty cars.",
