@@ -2,8 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
+TEST_WORKERS ?= 2
 
-.PHONY: setup console test lint install-check services bench clean clean-data
+.PHONY: setup console test test-fast lint install-check services bench clean clean-data
 
 setup: $(STAMP)
 
@@ -39,8 +40,13 @@ lint: setup
 install-check: setup
 	bash .ci/plain-install
 
+# The whole suite on two workers (pytest-xdist; the tests start their servers on free ports).
 test: setup services lint install-check
-	BRIEFBOT_REQUIRE_SERVICES=1 $(VENV)/bin/python -m pytest
+	BRIEFBOT_REQUIRE_SERVICES=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS)
+
+# The fast layer: pure functions and in-process fakes, no servers, processes or real knowledge base (seconds).
+test-fast: setup
+	$(VENV)/bin/python -m pytest -m "not slow" -q
 
 bench: setup
 	$(VENV)/bin/python bench/run_all.py

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.errors import BriefbotError, ConfigError
 from bot.language import detect, phrase
 from bot.models import Answer
-from bot.text import clip_words
+from bot.text import clip_line, one_line
 
 log = logging.getLogger("briefbot.console")
 
@@ -62,7 +62,7 @@ def _sources(console: Console, answer: Answer, *, full: bool = False) -> None:
         head.append(s.title, style=Style(color="cyan", link=url) if url else "cyan")
         head.append((f" ({s.date})" if s.date else "") + f"  score {s.score:.2f}", style="cyan")
         console.print(Padding(head, (0, 0, 0, 2), expand=False))
-        body = " ".join(s.text.split()) if full else clip_words(" ".join(s.text.split()), QUOTE_CHARS)
+        body = one_line(s.text) if full else clip_line(s.text, QUOTE_CHARS)
         console.print(Padding(Text(body, style="dim"), (0, 0, 0, 6), expand=False))
 
 

@@ -18,6 +18,7 @@ from adapters.discord_flow import DiscordFormat, DiscordTransport
 from adapters.discord_format import Message, format_about, format_sources, notice
 from adapters.discord_views import NO_MENTIONS, FeedbackButton, ReasonModal, embeds_of
 from adapters.flow import Flow, Question, flow_options
+from adapters.flow_parts import drain_seconds
 from bot.config import Settings
 from bot.core import Bot
 from bot.errors import BriefbotError
@@ -78,7 +79,7 @@ class BriefbotClient(discord.Client):
         self.transport = DiscordTransport(self)
         self.flow = Flow(bot, DiscordFormat(), self.transport, platform="discord", compute_workers=settings.max_concurrent,
                          deadline_s=answer_timeout_s, **flow_options(settings)) if bot is not None else None
-        self.drain_s = float(settings.optional("BRIEFBOT_DRAIN_SECONDS", "20") or 20)
+        self.drain_s = drain_seconds(settings)
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefbot-discord-io")
         # Claims are writes, serialized by the store anyway; from one thread they never wait in SQLite's busy
         # handler (which sleeps up to 100 ms per retry), keeping the claim-then-defer path at ~1 ms.

@@ -16,6 +16,7 @@ from discord.utils import escape_mentions
 from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
 from bot.language import phrase
 from bot.models import Answer, Article, Source
+from bot.text import ELLIPSIS, one_line
 
 # Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_CONTENT = 2000
@@ -36,7 +37,6 @@ MIN_QUOTE_CHARS = 60  # below this a quote says nothing; drop sources instead (a
 QUESTION_ECHO_CHARS = 200
 COLOR_GROUNDED = 0x2E7D32
 COLOR_UNGROUNDED = 0x9E9E9E
-ELLIPSIS = "…"
 _ESCAPE_PIECE = 200  # escape_markdown's masked-link pattern is super-linear: feed it bounded pieces
 
 FEEDBACK_PREFIX = "briefbot:fb"
@@ -103,10 +103,6 @@ DISCORD = Dialect(
 def unmask_links(text: str) -> str:
     """Model Markdown as Discord Markdown with every link's target visible (OWASP LLM05)."""
     return render(text, DISCORD)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def truncate(text: str, limit: int) -> str:

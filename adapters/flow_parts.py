@@ -57,17 +57,31 @@ class Unavailable(Exception):
     """The question could not be recorded (state store down, or shutting down): the platform should retry."""
 
 
+DRAIN_S = 20.0  # on SIGTERM: how long in-flight answers may take to finish (BRIEFBOT_DRAIN_SECONDS)
+
+
+def seconds(settings: Any, name: str, default: float, minimum: float) -> float:
+    """A number of seconds from the environment; a ConfigError naming the variable when it is not one."""
+    from bot.errors import ConfigError
+
+    raw = settings.optional(name, str(default)) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}.")
+    return value
+
+
+def drain_seconds(settings: Any) -> float:
+    """BRIEFBOT_DRAIN_SECONDS: how long a stopping adapter lets the answers in flight finish."""
+    return seconds(settings, "BRIEFBOT_DRAIN_SECONDS", DRAIN_S, 0)
+
+
 def flow_options(settings: Any) -> dict[str, Any]:
     """The flow's settings from the environment: BRIEFBOT_WORK_LEASE_SECONDS (how soon a stopped worker's questions
     are taken over) and BRIEFBOT_REFUSE_UNRECORDED (refuse, rather than answer, what the state store can't record)."""
-    from bot.errors import ConfigError
-
-    raw = settings.optional("BRIEFBOT_WORK_LEASE_SECONDS", str(WORK_LEASE_S)) or str(WORK_LEASE_S)
-    try:
-        lease = float(raw)
-    except ValueError:
-        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be a number of seconds.") from None
-    if lease < 1:
-        raise ConfigError("BRIEFBOT_WORK_LEASE_SECONDS must be at least 1.")
+    lease = seconds(settings, "BRIEFBOT_WORK_LEASE_SECONDS", WORK_LEASE_S, 1)
     refuse = (settings.optional("BRIEFBOT_REFUSE_UNRECORDED", "") or "").lower() in ("1", "true", "yes", "on")
     return {"lease_s": lease, "recover_every_s": min(2.0, lease / 3), "refuse_unrecorded": refuse}

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
 from adapters.slack_format import ACTION_DOWN, ACTION_UP
 from adapters.slack_listeners import SlackListeners
@@ -34,7 +35,6 @@ DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 2  # 429s are retried after Retry-After, but bounded: a stuck answer beats a stuck worker
 LISTENER_THREADS = 16  # Bolt's listener pool (interactivity); events are recorded on the request thread
-DRAIN_S = 20.0  # on SIGTERM: how long in-flight answers may take to finish (BRIEFBOT_DRAIN_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -137,17 +137,6 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
     app.view(REASON_VIEW)(listeners.feedback.on_reason)
     app.briefbot_listeners = listeners  # type: ignore[attr-defined]  # for metrics and shutdown
     return app
-
-
-def drain_seconds(settings: Settings) -> float:
-    raw = settings.optional("BRIEFBOT_DRAIN_SECONDS", str(DRAIN_S)) or str(DRAIN_S)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError("BRIEFBOT_DRAIN_SECONDS must be a number of seconds.") from None
-    if value < 0:
-        raise ConfigError("BRIEFBOT_DRAIN_SECONDS must be at least 0.")
-    return value
 
 
 def create_asgi_app(

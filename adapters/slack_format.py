@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
 from bot.language import phrase
 from bot.models import Answer, Source
+from bot.text import ELLIPSIS, clip_line
 
 # Slack's limits (text 40,000; 50 blocks; 3,000 a section) with headroom; Slack has rejected ~13k of blocks.
 SECTION_CHARS = 2_900
@@ -33,7 +34,6 @@ CONTEXT_ELEMENTS = 10  # Slack's cap on elements in one context block
 MAX_SOURCES = 5
 QUOTE_CHARS = 160
 TITLE_CHARS = 120
-ELLIPSIS = "…"
 
 FEEDBACK_BLOCK = "briefbot_feedback"
 ACTION_UP = "briefbot_feedback_up"
@@ -82,11 +82,6 @@ def question_from_slack(text: str, bot_user_id: str | None) -> str:
     text = re.sub(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>", r"\2", text)
     text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
     return " ".join(html.unescape(text).split())
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters on one line, cut at a word boundary with an ellipsis."""
-    return clip_words(" ".join(text.split()), limit)
 
 
 def _safe_cut(text: str, limit: int) -> int:
@@ -149,12 +144,12 @@ def text_sections(mrkdwn: str) -> Blocks:
 
 def source_line(source: Source) -> str:
     """One citation: its [label] as in the text, the title (linked when the source has a web address), a quote."""
-    title = escape(clip(source.title, TITLE_CHARS))
+    title = escape(clip_line(source.title, TITLE_CHARS))
     url = web_url(source.url)
     if url:
         title = f"<{escape(url)}|{title.replace('|', '¦')}>"
     date = f" ({escape(source.date)})" if source.date else ""
-    quote = escape(clip(source.text, QUOTE_CHARS))
+    quote = escape(clip_line(source.text, QUOTE_CHARS))
     return f"• *[{escape(source.label)}]* {title}{date}: “{quote}”"
 
 

@@ -17,6 +17,7 @@ from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, unlimited
 from .models import Answer, Article, Feedback, Source, Turn
 from .store import Store
+from .text import one_line
 from .work import WorkLog
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ class Bot:
         conversation_id, turn = found
         fb = Feedback(
             answer_id, vote, user, platform, conversation_id, turn.question, turn.answer.text,
-            turn.answer.sources, self.clock(), " ".join(reason.split())[:MAX_REASON_CHARS],
+            turn.answer.sources, self.clock(), one_line(reason)[:MAX_REASON_CHARS],
         )
         self.store.add_feedback(fb)
         if vote == "down":

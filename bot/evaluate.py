@@ -28,7 +28,8 @@ QUOTED = re.compile(r"^\s*>.*$|`[^`]*`|[„“«\"].*[”»\"]", re.M)
 
 
 def language_of(text: str) -> str | None:
-    """The language of the bot's own words, quotations of the source left out (as the shared scorer does)."""
+    """The language of the bot's own words, quotations of the source left out: the shared scorer's judgement, word
+    for word (its own lists, None on a tie), so `briefbot eval` scores as it does; not the bot's detector."""
     words = re.findall(r"[a-zà-ÿ']+", QUOTED.sub(" ", text).lower())
     en = sum(w in EN for w in words)
     nl = sum(w in NL for w in words)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .models import Answer
+from .sqlite import ThreadConnections
 
 KEEP = 50_000  # gaps kept in Redis (oldest dropped); SQLite keeps all
 GROUP_DISTANCE = 0.14  # cosine distance (1 - similarity) within which questions ask the same (e5, average link;
@@ -70,7 +70,7 @@ class SQLiteGaps:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
-        self._local = threading.local()
+        self._db = ThreadConnections(path)
         self._conn().executescript(
             """
             PRAGMA journal_mode=WAL;
@@ -82,12 +82,7 @@ class SQLiteGaps:
         )
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def record(self, gap: Gap) -> None:
         self._conn().execute(
@@ -102,10 +97,7 @@ class SQLiteGaps:
         return [_gap_from_row(row) for row in rows]
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 def _gap_from_row(row: tuple) -> Gap:

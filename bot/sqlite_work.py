@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .sqlite import immediate
 from .work import BUSY, DONE, DONE_KEEP_S, NEW, RESUMED, Work
 
 
@@ -24,16 +25,8 @@ class SQLiteWork:
         from .store import storage_fault
 
         try:
-            with self._write:
-                db = self._conn()
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    out = fn(db)
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                return out
+            with self._write, immediate(self._conn()) as db:
+                return fn(db)
         except (sqlite3.Error, OSError) as exc:
             raise storage_fault(self._path, exc) from exc
 

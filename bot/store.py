@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from .errors import StoreError
 from .models import Answer, Feedback, Source, Turn
+from .sqlite import ThreadConnections, immediate
 from .sqlite_work import SQLiteWork
 from .work import Work
 
@@ -110,7 +111,7 @@ class SQLiteStore(SQLiteWork):
         self._path = path
         self._max_turns = max_turns
         self._clock = clock
-        self._local = threading.local()
+        self._db = ThreadConnections(path, synchronous_normal=True)
         # Writers in this process take turns here: SQLite's own busy-wait sleeps in whole milliseconds
         # and made bursts of claims slow; other processes are still kept apart by SQLite's locking.
         self._write = threading.Lock()
@@ -153,13 +154,7 @@ class SQLiteStore(SQLiteWork):
                 db.execute("ALTER TABLE feedback ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across crashes of the process
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     @_guarded
     def turns(self, conversation_id: str) -> list[Turn]:
@@ -175,9 +170,7 @@ class SQLiteStore(SQLiteWork):
             self._add_turn(conversation_id, turn)
 
     def _add_turn(self, conversation_id: str, turn: Turn) -> None:
-        db = self._conn()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._conn()) as db:
             db.execute(
                 "INSERT INTO turns (conversation, answer_id, question, answer, at) VALUES (?,?,?,?,?)",
                 (conversation_id, turn.answer.id, turn.question, answer_to_json(turn.answer), turn.at),
@@ -188,10 +181,6 @@ class SQLiteStore(SQLiteWork):
                 "(SELECT id FROM turns WHERE conversation=? ORDER BY id DESC LIMIT ?) AND at < ?",
                 (conversation_id, conversation_id, self._max_turns, self._clock() - 86400),
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     @_guarded
     def reset(self, conversation_id: str) -> None:
@@ -214,16 +203,9 @@ class SQLiteStore(SQLiteWork):
     @_guarded
     def claim(self, key: str, ttl_s: float) -> bool:
         now = self._clock()
-        with self._write:
-            db = self._conn()
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.execute("DELETE FROM claims WHERE expires < ?", (now,))
-                cur = db.execute("INSERT OR IGNORE INTO claims (key, expires) VALUES (?, ?)", (key, now + ttl_s))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._write, immediate(self._conn()) as db:
+            db.execute("DELETE FROM claims WHERE expires < ?", (now,))
+            cur = db.execute("INSERT OR IGNORE INTO claims (key, expires) VALUES (?, ?)", (key, now + ttl_s))
         return cur.rowcount == 1
 
     @_guarded
@@ -262,7 +244,4 @@ class SQLiteStore(SQLiteWork):
             self._conn().execute("INSERT OR REPLACE INTO health (k, at) VALUES ('ping', ?)", (self._clock(),))
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()

@@ -1,6 +1,10 @@
 """Cutting text for display: one rule everywhere (engines, platform formats, console)."""
 from __future__ import annotations
 
+from knowledge.text import normalise as one_line  # runs of whitespace as one space: the rule ingestion uses too
+
+__all__ = ["ELLIPSIS", "cap", "clip_line", "clip_words", "one_line"]
+
 ELLIPSIS = "…"
 
 
@@ -20,3 +24,8 @@ def cap(text: str, limit: int, note: str) -> str:
     if len(text) <= limit:
         return text
     return clip_words(text, max(1, limit - len(note) - 1)) + "\n" + note
+
+
+def clip_line(text: str, limit: int) -> str:
+    """A title or a quote on one line, at most `limit` characters, cut at a word boundary with an ellipsis."""
+    return clip_words(one_line(text), limit)

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from bot.config import Settings
 from bot.errors import BriefbotError, InputError
+from bot.text import clip_line
 from briefbot.kb_cli import add_commands
 
 
@@ -103,7 +104,10 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_store
 
     store = build_store(settings)
-    items = store.feedback(limit=args.limit)
+    try:
+        items = store.feedback(limit=args.limit)
+    finally:
+        store.close()
     if args.json:
         for fb in items:
             print(json.dumps(fb.to_dict(), ensure_ascii=False))
@@ -113,8 +117,8 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     for fb in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(fb.at))
         mark = "👍" if fb.vote == "up" else "👎"
-        cites = ", ".join(f"[{s.paragraph}]" for s in fb.sources[:4])
-        print(f"{mark} {when} {fb.platform} {fb.user}: {fb.question}\n    → {fb.answer[:160]}  {cites}")
+        cites = ", ".join(f"[{s.label}]" for s in fb.sources[:4])
+        print(f"{mark} {when} {fb.platform} {fb.user}: {fb.question}\n    → {clip_line(fb.answer, 160)}  {cites}")
     return 0
 
 

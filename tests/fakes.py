@@ -117,7 +117,8 @@ class SteppedEngine(FakeEngine):
 
 def sentences(n_chars: int) -> str:
     """A long answer-like text of `n_chars`: numbered sentences, a paragraph break every nine."""
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while sum(map(len, out)) < n_chars:
         i += 1
         out.append(f"Sentence number {i} talks about Borrell and multilateralism at some length. ")

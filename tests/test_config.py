@@ -67,3 +67,18 @@ def test_secret_values_from_the_environment_are_masked_in_logs_and_errors() -> N
     Settings.from_env({"MY_PROVIDER_API_KEY": "plain-looking-value-42", "REDIS_URL": "redis://:hunter2pw@db:6379/0"})
     line = "provider said: bad key plain-looking-value-42; redis auth hunter2pw failed"
     assert redact(line) == "provider said: bad key [redacted]; redis auth [redacted] failed"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"BRIEFBOT_DRAIN_SECONDS": "soon"}, "BRIEFBOT_DRAIN_SECONDS must be a number of seconds."),
+    ({"BRIEFBOT_DRAIN_SECONDS": "-1"}, "BRIEFBOT_DRAIN_SECONDS must be at least 0."),
+    ({"BRIEFBOT_WORK_LEASE_SECONDS": "0.5"}, "BRIEFBOT_WORK_LEASE_SECONDS must be at least 1."),
+])
+def test_the_adapters_seconds_are_read_in_one_place(env: dict[str, str], message: str) -> None:
+    from adapters.flow_parts import drain_seconds, flow_options
+
+    settings = Settings.from_env(env)
+    with pytest.raises(ConfigError) as err:
+        drain_seconds(settings) if "DRAIN" in next(iter(env)) else flow_options(settings)
+    assert err.value.message == message
+    assert drain_seconds(Settings.from_env({})) == 20.0 and flow_options(Settings.from_env({}))["lease_s"] == 10.0

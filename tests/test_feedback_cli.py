@@ -1,0 +1,36 @@
+"""`briefbot feedback`: what the state store kept, in the one serialised form (Feedback.to_dict) and as lines."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.models import Feedback
+from bot.store import SQLiteStore
+from briefbot.cli import main
+from tests.fakes import SOURCE
+
+
+def test_feedback_is_listed_as_stored_in_json_and_as_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    long_answer = "Josep Borrell is the EU's foreign policy chief, and he said " + "a great deal " * 20
+    fb = Feedback("a1", "down", "U1", "slack", "slack:T:C:1", "Who is Borrell?", long_answer, (SOURCE,), 1700.0,
+                  reason="too long")
+    store = SQLiteStore(tmp_path / "state.sqlite3")
+    store.add_feedback(fb)
+    assert [f.to_dict() for f in store.feedback()] == [fb.to_dict()]  # the store keeps what the dict says
+    store.close()
+    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+    assert main(["feedback", "--json"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line) == fb.to_dict() and Feedback.from_dict(json.loads(line)).to_dict() == fb.to_dict()
+    assert json.loads(line)["reason"] == "too long" and json.loads(line)["sources"][0]["label"] == SOURCE.label
+
+    assert main(["feedback"]) == 0
+    out = capsys.readouterr().out
+    assert "👎" in out and "Who is Borrell?" in out and f"[{SOURCE.label}]" in out
+    shown = out.split("→ ")[1].split("  [")[0]
+    assert len(shown) <= 160 and shown.endswith(" great…")  # cut at a word, and marked
