@@ -42,7 +42,7 @@ install-check: setup
 
 # The whole suite on two workers (pytest-xdist; the tests start their servers on free ports).
 test: setup services lint install-check
-	BRIEFBOT_REQUIRE_SERVICES=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS)
+	BRIEFBOT_REQUIRE_SERVICES=1 $(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The fast layer: pure functions and in-process fakes, no servers, processes or real knowledge base (seconds).
 test-fast: setup

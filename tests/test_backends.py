@@ -253,13 +253,16 @@ def test_a_slot_of_a_killed_holder_expires_and_a_clean_close_releases_at_once(re
         "    print('held', flush=True)\n"
         "    time.sleep(600)\n")], stdout=subprocess.PIPE, text=True)
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    clock = ManualClock()
-    gate = RedisGate(client, 600, 100, 1, clock=clock)
-    other = RedisGate(client, 600, 100, 1)
+    gate = other = None
     try:
         assert holder.stdout.readline().strip() == "held"
         holder.kill()  # SIGKILL: no release, no more renewals
         holder.wait(10)
+        # The waiter's clock starts after the holder's last renewal (a clock made before the holder had started
+        # could be moved past the lease's start only, on a slow machine: the lease then never ran out).
+        clock = ManualClock()
+        gate = RedisGate(client, 600, 100, 1, clock=clock)
+        other = RedisGate(client, 600, 100, 1)
         got = threading.Event()
         waiter = threading.Thread(target=hold, args=(gate, got, release, [], "w", []))
         waiter.start()
@@ -278,6 +281,7 @@ def test_a_slot_of_a_killed_holder_expires_and_a_clean_close_releases_at_once(re
         second_done.set()
         if holder.poll() is None:
             holder.kill()
-        gate.close()
-        other.close()
+        for g in (gate, other):
+            if g is not None:
+                g.close()
         client.close()

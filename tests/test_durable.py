@@ -9,7 +9,9 @@ import pytest
 from tests import fault_scenarios as runs
 from tests.services import RedisServer, Tmpfs
 
-pytestmark = pytest.mark.slow
+# Slow, and one xdist group: these scenarios (workers stopped, killed, starved of Redis or disk) run one after
+# another on one worker, so their timing (drain, leases, Slack's delays) never competes with each other's.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
