@@ -5,6 +5,7 @@ import json
 import logging
 import threading
 
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.language import phrase
@@ -162,6 +163,7 @@ def test_file_only_dm_gets_the_dm_hint(http_slack):
     assert http_slack.engine.calls == []
 
 
+@pytest.mark.slow  # its own HttpSlack: a server
 def test_busy_workers_show_the_place_in_line(tmp_path):
     harness = HttpSlack(tmp_path, FakeEngine(delay_s=0.5), BRIEFBOT_MAX_CONCURRENT="1")
     try:

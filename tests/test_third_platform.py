@@ -1,6 +1,7 @@
 """The shared flow driven by a third, made-up platform: everything but formatting and transport comes free."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from adapters.flow import Flow, Question
@@ -35,10 +36,13 @@ def finals(transport: ChatTransport) -> list[str]:
 def test_a_third_platform_is_a_format_and_a_transport_of_under_60_lines(tmp_path):
     lines = [line for line in PLATFORM_FILE.read_text().splitlines() if line.strip()]
     assert len(lines) <= 60, len(lines)
-    flow, transport = chat(tmp_path, FakeEngine("Borrell said it.", delay_s=0.2, deltas=["Borrell ", "said ", "…"]))
+    release = threading.Event()  # the one compute worker is busy until the test has seen the line form
+    flow, transport = chat(tmp_path, FakeEngine("Borrell said it.", gate=release, deltas=["Borrell ", "said ", "…"]))
     try:
         assert [ask(flow, i, f"What did Borrell say? ({i})") for i in range(3)] == ["new"] * 3
         assert ask(flow, 0, "What did Borrell say? (0)") == "busy"  # a redelivery while it is answered
+        wait_for(lambda: len(transport.messages) == 3, 5, "three placeholders")
+        release.set()
         wait_for(lambda: sum(f.startswith("Borrell said") for f in finals(transport)) == 3, 10, "three answers")
         assert ask(flow, 0, "What did Borrell say? (0)") == "done"  # and after
         shown = transport.messages["room2/2"]
