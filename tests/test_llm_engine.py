@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +24,10 @@ from bot.llm import CitationFilter, LLMEngine, build_messages, chat_model
 from bot.models import Answer, Source
 from bot.replies import say, the_article
 from bot.store import SQLiteStore
+from tests.clirun import run_cli
+from tests.docmaker import article_md
 from tests.fakes import FakeRetriever
+from tests.openai_fake import fake_openai
 
 ARTICLE = "2023-03-china-russia-multilateralism"
 TITLE = "China and Russia (descriptive title)"
@@ -411,3 +416,51 @@ def test_unknown_llm_setting_is_a_config_error(value: str) -> None:
         chat_model(Settings.from_env({"BRIEFBOT_LLM": value}))
     assert "BRIEFBOT_LLM" in err.value.message
     assert "openai" in err.value.message
+
+
+# --- end to end: the CLI, real Chroma, LangChain's OpenAI client, a local OpenAI-compatible endpoint -------------
+
+_BORRELL_VISIT = [
+    "EU foreign policy chief Josep Borrell travelled to Beijing on Friday to talk about China and the war in Ukraine.",
+    "Borrell said China had not crossed any red lines in Ukraine so far, but warned Beijing about arms deliveries.",
+    "The visit ended without a joint statement; talks on trade will continue in the autumn.",
+]
+_LABEL_LINE = re.compile(r"^\[([^\]]+)\] \(", re.M)
+
+
+def _cite_everything(messages: list[dict[str, Any]]) -> list[str]:
+    """A model that cites every label it was given, each split across deltas, plus an invented one and a link."""
+    labels = _LABEL_LINE.findall(str(messages[-1]["content"]))
+    deltas = ["Borrell ", "zei dat China geen rode lijnen overschreed "]
+    for label in labels:
+        deltas += ["[", label[:5], label[5:], "]", " "]
+    return [*deltas, "[nep", " ¶99]", ". Meer: [hier](https://evil.example/phish)."]
+
+
+@pytest.mark.slow
+def test_end_to_end_labels_and_follow_up_through_a_real_client(kb_copy: Path, tmp_path: Path) -> None:
+    """`briefbot ask --json --explain` with BRIEFBOT_LLM=openai:…: the passages reach the provider labelled as
+    every platform lists them, the answer cites only those, and the follow-up carries the previous turn."""
+    pytest.importorskip("langchain_openai")  # in the dev extra; skipped only on an install without it
+    article = tmp_path / "2024-05-borrell-beijing-visit.en.md"
+    article.write_text(article_md("2024-05-borrell-beijing-visit", "Borrell visits Beijing", _BORRELL_VISIT))
+    assert run_cli(["ingest", str(article)], kb_copy).returncode == 0
+    with fake_openai(_cite_everything) as provider:
+        env = {"BRIEFBOT_LLM": "openai:gpt-4o-mini", "OPENAI_API_KEY": "sk-test-not-a-key",
+               "OPENAI_BASE_URL": provider.base_url}
+        done = run_cli(["ask", "--json", "--explain", "--conversation", "thread"], kb_copy, env=env,
+                       stdin="Wat zei Borrell over China?\nEn waarom?\n")
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    given = _LABEL_LINE.findall(provider.requests[0]["messages"][-1]["content"])
+    assert len(given) == 4 and len({g.rsplit(" ¶", 1)[0] for g in given}) == 2  # both articles were given
+    system = provider.requests[0]["messages"][0]["content"]
+    assert "2 different articles" in system and 'call the source "de artikelen"' in system
+    assert first["grounded"] is True and first["language"] == "nl"
+    assert [s["label"] for s in first["sources"]] == given  # listed by the same labels, cited ones first
+    assert re.findall(r"\[([^\]]+ ¶\d+)\]", first["answer"]) == given and "nep" not in first["answer"]
+    assert first["trace"]["rule"] == "llm_cited" and "[nep ¶99]" in " ".join(first["trace"]["steps"])
+    follow = provider.requests[1]["messages"]
+    assert [m["role"] for m in follow] == ["system", "user", "assistant", "user"]
+    assert follow[1]["content"] == "Wat zei Borrell over China?" and follow[2]["content"] == first["answer"]
+    assert follow[3]["content"].endswith("Question: En waarom?") and second["grounded"] is True
