@@ -17,6 +17,7 @@ _PART = re.compile(r"[,;]")
 _PILCROW = re.compile(r"\s*¶\s*")
 _PARAGRAPH_ONLY = re.compile(r"¶(\d+)")
 _SPACES = " \t"
+MAX_DROPPED = 20
 
 
 def _key(text: str) -> str:
@@ -92,7 +93,7 @@ class CitationFilter:
             pos = m.end()
             if text.startswith(":", pos) and line_start:
                 good = []  # `[label]: url` at a line's start defines a link: not a citation
-                self.dropped.append(content.strip())
+                self._drop(content.strip())
             else:
                 good = self._resolve(content)
             if good:
@@ -115,6 +116,10 @@ class CitationFilter:
             self._last = result[-1]
         return result
 
+    def _drop(self, citation: str) -> None:
+        if len(self.dropped) < MAX_DROPPED:  # a reply of endless invented labels does not grow the trace
+            self.dropped.append(citation)
+
     def _is_citation(self, content: str) -> bool:
         """Whether `[content]` is meant as a citation: it holds a ¶, is a bare number, or starts with a given tag."""
         if "¶" in content or _NUMERIC.fullmatch(content):
@@ -129,7 +134,7 @@ class CitationFilter:
             label = self._label(_key(part), hint)
             if label is None:
                 if part.strip():
-                    self.dropped.append(part.strip())
+                    self._drop(part.strip())
                 continue
             hint = _key(tag_of(label))
             if label not in good:
