@@ -11,6 +11,7 @@ class Calibration:
     # retrieval
     candidates: int = 8  # paragraphs fetched per question
     lexical_weight: float = 0.06  # a paragraph holding all of the question's rare words gains this much similarity
+    cross_language: float = 0.015  # lift for a passage in the other language (e5 scores those ~0.02 lower)
     read_paragraphs: int = 5  # paragraphs whose sentences are read for the answer
     # reading sentences
     paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score
@@ -23,9 +24,9 @@ class Calibration:
     min_support: float = 0.815  # an untyped answer needs a window at least this close to the question
     min_support_typed: float = 0.80  # a typed answer's window at least this close
     type_margin: float = 0.10  # a typed item may come from a window this far below the best one
-    attach: float = 0.895  # a number's words must be this close to what the question counts (cosine)
+    attach: float = 0.885  # a number's words must be this close to what the question counts (cosine)
     word_match: float = 0.92  # two words of different languages match from this cosine up
-    name_match: float = 0.93  # a question's name matches a knowledge-base word from this cosine up
+    name_match: float = 0.90  # a name in one language matches its translation from this cosine up (Kanaal ~ Channel)
     tie_margin: float = 0.004  # windows of one paragraph this close to the best are quoted together
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 420

@@ -31,7 +31,7 @@ MAX_REASON_CHARS = 300  # a 👎's reason is one line
 class Retriever(Protocol):
     """Finds the passages nearest a query."""
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None) -> list[Source]: ...
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]: ...
     def articles(self) -> list[Article]: ...
     def ping(self) -> None: ...
 
@@ -166,9 +166,8 @@ class Bot:
                 context = self.follow_up(cleaned, conversation_id)
                 query = context.query if context else cleaned
                 try:
-                    passages = self.retriever.retrieve(query, self.candidates,
-                                                       **({"prefer": context.article} if context and context.article
-                                                          else {}))
+                    passages = self.retriever.retrieve(
+                        query, self.candidates, prefer=context.article if context else None, language=language)
                     if context is not None:
                         passages = carry_over(passages, context)
                 except StoreError as exc:

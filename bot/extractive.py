@@ -64,6 +64,7 @@ class ExtractiveEngine:
         self.top_k = top_k
         self.cal = calibration
         self.matcher = Matcher(store.words, calibration.word_match)
+        self.names = Matcher(store.words, calibration.name_match)  # names: one word, translated or not
 
     def stream(self, question: str, passages: Sequence[Source], language: str,
                context: FollowUp | None = None) -> Iterator[str | Answer]:
@@ -96,7 +97,7 @@ class ExtractiveEngine:
         several = self._several()
         if (why := rules.off_topic(windows, self.cal)) is not None:
             return self._off_topic(language, trail, why)
-        if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions)) is not None:
+        if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions, self.names)) is not None:
             return self._refuse(windows, cands, language, several, trail, "unknown_name", why)
         return self._decide(q, cands, windows, language, several, trail)
 
@@ -147,7 +148,8 @@ class ExtractiveEngine:
         art = self.store.article(window.source.article)
         if art is not None:
             cross = bool(art.language) and art.language != language
-            for rule, why in (("foreign_names", rules.foreign_names(q, art.paragraphs, self.matcher, cross)),
+            foreign = rules.foreign_names(q, art.paragraphs, self.matcher, cross, self.names)
+            for rule, why in (("foreign_names", foreign),
                               ("wrong_year", rules.wrong_year(q, art.paragraphs, art.date))):
                 if why is not None:
                     return self._refuse(windows, cands, language, several, trail, rule, why)

@@ -70,7 +70,7 @@ class SQLiteGaps:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
-        self._db = ThreadConnections(path)
+        self._db = ThreadConnections(path, synchronous_normal=True)  # as the state store: WAL survives a crash
         self._conn().executescript(
             """
             PRAGMA journal_mode=WAL;

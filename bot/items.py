@@ -108,8 +108,8 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
     """Names in a passage of the kind asked for that the question does not already hold."""
     out = []
     for n in names_in(text, known):
-        if any(same_word(w, fold(a)) for w in n.words for q in asked for a in q.split()):
-            continue
+        if any(_same_person(n.words, tuple(fold(a) for a in q.split())) for q in asked):
+            continue  # the name asked about is no answer ("Lei Clijsters" is, for "Kim Clijsters"'s father)
         if kind == "place" and (n.kind == "place" and fold(n.text) in TERRITORIES or n.kind == "other"):
             out.append(n)
         elif kind == "person" and n.kind != "adjective":
@@ -119,6 +119,13 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
         elif kind == "which" and n.kind != "adjective":
             out.append(n)
     return out
+
+
+def _same_person(name: tuple[str, ...], asked: tuple[str, ...]) -> bool:
+    """"António Guterres" is the "Guterres" asked about; "Lei Clijsters" is not "Kim Clijsters"."""
+    if not name or not asked or not same_word(name[-1], asked[-1]):
+        return all(any(same_word(w, a) for a in asked) for w in name)
+    return len(asked) == 1 or len(name) == 1 or same_word(name[0], asked[0])
 
 
 def join(items: list[str], language: str) -> str:

@@ -24,7 +24,7 @@ from .items import (
 )
 from .match import Matcher, same_word
 from .names import ROLES, TERRITORIES, Name, known_words, territory
-from .numbers import head_unit
+from .numbers import head_unit, unit_class
 from .question import PLACE_NOUNS, Question
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, sentence_starts, tokens
@@ -36,7 +36,8 @@ _TOWN_NOUNS = frozenset("city cities town towns village villages municipality mu
 _FROM = frozenset("from uit van vanuit".split())
 _ANCHORS = _LOCATIVE | _FROM | frozenset("to naar into richting".split()) | PLACE_NOUNS  # "eiland Sint Helena"
 _TO = frozenset("to naar into richting".split())
-_LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")
+_LISTED = re.compile(r",\s|\s(and|en|or|of)\s")
+_LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")  # between two listed names
 ATTACH_WEIGHT = 0.15
 NAMED_WEIGHT = 0.04  # an item in a window that holds the question's names
 DECAY = 0.96  # a word one further from a number counts this much less as what it counts
@@ -71,6 +72,7 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
     """Numbers of the asked kind, read the way the article writes them and stated the way the asker does."""
     asked = tuple(float(t) for t in q.terms if t.isdigit())
     kind = q.kind or "number"
+    units = [t for t in q.terms if unit_class(t) and t not in q.focus[:1]]  # "how long … in days"
     out = []
     for n in numbers_for(kind, w.text, w.source.language or language, asked, focus=bool(q.focus)):
         around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
@@ -82,6 +84,8 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
                 fit = 1.0  # "hoeveel werkdagen" and "twenty working days" both count days
         else:
             fit = 0.9 if kind != "number" or n.unit else 0.7
+        if units and n.unit and not any(matcher.similarity((u,), ctx[:2], cross) >= 1.0 for u in units):
+            continue  # "in days" is not answered by "honderd jaar"
         near = _near(q, ctx, matcher, cross)
         item = Item(kind, n.text, state_number(n, kind, language), n.start, n.end, fit, near)
         out.append((item, 0.6 * fit + 0.4 * near))
@@ -136,14 +140,18 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
     extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.5, it.near), 0.5 + 0.5 * it.near)
              for it, _ in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
-    out = []
+    out: list[tuple[Item, float]] = []
     for n in names_for(kind, w.text, known, q.names + q.given):
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
         fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
         ctx = clause_words(w.text, n.start, n.end, reach=8)
         stated = place_name(n.text, language) if kind == "place" else n.text
         near = _near(q, ctx, matcher, cross)
-        anchored = kind != "place" or before in _ANCHORS or near > 0 or w.text[max(0, n.start - 1) : n.start] == "("
+        listed = bool(out) and out[-1][0].anchored and bool(_LINK.match(w.text[out[-1][0].end : n.start]))
+        anchored = kind != "place" or before in _ANCHORS or near > 0 or listed or \
+            w.text[max(0, n.start - 1) : n.start] == "("  # "from Afghanistan, Eritrea…"; "(Bilzen, 8 juni 1983)"
+        if listed:
+            fit = max(fit, out[-1][0].attach)
         out.append((Item(kind, n.text, stated, n.start, n.end, fit, near, anchored), fit + 0.5 * near))
     return out + extra + lists
 
@@ -275,7 +283,9 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
     for top in picks:
         if len(out) == limit:
             break
-        chain = _coordinated(top, [p for p in picks if p.window == top.window and p.item.kind == top.item.kind])
+        single = [p for p in picks if p.window == top.window and p.item.kind == top.item.kind
+                  and not _LISTED.search(p.item.text)]  # names, not the enumerations already joined
+        chain = _coordinated(top, single) if not _LISTED.search(top.item.text) else [top]
         if len(chain) > 1:
             stated = join(list(dict.fromkeys(p.item.stated for p in chain)), language)
             first, last = chain[0].item, chain[-1].item

@@ -113,7 +113,7 @@ class ChromaRetriever:
             self._version = current
             self._tags, self._article_meta = {}, {}
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None) -> list[Source]:
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
         """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
 
         `prefer` (a follow-up's article) also searches that article alone and lifts its paragraphs a little, so
@@ -131,6 +131,9 @@ class ChromaRetriever:
                 rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
                          if r[0] not in seen]
         out = self._score(rows, terms)
+        if language:  # e5 scores a passage in the other language lower than one in the question's (measured)
+            out = sorted((replace(s, score=s.score + self.cal.cross_language) if s.language and s.language != language
+                          else s for s in out), key=lambda s: -s.score)
         if prefer:
             out = sorted((replace(s, score=s.score + self.cal.follow_up_boost) if s.article == prefer else s
                           for s in out), key=lambda s: -s.score)

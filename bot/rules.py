@@ -33,36 +33,40 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
-def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False) -> list[str]:
+def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
+                  single: Matcher | None = None) -> list[str]:
     """The question's names that none of the texts hold in any spelling or language (half a long name will do,
-    unless `strict`: every word)."""
+    unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
+    sooner (Kanaal ~ Channel): one word has nothing else to be matched by."""
     words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
     missing = []
     for name in q.names:
         parts = name_words(name)
         if not parts:
             continue
-        found = matcher.best(parts, words)
+        found = (single if single is not None and len(parts) == 1 else matcher).best(parts, words)
         need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2
         if len(found) < need:
             missing.append(name)
     return missing
 
 
-def unknown_name(q: Question, cands: Sequence[Source], matcher: Matcher, in_store: Callable[[str], bool]) -> str | None:
+def unknown_name(q: Question, cands: Sequence[Source], matcher: Matcher, in_store: Callable[[str], bool],
+                 single: Matcher | None = None) -> str | None:
     """A name the question asks about appears nowhere near the top, nor anywhere in the store as written."""
-    for name in missing_names(q, [c.text for c in cands], matcher):
+    for name in missing_names(q, [c.text for c in cands], matcher, single=single):
         if not in_store(name):
             return f"'{name}' is not in the knowledge base"
     return None
 
 
-def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher, cross: bool) -> str | None:
+def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher, cross: bool,
+                  single: Matcher | None = None) -> str | None:
     """A name the question joins to the answer's subject is not in the answer's article (Clijsters in Waterloo).
 
     Across languages only one-word names are held to it: longer ones are often translated (Binnenlandse Zaken
     for Home Office), one-word names rarely are (Waterloo, Clijsters)."""
-    missing = missing_names(q, article_text, matcher)
+    missing = missing_names(q, article_text, matcher, single=single)
     if cross:
         missing = [m for m in missing if len(name_words(m)) == 1]
     return f"'{missing[0]}' is not in the answer's article" if missing else None

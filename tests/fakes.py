@@ -26,7 +26,7 @@ class FakeRetriever:
         self.sources = list(sources)
         self.queries: list[str] = []
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None) -> list[Source]:
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
         self.queries.append(query)
         return self.sources[:k]
 
