@@ -6,14 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.models import Feedback
 from bot.store import SQLiteStore
-from briefbot.cli import main
+from briefbot.cli import parser
 from tests.fakes import SOURCE
 
 
-def test_feedback_is_listed_as_stored_in_json_and_as_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def run(argv: list[str], data_dir: Path) -> int:
+    """The command as `briefbot` parses and runs it, minus main()'s logging set-up (that is process-wide)."""
+    args = parser().parse_args(argv)
+    return int(args.func(args, Settings.from_env({"BRIEFBOT_DATA_DIR": str(data_dir)})))
+
+
+def test_feedback_is_listed_as_stored_in_json_and_as_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     long_answer = "Josep Borrell is the EU's foreign policy chief, and he said " + "a great deal " * 20
     fb = Feedback("a1", "down", "U1", "slack", "slack:T:C:1", "Who is Borrell?", long_answer, (SOURCE,), 1700.0,
                   reason="too long")
@@ -21,15 +27,13 @@ def test_feedback_is_listed_as_stored_in_json_and_as_lines(tmp_path: Path, monke
     store.add_feedback(fb)
     assert [f.to_dict() for f in store.feedback()] == [fb.to_dict()]  # the store keeps what the dict says
     store.close()
-    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("REDIS_URL", raising=False)
 
-    assert main(["feedback", "--json"]) == 0
+    assert run(["feedback", "--json"], tmp_path) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert json.loads(line) == fb.to_dict() and Feedback.from_dict(json.loads(line)).to_dict() == fb.to_dict()
     assert json.loads(line)["reason"] == "too long" and json.loads(line)["sources"][0]["label"] == SOURCE.label
 
-    assert main(["feedback"]) == 0
+    assert run(["feedback"], tmp_path) == 0
     out = capsys.readouterr().out
     assert "👎" in out and "Who is Borrell?" in out and f"[{SOURCE.label}]" in out
     shown = out.split("→ ")[1].split("  [")[0]
