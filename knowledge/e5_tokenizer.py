@@ -30,14 +30,14 @@ class E5Tokenizer:
 
     def __init__(self, vocab: Vocabulary, cache_words: int = 200_000) -> None:
         self.bos, self.eos, self.unk = vocab.bos, vocab.eos, vocab.unk
-        ids: dict[str, int] = {}
-        for i, piece in enumerate(vocab.pieces):
-            ids.setdefault(piece, i)  # e5.c's hash lookup finds the first of equal pieces
+        n = len(vocab.pieces)
+        # e5.c's hash lookup finds the first of equal pieces: built backwards, the first one is written last
+        ids = dict(zip(reversed(vocab.pieces), range(n - 1, -1, -1)))
         ids.pop(vocab.pieces[vocab.unk], None)  # the unknown piece is never matched as text
         self._ids = ids
-        self._scores = [float(s) for s in vocab.scores]
+        self._scores = vocab.scores.astype(np.float64).tolist()
         self._unk_score = float(vocab.scores.min() - np.float32(10.0))  # in float32, as e5.c
-        self._max_bytes = max(len(p.encode("utf-8")) for p in vocab.pieces)
+        self._max_bytes = vocab.max_piece_bytes
         self._table = {cp: out for cp, out in vocab.normalize.items()}
         self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self._cache_size = cache_words

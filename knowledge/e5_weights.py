@@ -45,6 +45,7 @@ class Vocabulary:
     pad: int
     unk: int
     normalize: dict[int, str]  # code point → replacement (possibly empty)
+    max_piece_bytes: int
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ class E5Weights:
         self._off += 4 * n
         blob = bytes(self._buf[self._off : self._off + bloblen])
         self._off += bloblen
-        pieces = tuple(blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n))
+        bounds = offs.tolist()
+        pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:]))
         n_norm, nm_bytes = self._read("iI")
         norm: dict[int, str] = {}
         p = self._off
@@ -103,7 +105,7 @@ class E5Weights:
             norm[cp] = "".join(map(chr, outs))
             p += 5 + 4 * count
         self._off += nm_bytes
-        return Vocabulary(pieces, scores, bos, eos, pad, unk, norm)
+        return Vocabulary(pieces, scores, bos, eos, pad, unk, norm, int(np.diff(offs).max()))
 
     def _read_directory(self) -> dict[str, tuple[int, int, int]]:
         (ndir,) = self._read("i")

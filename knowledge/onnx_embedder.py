@@ -43,7 +43,7 @@ class OnnxE5Embedder(E5Embedder):
         if session is not None:  # a graph of the caller's (tests: the fp32 one)
             self._session, self.model_path = session, model_path
             return
-        path = model_path or ensure_int8_model(cache_dir)
+        path = model_path or ensure_int8_model(cache_dir, self._weights)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
