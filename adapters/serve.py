@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"briefbot web: {exc.message}", file=sys.stderr)
         return 2
     prepare_metrics_dir()
+    if args.workers > 1:  # one compute thread per worker unless set: threads of several processes fight (issue 12)
+        os.environ.setdefault("BRIEFBOT_THREADS", "1")
     import uvicorn
 
     uvicorn.run(
