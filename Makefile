@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup console test services bench clean
+.PHONY: setup console test lint install-check services bench clean clean-data
 
 setup: $(STAMP)
 
@@ -28,11 +28,25 @@ services:
 	  { $$SUDO apt-get update -qq >/dev/null && $$SUDO apt-get install -y -qq redis-server >/dev/null; }; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server is required for the tests"; exit 1; }
 
-test: setup services
+# Static checks: ruff on everything, mypy on the files listed in pyproject.toml ([tool.mypy] files).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# The built wheel, installed without extras into a fresh venv, answers a question offline (~40 s, pip's cache).
+install-check: setup
+	bash .ci/plain-install
+
+test: setup services lint install-check
 	BRIEFBOT_REQUIRE_SERVICES=1 $(VENV)/bin/python -m pytest
 
 bench: setup
 	$(VENV)/bin/python bench/run_all.py
 
+# The venv and caches only: .data (the index, conversation memory and recorded feedback) is kept.
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+
+# Deletes .data: the knowledge index, conversation memory and every recorded 👍/👎 — only when you mean it.
+clean-data:
+	rm -rf .data

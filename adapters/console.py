@@ -1,17 +1,30 @@
-"""The local test console: a REPL over the same Bot the chat adapters use, and the `ask` renderer."""
+"""The local console: a prompt_toolkit REPL over the same Bot the chat adapters use, answers rendered with rich.
+
+prompt_toolkit gives history that a coloured prompt cannot garble, a multi-line paste as one question, Ctrl-C to
+clear the line and Ctrl-D to leave; rich wraps answers at word boundaries to the terminal's width.
+"""
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
+from rich.console import Console
+from rich.live import Live
+from rich.padding import Padding
+from rich.style import Style
+from rich.text import Text
+
+from adapters.chat_markdown import listed_sources, web_url
 from bot.config import Settings
-from bot.errors import BriefbotError
+from bot.errors import BriefbotError, ConfigError
 from bot.language import detect, phrase
 from bot.models import Answer
+from bot.text import clip_words
 
 log = logging.getLogger("briefbot.console")
 
@@ -19,100 +32,155 @@ HELP = """Ask a question about the articles, in English or Dutch. Commands:
   /sources   the full passages behind the last answer
   /reset     forget this conversation (follow-ups start afresh)
   /help      this help
-  /quit      leave (Ctrl-D works too)"""
+  /quit      leave (Ctrl-D works too; Ctrl-C clears the line)"""
 
-_STYLES = {"bold": "1", "dim": "2", "green": "32", "yellow": "33", "cyan": "36", "red": "31"}
-
-
-def style(text: str, name: str, color: bool) -> str:
-    return f"\033[{_STYLES[name]}m{text}\033[0m" if color else text
+QUOTE_CHARS = 140
+HISTORY_FILE = "console-history.txt"
 
 
-def short_quote(text: str, limit: int = 140) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 article', '2 articles'."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
-def render_sources(answer: Answer, color: bool, *, full: bool = False) -> str:
-    label = phrase("sources", answer.language)
-    lines = [style(f"{label}:", "dim", color)]
-    for s in answer.sources:
-        head = f"  [{s.paragraph}] {s.title}" + (f" ({s.date})" if s.date else "") + f"  score {s.score:.2f}"
-        lines.append(style(head, "cyan", color))
-        body = s.text if full else short_quote(s.text)
-        lines.extend(style(line, "dim", color) for line in textwrap.wrap(body, 96, initial_indent="      ",
-                                                                          subsequent_indent="      "))
-    return "\n".join(lines)
+def make_console(out: IO[str], *, color: bool, width: int | None = None) -> Console:
+    """A rich console on `out`: wrapped to the terminal (or `width`); a pipe gets unwrapped, uncoloured lines."""
+    terminal = color or out.isatty()
+    return Console(
+        file=out, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+        width=width or (None if terminal else 10_000), soft_wrap=not terminal and width is None, highlight=False,
+        emoji=False, markup=False,
+    )
 
 
-def render_answer(answer: Answer, *, color: bool = False) -> str:
-    """An answer for a terminal: the text, a note when it is not grounded, then its sources."""
-    mark = "" if answer.grounded else style("(not in the knowledge base) ", "yellow", color)
-    return f"{mark}{answer.text}\n{render_sources(answer, color)}"
+def _sources(console: Console, answer: Answer, *, full: bool = False) -> None:
+    console.print(Text(f"{phrase('sources', answer.language)}:", style="dim"))
+    for s in answer.sources if full else listed_sources(answer):
+        head = Text()
+        head.append(f"[{s.label}] ", style="cyan")
+        url = web_url(s.url)
+        head.append(s.title, style=Style(color="cyan", link=url) if url else "cyan")
+        head.append((f" ({s.date})" if s.date else "") + f"  score {s.score:.2f}", style="cyan")
+        console.print(Padding(head, (0, 0, 0, 2), expand=False))
+        body = " ".join(s.text.split()) if full else clip_words(" ".join(s.text.split()), QUOTE_CHARS)
+        console.print(Padding(Text(body, style="dim"), (0, 0, 0, 6), expand=False))
+
+
+def _answer(console: Console, answer: Answer, *, with_text: bool = True) -> None:
+    if with_text:
+        text = Text()
+        if not answer.grounded:
+            text.append("(not in the knowledge base) ", style="yellow")
+        text.append(answer.text)
+        console.print(text)
+    _sources(console, answer)
+
+
+def render_answer(answer: Answer, *, color: bool = False, width: int | None = None) -> str:
+    """An answer for a terminal: the text, a note when it is not grounded, then the sources it cites."""
+    buf = io.StringIO()
+    _answer(make_console(buf, color=color, width=width), answer)
+    return buf.getvalue().rstrip("\n")
+
+
+def render_sources(answer: Answer, color: bool = False, *, full: bool = False) -> str:
+    buf = io.StringIO()
+    _sources(make_console(buf, color=color), answer, full=full)
+    return buf.getvalue().rstrip("\n")
 
 
 def _platform_renderer(as_platform: str | None) -> Callable[[Answer], str] | None:
-    if as_platform == "slack":
-        from adapters.slack_format import render_for_console
+    try:
+        if as_platform == "slack":
+            from adapters.slack_format import render_for_console as slack
 
-        return render_for_console
-    if as_platform == "discord":
-        from adapters.discord_format import render_for_console
+            return slack
+        if as_platform == "discord":
+            from adapters.discord_format import render_for_console as discord
 
-        return render_for_console
+            return discord
+    except ImportError:
+        raise ConfigError(
+            f"console --as {as_platform} needs the '{as_platform}' extra: pip install 'briefbot[{as_platform}]'."
+        ) from None
     return None
 
 
-def _history(settings: Settings) -> None:
-    try:
-        import readline
-    except ImportError:  # not on every platform; the console works without history
-        return
-    path = Path(settings.data_dir) / "console_history"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            readline.read_history_file(path)
-        readline.set_history_length(500)
-        import atexit
+class _Lines:
+    """Questions from a pipe or file, one a line (no prompt)."""
 
-        atexit.register(readline.write_history_file, path)
-    except OSError:
-        pass
+    def __init__(self, stdin: IO[str]) -> None:
+        self.stdin = stdin
+
+    def read(self) -> str:
+        line = self.stdin.readline()
+        if not line:
+            raise EOFError
+        return line
 
 
-def run_console(settings: Settings, *, as_platform: str | None = None, stdin=None, stdout=None) -> int:
-    """The REPL; stdin/stdout are parameters so tests can drive it."""
+class _Prompt:
+    """Questions typed at a terminal, through prompt_toolkit (persistent history, paste, Ctrl-C/Ctrl-D)."""
+
+    def __init__(self, history: Path | None, color: bool, pt_input: Any = None, pt_output: Any = None) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.formatted_text import FormattedText
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        store: Any = InMemoryHistory()
+        if history is not None:
+            try:
+                history.parent.mkdir(parents=True, exist_ok=True)
+                store = FileHistory(str(history))
+            except OSError:  # a read-only data dir: history for this session only
+                pass
+        self.message = FormattedText([("ansigreen bold" if color else "", "you> ")])
+        self.session: Any = PromptSession(history=store, input=pt_input, output=pt_output)
+
+    def read(self) -> str:
+        return str(self.session.prompt(self.message))
+
+
+def run_console(
+    settings: Settings,
+    *,
+    as_platform: str | None = None,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    bot: Any = None,
+    pt_input: Any = None,
+    pt_output: Any = None,
+) -> int:
+    """The REPL. Tests pass `bot`, and either `stdin` (lines) or prompt_toolkit's `pt_input` (keys)."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     color = out.isatty() and os.environ.get("NO_COLOR") is None
-    interactive = stdin.isatty()
+    console = make_console(out, color=color)
     render = _platform_renderer(as_platform)
-    print(style("briefbot", "bold", color) + " — loading the knowledge base…", file=out, flush=True)
-    from bot.core import build_bot
+    owned = bot is None
+    if bot is None:
+        console.print(Text("briefbot", style="bold") + Text(" — loading the knowledge base…"))
+        from bot.core import build_bot
 
-    bot = build_bot(settings)
+        bot = build_bot(settings)
     engine = f"LLM {settings.llm}" if settings.llm else "offline extractive engine"
-    arts = bot.articles()
-    print(f"{len(arts)} article(s), {engine}. Ask in English or Dutch; /help for commands.", file=out, flush=True)
-    if interactive:
-        _history(settings)
+    console.print(f"{plural(len(bot.articles()), 'article')}, {engine}. Ask in English or Dutch; /help for commands.")
+    interactive = pt_input is not None or stdin.isatty()
+    reader: _Prompt | _Lines = (
+        _Prompt(Path(settings.data_dir) / HISTORY_FILE, color, pt_input, pt_output) if interactive else _Lines(stdin)
+    )
     conversation = "console"
     last: Answer | None = None
     try:
         while True:
             try:
+                line = " ".join(reader.read().split())  # a pasted block of lines is one question
+            except KeyboardInterrupt:  # Ctrl-C: the line is cleared; keep going
+                continue
+            except EOFError:  # Ctrl-D or the end of piped input
                 if interactive:
-                    line = input(style("you> ", "green", color))
-                else:
-                    line = stdin.readline()
-                    if not line:
-                        break
-            except EOFError:
+                    out.write("\n")
                 break
-            except KeyboardInterrupt:
-                print(file=out)
-                break
-            line = line.strip()
             if not line:
                 continue
             if line.startswith("/"):
@@ -120,43 +188,60 @@ def run_console(settings: Settings, *, as_platform: str | None = None, stdin=Non
                 if cmd in ("/quit", "/exit", "/q"):
                     break
                 if cmd == "/help":
-                    print(HELP, file=out)
+                    console.print(HELP)
                 elif cmd == "/reset":
                     bot.reset(conversation)
                     last = None
-                    print(phrase("reset", detect(line)), file=out)
+                    console.print(phrase("reset", detect(line)))
                 elif cmd == "/sources":
-                    print(render_sources(last, color, full=True) if last else phrase("no_last_answer", "en"), file=out)
+                    if last is not None:
+                        _sources(console, last, full=True)
+                    else:
+                        console.print(phrase("no_last_answer", "en"))
                 else:
-                    print(f"Unknown command {cmd}. Try /help.", file=out)
+                    console.print(f"Unknown command {cmd}. Try /help.")
                 continue
-            last = _ask(bot, line, conversation, out, color, render) or last
+            last = _ask(bot, line, conversation, console, render) or last
     finally:
-        bot.close()
+        if owned:
+            bot.close()
+    out.flush()
     return 0
 
 
-def _ask(bot, question: str, conversation: str, out, color: bool, render) -> Answer | None:
+def _ask(bot: Any, question: str, conversation: str, console: Console, render: Callable[[Answer], str] | None
+         ) -> Answer | None:
     language = detect(question)
-    streamed = False
+    streamed = ""
+    live: Live | None = None
     try:
         for item in bot.stream(question, conversation):
             if isinstance(item, Answer):
+                if live is not None:
+                    live.update(Text(item.text), refresh=True)
+                    live.stop()
+                    live = None
                 if render is not None:
-                    print(("\n" if streamed else "") + render(item), file=out, flush=True)
-                elif streamed:
-                    print("\n" + render_sources(item, color), file=out, flush=True)
+                    console.print(Text(render(item)))
                 else:
-                    print(render_answer(item, color=color), file=out, flush=True)
+                    _answer(console, item, with_text=not streamed)
                 return item
-            if render is None:  # LLM streaming: show text as it comes
-                print(item, end="", file=out, flush=True)
-                streamed = True
+            if render is None:  # LLM streaming: the text so far, re-wrapped as it grows
+                streamed += item
+                if live is None:
+                    live = Live(console=console, auto_refresh=False, vertical_overflow="visible")
+                    live.start()
+                live.update(Text(streamed), refresh=True)
     except BriefbotError as exc:
-        print(("\n" if streamed else "") + style(exc.message, "yellow", color), file=out, flush=True)
+        console.print(Text(exc.message, style="yellow"))
+    except KeyboardInterrupt:
+        console.print(Text("(stopped)", style="dim"))
     except BrokenPipeError:
         raise
     except Exception:
         log.exception("answering failed")
-        print(("\n" if streamed else "") + style(phrase("apology", language), "red", color), file=out, flush=True)
+        console.print(Text(phrase("apology", language), style="red"))
+    finally:
+        if live is not None:
+            live.stop()
     return None

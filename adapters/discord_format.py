@@ -1,13 +1,19 @@
-"""Answers as Discord messages, pure (no discord import) so every platform limit is testable in isolation.
+"""Answers as Discord messages, pure (no network) so every platform limit is testable in isolation.
 
 A message is `{"content": str, "embeds": [dict]}`; the adapter turns each embed dict into
 `discord.Embed.from_dict`. Every function here returns messages that are already inside Discord's limits.
+Escaping is discord.py's own (`discord.utils.escape_markdown` / `escape_mentions`); model Markdown is parsed with
+markdown-it-py (adapters/chat_markdown.py) and written back with every link target visible.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from discord.utils import escape_markdown as _escape_markdown
+from discord.utils import escape_mentions
+
+from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
 from bot.language import phrase
 from bot.models import Answer, Article, Source
 
@@ -24,44 +30,79 @@ MAX_EMBED_TOTAL = 6000  # title + description + field names/values + footer, sum
 MAX_CUSTOM_ID = 100
 
 # Our own choices, inside those limits.
+MAX_ANSWER_CHARS = 6000  # an answer's Markdown beyond this is cut with a note: a few messages, never 26
 QUOTE_CHARS = 240  # a "short quote" under each source
 MIN_QUOTE_CHARS = 60  # below this a quote says nothing; drop sources instead (and point at /sources)
 QUESTION_ECHO_CHARS = 200
 COLOR_GROUNDED = 0x2E7D32
 COLOR_UNGROUNDED = 0x9E9E9E
 ELLIPSIS = "…"
+_ESCAPE_PIECE = 200  # escape_markdown's masked-link pattern is super-linear: feed it bounded pieces
 
 FEEDBACK_PREFIX = "briefbot:fb"
 FEEDBACK_TEMPLATE = r"briefbot:fb:(?P<vote>up|down):(?P<id>[A-Za-z0-9_-]{1,64})"
 
 Message = dict  # {"content": str, "embeds": list[dict]}
 
-_ZWSP = "\u200b"
-_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?)(?=\d)", re.I)
-_MASKED_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(\s*<?(https?://[^)\s>]+)>?\s*\)")
-_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
-_LINE_START = re.compile(r"^(\s*)(>|#{1,3}\s|-#\s|[-*+]\s|\d+\.\s)", re.M)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 
 
+_SHORT_ID_MENTION = re.compile(r"<@(?=[!&]?\d)")
+
+
 def defuse(text: str) -> str:
-    """Break mention syntax with a zero-width space, so text that pings nobody also *looks* like it pings nobody."""
-    return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{m.group(2)}{_ZWSP}", text)
-
-
-def unmask_links(text: str) -> str:
-    """`[text](url)` → `text (<url>)`: model output may not hide where a link goes (OWASP LLM05)."""
-    return _MASKED_LINK.sub(lambda m: f"{m.group(1)} (<{m.group(2)}>)", text)
+    """@everyone, @here and user/role mentions shown but inert: discord.py's escape_mentions (which knows only
+    17-20 digit ids), and the same zero-width space for any other `<@digits>`."""
+    return _SHORT_ID_MENTION.sub("<@\u200b", escape_mentions(text))
 
 
 def escape_markdown(text: str) -> str:
-    """Document text is data: show its `*`, `_`, `#` … literally instead of formatting with them."""
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _MARKDOWN.sub(r"\\\1", text))
+    """Document text is data: its `*`, `_`, `#` … shown literally (discord.py's escape_markdown, in bounded pieces)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces, rest = [], line
+        while len(rest) > _ESCAPE_PIECE:
+            cut = rest.rfind(" ", _ESCAPE_PIECE // 2, _ESCAPE_PIECE)
+            cut = cut + 1 if cut > 0 else _ESCAPE_PIECE
+            pieces.append(rest[:cut])
+            rest = rest[cut:]
+        pieces.append(rest)
+        out.append("".join(_escape_markdown(p) for p in pieces))
+    return "\n".join(out)
 
 
 def plain(text: str) -> str:
     """Text from documents or users, made safe to show verbatim in Discord Markdown."""
     return escape_markdown(defuse(text))
+
+
+def _link(label: str | None, url: str) -> str:
+    """A link whose target shows: `label (<url>)`, or `<url>` alone; a non-web target is plain text."""
+    safe = web_url(url)
+    if safe is None:
+        return f"{label} ({escape_markdown(url)})" if label else escape_markdown(url)
+    return f"{label} (<{safe}>)" if label and label != escape_markdown(safe) else f"<{safe}>"
+
+
+def _code(text: str) -> str:
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+DISCORD = Dialect(
+    text=escape_markdown,
+    link=_link,
+    bold=("**", "**"),
+    italic=("*", "*"),
+    strike=("~~", "~~"),
+    code=_code,
+    fence=lambda s: "```\n" + s.replace("```", "`\u200b``") + "\n```",
+    bullet="- ",
+)
+
+
+def unmask_links(text: str) -> str:
+    """Model Markdown as Discord Markdown with every link's target visible (OWASP LLM05)."""
+    return render(text, DISCORD)
 
 
 def one_line(text: str) -> str:
@@ -74,24 +115,27 @@ def truncate(text: str, limit: int) -> str:
         return text
     if limit <= len(ELLIPSIS):
         return text[:limit]
-    head = text[: limit - len(ELLIPSIS)]
-    space = head.rfind(" ")
-    if space >= len(head) * 2 // 3:
-        head = head[:space]
-    head = head.rstrip()
-    while head.endswith("\\"):  # never leave an escape dangling in front of the ellipsis
-        head = head[:-1]
-    return head + ELLIPSIS
+    head = clip_words(text, limit)
+    while head[:-1].endswith("\\"):  # never leave an escape dangling in front of the ellipsis
+        head = head[:-2] + ELLIPSIS
+    return head
 
 
 def fit(text: str, limit: int, render: Callable[[str], str]) -> str:
-    """`render(text)` shortened (before rendering, so escapes stay whole) until it fits in `limit`."""
+    """`render(text)`, with `text` cut at a word boundary (before rendering, so escapes stay whole) to fit `limit`."""
     out = render(text)
-    budget = min(len(text), limit)
-    while len(out) > limit and budget > 0:
-        budget -= max(1, len(out) - limit)
-        out = render(truncate(text, budget))
-    return out if len(out) <= limit else out[:limit]
+    if len(out) <= limit:
+        return out
+    lo, hi = 0, min(len(text), limit)
+    best = render(ELLIPSIS)
+    while lo <= hi:  # the longest word-boundary cut whose rendering fits
+        mid = (lo + hi) // 2
+        candidate = render(truncate(text, mid))
+        if len(candidate) <= limit:
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    return best if len(best) <= limit else best[: limit - 1] + ELLIPSIS
 
 
 def _boundaries(window: str) -> Iterable[list[int]]:
@@ -146,31 +190,37 @@ def embed_chars(embed: dict) -> int:
     return n + sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
 
 
-def _source_name(index: int, source: Source, limit: int) -> str:
+def _source_name(source: Source, limit: int) -> str:
     date = f" · {source.date}" if source.date else ""
-    return fit(source.title, limit, lambda t: f"[{index}] {plain(one_line(t))} · ¶{source.paragraph}{date}")
+    label = plain(source.label)
+    return fit(source.title, limit, lambda t: f"[{label}] {plain(one_line(t))}{date}")
+
+
+def _source_value(source: Source, limit: int) -> str:
+    """A short quote, and the source's web address (visible, without a preview) when it has one."""
+    url = web_url(source.url)
+    link = f"\n<{url}>" if url and len(url) < limit // 2 else ""
+    return fit(source.text, limit - len(link), lambda t: "> " + plain(one_line(t))) + link
 
 
 def sources_embed(answer: Answer) -> dict | None:
-    """The citations under an answer: article title, paragraph number and a short quote per source."""
-    if not answer.sources:
+    """The citations under an answer: label, article title and a short quote for each source the answer cites."""
+    listed = listed_sources(answer)
+    if not listed:
         return None
     lang = answer.language
     title = truncate(phrase("sources", lang), MAX_EMBED_TITLE)
-    shown = list(answer.sources[:MAX_FIELDS])
+    shown = list(listed[:MAX_FIELDS])
     while True:
-        hidden = len(answer.sources) - len(shown)
+        hidden = len(listed) - len(shown)
         footer = phrase("discord_more_sources", lang, count=hidden) if hidden else ""
-        names = [_source_name(i, s, 120) for i, s in enumerate(shown, 1)]
+        names = [_source_name(s, 120) for s in shown]
         budget = MAX_EMBED_TOTAL - len(title) - len(footer) - sum(map(len, names))
         per = min(QUOTE_CHARS, MAX_FIELD_VALUE, budget // len(shown))
         if per >= MIN_QUOTE_CHARS or len(shown) == 1:
             break
         shown.pop()
-    fields = [
-        {"name": name, "value": fit(s.text, per, lambda t: "> " + plain(one_line(t))), "inline": False}
-        for name, s in zip(names, shown)
-    ]
+    fields = [{"name": name, "value": _source_value(s, per), "inline": False} for name, s in zip(names, shown)]
     embed: dict = {
         "title": title,
         "color": COLOR_GROUNDED if answer.grounded else COLOR_UNGROUNDED,
@@ -182,8 +232,10 @@ def sources_embed(answer: Answer) -> dict | None:
 
 
 def answer_text(answer: Answer) -> str:
-    """The answer as Discord Markdown: the model may format, but not ping or hide link targets."""
-    return defuse(unmask_links(answer.text)).strip() or phrase("not_found", answer.language)
+    """The answer as Discord Markdown: the model may format, but not ping, hide link targets, or run on for pages."""
+    note = phrase("answer_cut", answer.language, limit=MAX_ANSWER_CHARS)
+    text = defuse(unmask_links(cap(answer.text, MAX_ANSWER_CHARS, note))).strip()
+    return text or phrase("not_found", answer.language)
 
 
 def format_answer(answer: Answer) -> list[Message]:
@@ -197,7 +249,7 @@ def format_answer(answer: Answer) -> list[Message]:
 
 def format_preview(text: str) -> str:
     """A streaming answer so far, inside the content limit."""
-    return truncate(defuse(unmask_links(text)).strip(), MAX_CONTENT - 2) + " ▌"
+    return fit(text.strip(), MAX_CONTENT - 2, lambda t: defuse(unmask_links(t))) + " ▌"
 
 
 def notice(text: str) -> list[Message]:
@@ -245,10 +297,15 @@ def format_sources(answer: Answer) -> list[Message]:
     question = truncate(plain(one_line(answer.question)), QUESTION_ECHO_CHARS)
     header = phrase("discord_sources_for", lang, question=question)
     embeds: list[dict] = []
-    for i, s in enumerate(answer.sources, 1):
+    for s in answer.sources:
         footer = " · ".join(x for x in (f"¶{s.paragraph}", s.date, s.article) if x)
-        title = f"[{i}] {plain(one_line(s.title))}"
-        embeds += _long_embeds(title, plain(s.text.strip()), color=COLOR_GROUNDED, footer=truncate(footer, 200))
+        title = f"[{plain(s.label)}] {plain(one_line(s.title))}"
+        parts = _long_embeds(title, plain(s.text.strip()), color=COLOR_GROUNDED, footer=truncate(footer, 200))
+        url = web_url(s.url)
+        if url and len(url) <= 2000:
+            for part in parts:
+                part["url"] = url
+        embeds += parts
     return pack(embeds, header)
 
 
@@ -258,7 +315,8 @@ def format_about(articles: Sequence[Article], language: str) -> list[Message]:
     if articles:
         ordered = sorted(articles, key=lambda a: (a.date or "", a.title), reverse=True)
         lines = [f"• **{plain(one_line(a.title))}**" + (f" — {a.date}" if a.date else "") for a in ordered]
-        text = phrase("discord_about_intro", language, count=len(articles)) + "\n" + "\n".join(lines)
+        intro = "discord_about_intro" if len(articles) != 1 else "discord_about_intro_one"
+        text = phrase(intro, language, count=len(articles)) + "\n" + "\n".join(lines)
     else:
         text = phrase("discord_about_empty", language)
     embeds = _long_embeds(title, text, color=COLOR_GROUNDED)

@@ -1,6 +1,8 @@
 """Pure functions from an Answer to what Slack is sent: mrkdwn text and Block Kit blocks, inside Slack's limits.
 
-No slack imports, so the console (`briefbot console --as slack`) and the tests can show exactly what would be posted.
+Blocks are built with slack_sdk's Block Kit models (which check Slack's field limits) and sent as their dicts, so
+the console (`briefbot console --as slack`) and the tests can show exactly what would be posted. Markdown from a
+model is parsed with markdown-it-py (adapters/chat_markdown.py), never by regexes.
 """
 from __future__ import annotations
 
@@ -8,12 +10,23 @@ import html
 import json
 import re
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
 from bot.language import phrase
 from bot.models import Answer, Source
 
 # Slack's limits (text 40,000; 50 blocks; 3,000 a section) with headroom; Slack has rejected ~13k of blocks.
 SECTION_CHARS = 2_900
 ANSWER_CHARS = 9_000  # all sections together, so the whole message stays well under ~12k
+MARKDOWN_CHARS = 6_000  # an answer's Markdown beyond this is cut (with a note) before it is parsed
 FALLBACK_CHARS = 3_000  # the notification / fallback `text`; Slack allows 40,000
 MAX_BLOCKS = 50
 CONTEXT_ELEMENTS = 10  # Slack's cap on elements in one context block
@@ -29,12 +42,6 @@ ACTION_DOWN = "briefbot_feedback_down"
 Blocks = list[dict]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)|]+)\)")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.M)
-_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
-_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_TOKEN = re.compile(r"\x02(\d+)\x02")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -43,23 +50,25 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _link(label: str | None, url: str) -> str:
+    """A link whose target shows: `label (<url>)`, or `<url>` alone; a non-web target is plain text."""
+    safe = web_url(url)
+    if safe is None:
+        return f"{label} ({escape(url)})" if label else escape(url)
+    return f"{label} (<{escape(safe)}>)" if label and label != escape(safe) else f"<{escape(safe)}>"
+
+
+SLACK = Dialect(
+    text=lambda s: escape(_CONTROL.sub("", s)),
+    link=_link,
+    code=lambda s: f"`{escape(s)}`",
+    fence=lambda s: f"```\n{escape(s)}\n```",
+)
+
+
 def to_mrkdwn(markdown: str) -> str:
-    """Escape untrusted Markdown, then turn its bold, italics, links, headings and bullets into Slack mrkdwn."""
-    text = escape(_CONTROL.sub("", markdown))
-    kept: list[str] = []  # finished mrkdwn (links, bold) parked so later rules can't touch it
-
-    def park(value: str) -> str:
-        kept.append(value)
-        return f"\x02{len(kept) - 1}\x02"
-
-    text = _LINK.sub(lambda m: park(f"<{m.group(2)}|{m.group(1).replace('|', '¦')}>"), text)
-    text = _HEADING.sub(lambda m: park(f"*{m.group(1)}*"), text)
-    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
-    text = _BOLD.sub(lambda m: park(f"*{m.group(1) or m.group(2)}*"), text)
-    text = _ITALIC.sub(lambda m: f"_{m.group(1)}_", text)
-    while _TOKEN.search(text):
-        text = _TOKEN.sub(lambda m: kept[int(m.group(1))], text)
-    return text
+    """Untrusted Markdown as Slack mrkdwn: escaped, emphasis/lists/quotes/code kept, every link target visible."""
+    return render(markdown, SLACK)
 
 
 def question_from_slack(text: str, bot_user_id: str | None) -> str:
@@ -76,13 +85,8 @@ def question_from_slack(text: str, bot_user_id: str | None) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + ELLIPSIS
+    """At most `limit` characters on one line, cut at a word boundary with an ellipsis."""
+    return clip_words(" ".join(text.split()), limit)
 
 
 def _safe_cut(text: str, limit: int) -> int:
@@ -135,7 +139,7 @@ def truncate_mrkdwn(text: str, limit: int) -> str:
 
 
 def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
 
 
 def text_sections(mrkdwn: str) -> Blocks:
@@ -144,10 +148,14 @@ def text_sections(mrkdwn: str) -> Blocks:
 
 
 def source_line(source: Source) -> str:
-    """One citation: title, paragraph number and a short quote, all escaped (they come from documents)."""
+    """One citation: its [label] as in the text, the title (linked when the source has a web address), a quote."""
     title = escape(clip(source.title, TITLE_CHARS))
+    url = web_url(source.url)
+    if url:
+        title = f"<{escape(url)}|{title.replace('|', '¦')}>"
+    date = f" ({escape(source.date)})" if source.date else ""
     quote = escape(clip(source.text, QUOTE_CHARS))
-    return f"• *{title}*, ¶{source.paragraph}: “{quote}”"
+    return f"• *[{escape(source.label)}]* {title}{date}: “{quote}”"
 
 
 def sources_block(sources: tuple[Source, ...], language: str) -> dict | None:
@@ -161,28 +169,31 @@ def sources_block(sources: tuple[Source, ...], language: str) -> dict | None:
             elements[-1] += "\n" + line
         elif len(elements) < CONTEXT_ELEMENTS:
             elements.append(line[:SECTION_CHARS])
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": e} for e in elements]}
+    return ContextBlock(elements=[MarkdownTextObject(text=e) for e in elements]).to_dict()
 
 
 def feedback_block(answer_id: str) -> dict:
     """👍/👎 buttons whose value is the answer id, so a click can be tied back to what was said."""
-    return {
-        "type": "actions",
-        "block_id": FEEDBACK_BLOCK,
-        "elements": [
-            {"type": "button", "action_id": ACTION_UP, "value": answer_id,
-             "text": {"type": "plain_text", "text": "👍", "emoji": True}},
-            {"type": "button", "action_id": ACTION_DOWN, "value": answer_id,
-             "text": {"type": "plain_text", "text": "👎", "emoji": True}},
+    return ActionsBlock(
+        block_id=FEEDBACK_BLOCK,
+        elements=[
+            ButtonElement(text=PlainTextObject(text=mark, emoji=True), action_id=action, value=answer_id)
+            for mark, action in (("👍", ACTION_UP), ("👎", ACTION_DOWN))
         ],
-    }
+    ).to_dict()
+
+
+def answer_mrkdwn(answer: Answer) -> str:
+    """The answer's text as mrkdwn, its Markdown capped first (with a note saying so) so a huge reply stays small."""
+    note = phrase("answer_cut", answer.language, limit=MARKDOWN_CHARS)
+    return to_mrkdwn(cap(answer.text, MARKDOWN_CHARS, note))
 
 
 def format_answer(answer: Answer) -> tuple[str, Blocks]:
-    """The fallback text and the blocks for a final answer: text sections, sources, feedback buttons."""
-    body = to_mrkdwn(answer.text)
+    """The fallback text and the blocks for a final answer: text sections, the sources it cites, feedback buttons."""
+    body = answer_mrkdwn(answer)
     blocks = text_sections(body)
-    src = sources_block(answer.sources, answer.language)
+    src = sources_block(listed_sources(answer), answer.language)
     if src is not None:
         blocks.append(src)
     if answer.id:
@@ -192,7 +203,7 @@ def format_answer(answer: Answer) -> tuple[str, Blocks]:
 
 def streaming_message(partial: str) -> tuple[str, Blocks]:
     """An answer still being written by the LLM: the text so far and an ellipsis, no sources or buttons yet."""
-    body = to_mrkdwn(partial.strip()) + " " + ELLIPSIS
+    body = to_mrkdwn(clip_words(partial.strip(), MARKDOWN_CHARS)) + " " + ELLIPSIS
     return truncate_mrkdwn(body, FALLBACK_CHARS), text_sections(body)
 
 
@@ -218,8 +229,9 @@ def apology(language: str) -> tuple[str, Blocks]:
 def thanked(blocks: Blocks, vote: str, language: str) -> Blocks:
     """The answer's blocks with the feedback buttons replaced by a thank-you (so nobody votes twice)."""
     mark = "👍" if vote == "up" else "👎"
-    thanks = {"type": "context", "block_id": FEEDBACK_BLOCK,
-              "elements": [{"type": "mrkdwn", "text": f"{mark} {escape(phrase('thanks', language))}"}]}
+    thanks = ContextBlock(
+        block_id=FEEDBACK_BLOCK, elements=[MarkdownTextObject(text=f"{mark} {escape(phrase('thanks', language))}")]
+    ).to_dict()
     kept = [b for b in blocks if b.get("type") != "actions" and b.get("block_id") != FEEDBACK_BLOCK]
     return kept[: MAX_BLOCKS - 1] + [thanks]
 

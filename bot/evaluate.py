@@ -5,6 +5,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 from .errors import BriefbotError
@@ -36,7 +37,7 @@ def language_of(text: str) -> str | None:
     return "en" if en > nl else "nl"
 
 
-def judge(item: dict, reply: dict) -> dict[str, bool]:
+def judge(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, bool]:
     answer = reply.get("answer", "") or ""
     checks: dict[str, bool] = {}
     if item.get("unanswerable"):
@@ -50,10 +51,62 @@ def judge(item: dict, reply: dict) -> dict[str, bool]:
     return checks
 
 
-def run_eval(path: Path, settings: Settings, *, show: bool = False) -> int:
+def load_items(path: Path) -> list[dict[str, Any]]:
+    """The questions of a JSONL file (format: `briefbot eval --help`); a BriefbotError naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BriefbotError(f"eval: no such question file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BriefbotError(f"eval: cannot read {path} ({type(exc).__name__}); it must be a UTF-8 text file.") from None
+    items: list[dict[str, Any]] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BriefbotError(
+                f"eval: {path} line {n} is not valid JSON ({exc.msg}, column {exc.colno}); "
+                "each line must be one JSON object: see briefbot eval --help."
+            ) from None
+        problem = _problem(item)
+        if problem:
+            raise BriefbotError(f"eval: {path} line {n}: {problem}; see briefbot eval --help.")
+        items.append(item)
+    if not items:
+        raise BriefbotError(f"eval: {path} holds no questions; see briefbot eval --help.")
+    return items
+
+
+def _problem(item: Any) -> str:
+    """What is wrong with one question object, or '' when it can be judged."""
+    if not isinstance(item, dict):
+        return "expected a JSON object"
+    if not isinstance(item.get("q"), str):
+        return "'q' (the question, a string) is missing"
+    if item.get("lang") not in ("en", "nl"):
+        return "'lang' must be \"en\" or \"nl\""
+    if item.get("unanswerable"):
+        return ""
+    expect = item.get("expect")
+    if not isinstance(expect, list) or not all(isinstance(g, list) and g for g in expect):
+        return "'expect' must be a list of lists of patterns (or set \"unanswerable\": true)"
+    for group in expect:
+        for pattern in group:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError):
+                return f"'expect' holds {pattern!r}, which is not a regular expression"
+    if not isinstance(item.get("source"), str):
+        return "'source' (text a cited passage must contain) is missing"
+    return ""
+
+
+def run_eval(items: list[dict[str, Any]], settings: Settings, *, show: bool = False) -> int:
+    """Ask every question, print the failures and the score; exit status 1 when any question fails."""
     from .core import build_bot
 
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     bot = build_bot(settings)
     totals: dict[str, list[int]] = {}
     passed = 0
@@ -79,4 +132,4 @@ def run_eval(path: Path, settings: Settings, *, show: bool = False) -> int:
     elapsed = time.perf_counter() - t0
     print(", ".join(f"{k} {a}/{b}" for k, (a, b) in totals.items()) + f", {elapsed:.1f}s for {len(items)} questions")
     print(f"score: {passed}/{len(items)}")
-    return 0
+    return 0 if passed == len(items) else 1

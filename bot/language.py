@@ -88,6 +88,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The language model could not be reached. Please try again later.",
         "nl": "Het taalmodel is niet bereikbaar. Probeer het later nog eens.",
     },
+    "answer_cut": {
+        "en": "(The answer was cut here: it was longer than {limit:,} characters.)",
+        "nl": "(Het antwoord is hier afgebroken: het was langer dan {limit:,} tekens.)",
+    },
     "store_down": {
         "en": "The knowledge base is not reachable right now. Please try again in a moment.",
         "nl": "De kennisbank is nu niet bereikbaar. Probeer het zo nog eens.",
@@ -145,6 +149,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "discord_about_intro": {
         "en": "I answer questions about these {count} news articles and cite the paragraphs I used:",
         "nl": "Ik beantwoord vragen over deze {count} nieuwsartikelen en noem de alinea's die ik gebruikte:",
+    },
+    "discord_about_intro_one": {
+        "en": "I answer questions about this news article and cite the paragraphs I used:",
+        "nl": "Ik beantwoord vragen over dit nieuwsartikel en noem de alinea's die ik gebruikte:",
     },
     "discord_about_empty": {
         "en": "No articles have been loaded yet, so there is nothing I can answer about.",

@@ -13,7 +13,9 @@ from typing import Any
 from .config import Settings
 from .errors import ConfigError, LLMError
 from .language import phrase
+from .logs import redact
 from .models import Answer, Source
+from .text import ELLIPSIS, clip_words
 
 log = logging.getLogger("briefbot.llm")
 
@@ -45,12 +47,14 @@ def chat_model(settings: Settings) -> Any:
     provider, _, model = settings.llm.partition(":")
     if provider not in PROVIDERS:
         raise ConfigError(
-            f"BRIEFBOT_LLM names the provider '{provider}'; supported: {', '.join(PROVIDERS)} (e.g. openai:gpt-4o-mini)."
+            f"BRIEFBOT_LLM names the provider '{provider}'; supported: {', '.join(PROVIDERS)} "
+            "(e.g. openai:gpt-4o-mini)."
         )
     package, extra, key = PROVIDERS[provider]
-    if importlib.util.find_spec(package) is None:
+    if any(importlib.util.find_spec(name) is None for name in ("langchain", package)):
         raise ConfigError(
-            f"BRIEFBOT_LLM={provider}:… needs the '{extra}' extra: .venv/bin/pip install -e '.[{extra}]'"
+            f"BRIEFBOT_LLM={provider}:… needs the '{extra}' extra: pip install 'briefbot[{extra}]' "
+            f"(in a checkout: .venv/bin/pip install -e '.[{extra}]')."
         )
     if key and not settings.optional(key):
         raise ConfigError(f"{key} is not set (needed for BRIEFBOT_LLM={provider}:…).")
@@ -60,6 +64,12 @@ def chat_model(settings: Settings) -> Any:
     if provider == "ollama":
         kwargs = {"base_url": settings.optional("OLLAMA_BASE_URL", "http://localhost:11434"), "temperature": 0}
     return init_chat_model(f"{provider}:{model}", **kwargs)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A provider error as one line with secrets masked (providers have been known to echo the API key)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return redact(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 def labels_for(passages: Sequence[Source]) -> list[str]:
@@ -118,10 +128,11 @@ def build_messages(question: str, passages: Sequence[Source], language: str) -> 
 class LLMEngine:
     """Streams a grounded answer; a model that is slower than the timeout is stopped with a clear message."""
 
-    def __init__(self, model: Any, *, timeout_s: float = 60.0, top_k: int = 4) -> None:
+    def __init__(self, model: Any, *, timeout_s: float = 60.0, top_k: int = 4, max_chars: int = 4000) -> None:
         self.model = model
         self.timeout_s = timeout_s
         self.top_k = top_k
+        self.max_chars = max_chars  # model output is data: a runaway reply is cut here, with a note saying so
 
     def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer:
         final = None
@@ -136,16 +147,27 @@ class LLMEngine:
         labels = labels_for(given)
         filt = CitationFilter(set(labels))
         parts: list[str] = []
+        used, cut = 0, False
         for delta in self._deltas(build_messages(question, given, language), language):
             clean = filt.feed(delta)
+            if used + len(clean) > self.max_chars:  # stop reading (the worker thread stops too) and say so below
+                clean, cut = clean[: self.max_chars - used], True
             if clean:
                 parts.append(clean)
+                used += len(clean)
                 yield clean
-        tail = filt.flush()
+            if cut:
+                break
+        tail = "" if cut else filt.flush()
         if tail:
             parts.append(tail)
             yield tail
         text = re.sub(r"(?<=\S) {2,}(?=\S)", " ", re.sub(r"[ \t]+([.,;:])", r"\1", "".join(parts))).strip()
+        if cut:
+            note = phrase("answer_cut", language, limit=self.max_chars)
+            body = clip_words(text, max(1, self.max_chars - len(note) - 1))
+            text = (body if body.endswith(ELLIPSIS) else body + ELLIPSIS) + "\n" + note
+            yield "\n" + note
         by_label = dict(zip(labels, given))
         cited = [by_label[c] for c in filt.cited]
         sources = cited + [p for p in given if p not in cited]
@@ -188,7 +210,8 @@ class LLMEngine:
                 elif kind == "done":
                     return
                 else:
-                    log.error("language model failed: %s", type(value).__name__, exc_info=value)
+                    log.warning("language model failed: %s", describe_error(value),
+                                exc_info=value if log.isEnabledFor(logging.DEBUG) else None)
                     raise LLMError(phrase("llm_failed", language), language=language) from value
         finally:
             stop.set()

@@ -8,7 +8,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("briefbot_request_id", default="-")
@@ -18,7 +18,20 @@ _SECRET = re.compile(
 )
 
 
+_KNOWN: set[str] = set()  # secret values from the environment (bot.config registers them); masked wherever they appear
+_MIN_KNOWN = 6  # shorter values would mask ordinary words
+
+
+def mask_values(values: Iterable[str]) -> None:
+    """Mask these exact values (tokens, keys, passwords from the environment) in every later redact()."""
+    _KNOWN.update(v.strip() for v in values if len(v.strip()) >= _MIN_KNOWN)
+
+
 def redact(text: str) -> str:
+    """Token-shaped strings and known secret values replaced by [redacted]."""
+    for value in sorted(_KNOWN, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, "[redacted]")
     return _SECRET.sub("[redacted]", text)
 
 

@@ -21,7 +21,7 @@ def chroma_target(settings: Settings) -> ChromaTarget:
     if settings.chroma_host:
         return ChromaTarget(
             host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
-            auth_token=settings.chroma_auth_header,
+            auth_token=settings.chroma_auth_header.get_secret_value() if settings.chroma_auth_header else None,
         )
     return ChromaTarget(path=settings.data_dir / "chroma")
 
@@ -58,7 +58,10 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
     if settings.llm:
         from .llm import LLMEngine, chat_model
 
-        return LLMEngine(chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k)
+        return LLMEngine(
+            chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k,
+            max_chars=settings.llm_max_chars,
+        )
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
 
 

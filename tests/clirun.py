@@ -21,9 +21,15 @@ def cli_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str,
 
 def run_cli(
     args: Sequence[str], data_dir: Path, *, stdin: str | None = None, env: Mapping[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float = 120, stdin_bytes: bytes | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` with its output captured as text."""
+    """`python -m bot ARGS` with its output captured as text (`stdin_bytes` for input that is not UTF-8)."""
+    if stdin_bytes is not None:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args], input=stdin_bytes, capture_output=True, cwd=REPO,
+            env=cli_env(data_dir, env), timeout=timeout,
+        )
+        return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
         cwd=REPO, env=cli_env(data_dir, env), timeout=timeout,

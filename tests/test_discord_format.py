@@ -62,7 +62,8 @@ def test_a_split_code_block_is_closed_and_reopened():
 
 
 def test_mentions_are_defused_and_masked_links_unmasked():
-    text = df.answer_text(answer("Hi @everyone and @here, <@&123> <@!42> <@42>: see [this](https://evil.example/x)"))
+    ids = "<@&123456789012345678> <@!223456789012345678> <@323456789012345678>"  # Discord ids are 17-20 digits
+    text = df.answer_text(answer(f"Hi @everyone and @here, {ids}: see [this](https://evil.example/x)"))
     assert not re.search(r"@everyone|@here|<@[!&]?\d", text)
     assert "this (<https://evil.example/x>)" in text
 
@@ -73,7 +74,8 @@ def test_answer_gets_a_source_embed_with_title_paragraph_and_quote():
     [embed] = msg["embeds"]
     assert embed["title"] == "Sources"
     [field] = embed["fields"]
-    assert SOURCE.title.split(";")[0] in field["name"] and "¶16" in field["name"] and "2023-03" in field["name"]
+    assert field["name"].startswith(f"[{SOURCE.label}] ") and SOURCE.title.split(";")[0] in field["name"]
+    assert "2023-03" in field["name"]
     assert field["value"] == "> Eén van hen is EU-Buitenlandchef Josep Borrell."
     assert_within_limits([msg])
 
@@ -88,7 +90,9 @@ def test_many_long_sources_stay_inside_every_embed_limit():
 
 
 def test_sources_show_every_passage_in_full_across_messages():
-    long = tuple(Source(f"a{i}", f"Title {i}", i, f"Passage {i}. " + "lorem ipsum " * 700, 0.5, "2023") for i in range(12))
+    long = tuple(
+        Source(f"a{i}", f"Title {i}", i, f"Passage {i}. " + "lorem ipsum " * 700, 0.5, "2023") for i in range(12)
+    )
     msgs = df.format_sources(answer("x", long))
     assert_within_limits(msgs)
     shown = "".join(e.get("description", "") for m in msgs for e in m["embeds"])

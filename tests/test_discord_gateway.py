@@ -121,7 +121,7 @@ def test_sources_about_and_reset(discord_harness):
     body = h.final_edit(sources).body
     assert "What did Borrell say?" in body["content"]
     [embed] = body["embeds"]
-    assert embed["title"].startswith("[1] China and Russia close ranks")
+    assert embed["title"].startswith(f"[{SOURCE.label}] China and Russia close ranks")  # the label the text cites
     assert embed["description"] == SOURCE.text and "¶16" in embed["footer"]["text"]
 
     about = h.fake.slash("about", locale="nl")

@@ -107,7 +107,7 @@ def test_stream_passes_deltas_through_before_the_answer(store: SQLiteStore) -> N
     assert len(items) > 3
     assert all(isinstance(i, str) for i in items[:-1])
     assert isinstance(items[-1], Answer)
-    assert "".join(items[:-1]).strip() == items[-1].text
+    assert "".join(i for i in items[:-1] if isinstance(i, str)).strip() == items[-1].text
     assert items[-1].language == "en" and items[-1].grounded
     assert store.turns("c")[-1].answer.text == items[-1].text  # remembered for follow-ups
 
@@ -216,3 +216,14 @@ def test_unknown_llm_setting_is_a_config_error(value: str) -> None:
         chat_model(Settings.from_env({"BRIEFBOT_LLM": value}))
     assert "BRIEFBOT_LLM" in err.value.message
     assert "openai" in err.value.message
+
+
+def test_a_runaway_reply_is_capped_with_a_note(store: SQLiteStore) -> None:
+    """Model output is data: 50,000 characters become at most max_chars, cut at a word, with a note saying so."""
+    model = ScriptedChatModel(chunks=["Borrell said many things [15]. " * 20] * 100)  # ~62,000 characters
+    engine = LLMEngine(model, timeout_s=10, top_k=4, max_chars=4000)
+    answer = Bot(FakeRetriever(PASSAGES), engine, store).answer("What did Borrell say?", "c")
+    note = phrase("answer_cut", "en", limit=4000)
+    assert len(answer.text) <= 4000 and answer.text.endswith("…\n" + note)
+    assert answer.text.removesuffix("…\n" + note).endswith(("things", "said", "many", "Borrell", "[15].", "[15]"))
+    assert answer.grounded and answer.sources[0].paragraph == 15
