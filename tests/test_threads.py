@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.core import build_bot
 from knowledge.embeddings import E5Embedder, default_threads
+from knowledge.onnx_embedder import OnnxE5Embedder
 from tests.services import free_port, wait_until
 from tests.slack_fake import FakeSlackAPI
 from tests.slack_harness import BOT_TOKEN, SECRET
@@ -23,12 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_one_process_uses_every_core_unless_told() -> None:
     """The embedder's thread count: BRIEFBOT_THREADS, else all the cores this process may use."""
-    assert E5Embedder.shared("onnx").threads == default_threads() == len(os.sched_getaffinity(0))
-    assert E5Embedder.shared("onnx", 1).threads == 1
+    embedder, one = E5Embedder.shared("onnx"), E5Embedder.shared("onnx", 1)
+    assert isinstance(embedder, OnnxE5Embedder) and isinstance(one, OnnxE5Embedder)
+    assert embedder.threads == default_threads() == len(os.sched_getaffinity(0))
+    assert one.threads == 1
 
 
 def _children(pid: int) -> list[int]:
-    found = []
+    found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         kids = (task / "children").read_text().split()
         found.extend(int(k) for k in kids)
