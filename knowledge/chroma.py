@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.errors import StoreError
 
-from .embeddings import MODEL_IDS, E5Embedder, chroma_embedding_function
+from .embeddings import E5Embedder, chroma_embedding_function, is_ours
 
 log = logging.getLogger("briefbot.store")
 
@@ -118,7 +118,7 @@ class Collections:
         if not found or (not stale and rebuild is not True):
             return
         # ours when built by briefbot: the paragraphs and articles (all that re-embedding reads) with one of our models
-        ours = {self.name, self.name + ARTICLES} <= set(found) and all(m in MODEL_IDS.values() for m in found.values())
+        ours = {self.name, self.name + ARTICLES} <= set(found) and all(is_ours(m) for m in found.values())
         if not ours:
             if rebuild is True:  # nothing of ours to re-embed: start empty
                 drop_collections(self.client, self.name)

