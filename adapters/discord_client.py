@@ -5,7 +5,6 @@ import asyncio
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
 from functools import partial
 from typing import Any
 
@@ -15,12 +14,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_delivery import CoreRunner, InteractionTarget, MessageTarget, Target, answer_into, tell
-from adapters.discord_format import format_about, format_sources, notice
-from adapters.discord_views import NO_MENTIONS, FeedbackButton
+from adapters.discord_flow import DiscordFormat, DiscordTransport
+from adapters.discord_format import Message, format_about, format_sources, notice
+from adapters.discord_views import NO_MENTIONS, FeedbackButton, ReasonModal, embeds_of
+from adapters.flow import Flow, Question, flow_options
 from bot.config import Settings
 from bot.core import Bot
-from bot.errors import BriefbotError, InputError, RateLimited
+from bot.errors import BriefbotError
 from bot.language import detect, phrase
 
 log = logging.getLogger("briefbot.discord")
@@ -75,7 +75,10 @@ class BriefbotClient(discord.Client):
             Route.BASE = self.api_base.rstrip("/")  # a class attribute: one API base per process
         self.tree = BriefbotTree(self)
         add_commands(self)
-        self.runner = CoreRunner(bot, settings.max_concurrent) if bot is not None else None
+        self.transport = DiscordTransport(self)
+        self.flow = Flow(bot, DiscordFormat(), self.transport, platform="discord", compute_workers=settings.max_concurrent,
+                         deadline_s=answer_timeout_s, **flow_options(settings)) if bot is not None else None
+        self.drain_s = float(settings.optional("BRIEFBOT_DRAIN_SECONDS", "20") or 20)
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefbot-discord-io")
         # Claims are writes, serialized by the store anyway; from one thread they never wait in SQLite's busy
         # handler (which sleeps up to 100 ms per retry), keeping the claim-then-defer path at ~1 ms.
@@ -83,6 +86,8 @@ class BriefbotClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FeedbackButton)
+        if self.flow is not None:
+            self.flow.start()  # logged in: unfinished questions of a stopped worker can be answered now
 
     async def connect(self, *, reconnect: bool = True) -> None:
         if self.api_base:
@@ -95,9 +100,9 @@ class BriefbotClient(discord.Client):
         await super().connect(reconnect=reconnect)
 
     async def close(self) -> None:
+        if self.flow is not None and self.flow.accepting:  # drain while the connection can still deliver
+            await asyncio.get_running_loop().run_in_executor(None, self.flow.close, self.drain_s)
         await super().close()
-        if self.runner is not None:
-            self.runner.close()
         self._io.shutdown(wait=False, cancel_futures=True)
         self._claims.shutdown(wait=False, cancel_futures=True)
 
@@ -110,7 +115,7 @@ class BriefbotClient(discord.Client):
         assert self.bot is not None
         loop = asyncio.get_running_loop()
         try:
-            first = await loop.run_in_executor(self._claims, self.bot.store.claim, f"discord:ix:{event_id}", CLAIM_TTL_S)
+            first = await loop.run_in_executor(self._claims, self.bot.claim, f"discord:ix:{event_id}", CLAIM_TTL_S)
         except Exception:  # the store is down: answering twice on a rare replay beats never answering
             log.exception("could not claim event id=%s; handling it anyway", event_id)
             return True
@@ -118,102 +123,101 @@ class BriefbotClient(discord.Client):
             log.info("ignoring a repeated event id=%s", event_id)
         return first
 
-    async def admitted(self, user_id: int, language: str, *, interaction: discord.Interaction | None = None,
-                       target: Target | None = None) -> bool:
-        """The per-user limit: over it, the user is told (privately for a slash command) and nothing runs."""
-        assert self.bot is not None
-        try:
-            await self.io(self.bot.admit, f"discord:{user_id}", language, "discord")
-            return True
-        except RateLimited as exc:
-            log.info("rate-limited user question")
-            if interaction is not None:
-                await interaction.response.send_message(exc.message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            elif target is not None:
-                await tell(target, exc.message)
-            return False
-        except Exception:  # the limiter's store is down: answer rather than go silent
-            log.exception("rate limiter unavailable; admitting")
-            return True
-
-    def deadline(self) -> float:
-        return asyncio.get_running_loop().time() + self.answer_timeout_s
+    async def ask(self, q: Question, interaction: discord.Interaction | None = None) -> None:
+        """Hand a question to the shared flow (recorded off the loop); the flow defers, answers and follows up."""
+        assert self.flow is not None
+        if interaction is not None:
+            self.transport.live[q.key] = interaction
+        log.info("question %s conversation=%s chars=%d", q.key, q.conversation, len(q.text))
+        state = await self.io(self.flow.receive, q)
+        if state in ("done", "busy"):
+            self.transport.live.pop(q.key, None)
 
     # -- slash commands --------------------------------------------------------------------------------------
 
     async def on_ask(self, interaction: discord.Interaction, question: str, private: bool) -> None:
-        assert self.bot is not None and self.runner is not None
-        deadline = self.deadline()
-        try:
-            cleaned, language = self.bot.check(question)  # pure and instant: a bad question never gets deferred
-        except InputError as exc:
-            await interaction.response.send_message(exc.message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
-        if not await self.admitted(interaction.user.id, language, interaction=interaction):
-            return
-        await interaction.response.defer(thinking=True, ephemeral=private)
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
-        log.info("ask id=%s conversation=%s chars=%d private=%s", interaction.id, cid, len(cleaned), private)
-        target = InteractionTarget(interaction, ephemeral=private)
-        await answer_into(target, self.runner, question, cid, language, deadline)
+        await self.ask(Question(
+            key=f"discord:ix:{interaction.id}", platform="discord", user=f"discord:{interaction.user.id}",
+            conversation=cid, text=question,
+            place={"kind": "ix", "app": interaction.application_id, "token": interaction.token, "private": private,
+                   "channel": interaction.channel_id},
+        ), interaction)
 
     async def on_sources(self, interaction: discord.Interaction, private: bool) -> None:
         assert self.bot is not None
         await interaction.response.defer(thinking=True, ephemeral=private)
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
-        target = InteractionTarget(interaction, ephemeral=private)
         language = locale_language(interaction)
         try:
             answer = await self.io(self.bot.last_answer, cid)
             if answer is None:
-                await target.deliver(notice(phrase("no_last_answer", language)), None)
+                shown = notice(phrase("no_last_answer", language))
             elif not answer.sources:
-                await target.deliver(notice(phrase("discord_no_sources", answer.language)), None)
+                shown = notice(phrase("discord_no_sources", answer.language))
             else:
-                await target.deliver(format_sources(answer), None)
+                shown = format_sources(answer)
         except Exception:
             log.exception("/sources failed conversation=%s", cid)
-            await tell(target, phrase("apology", language))
+            shown = notice(phrase("apology", language))
+        await deliver(interaction, shown, ephemeral=private)
 
     async def on_about(self, interaction: discord.Interaction) -> None:
         assert self.bot is not None
         await interaction.response.defer(thinking=True, ephemeral=True)
-        target = InteractionTarget(interaction, ephemeral=True)
         language = locale_language(interaction)
         try:
-            articles = await self.io(self.bot.articles)
-            await target.deliver(format_about(articles, language), None)
+            shown = format_about(await self.io(self.bot.articles), language)
         except BriefbotError as exc:
-            await tell(target, exc.message)
+            shown = notice(exc.message)
         except Exception:
             log.exception("/about failed")
-            await tell(target, phrase("apology", language))
+            shown = notice(phrase("apology", language))
+        await deliver(interaction, shown, ephemeral=True)
 
     async def on_reset(self, interaction: discord.Interaction) -> None:
         assert self.bot is not None
         await interaction.response.defer(thinking=True)
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
-        target = InteractionTarget(interaction, ephemeral=False)
         language = locale_language(interaction)
         try:
             await self.io(self.bot.reset, cid)
             log.info("reset conversation=%s", cid)
-            await target.deliver(notice(phrase("reset", language)), None)
+            shown = notice(phrase("reset", language))
         except Exception:
             log.exception("/reset failed conversation=%s", cid)
-            await tell(target, phrase("apology", language))
+            shown = notice(phrase("apology", language))
+        await deliver(interaction, shown, ephemeral=False)
 
     async def on_feedback(self, interaction: discord.Interaction, answer_id: str, vote: str) -> None:
-        """A 👍/👎 click: stored with what was asked and answered, acknowledged only to the clicker."""
+        """A 👍/👎 click: stored with what was asked and answered; a 👎 opens a modal asking (optionally) why."""
         assert self.bot is not None
         if not await self.claim(interaction.id):
             return
         language = locale_language(interaction)
         try:
             fb = await self.io(self.bot.record_feedback, answer_id, vote, str(interaction.user.id), "discord")
-            text = phrase("thanks", detect(fb.question)) if fb else phrase("discord_feedback_unknown", language)
         except Exception:
             log.exception("recording feedback failed answer=%s", answer_id)
+            fb, text = None, phrase("apology", language)
+        else:
+            text = phrase("thanks", detect(fb.question)) if fb else phrase("discord_feedback_unknown", language)
+        if fb is not None and vote == "down":
+            await interaction.response.send_modal(ReasonModal(self, answer_id, detect(fb.question)))
+            return
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def on_reason(self, interaction: discord.Interaction, answer_id: str, reason: str) -> None:
+        """The 👎 modal was sent: its line is stored with the vote."""
+        assert self.bot is not None
+        language = locale_language(interaction)
+        try:
+            if reason.strip():
+                await self.io(partial(self.bot.record_feedback, answer_id, "down", str(interaction.user.id),
+                                      "discord", reason=reason))
+            text = phrase("feedback_reason_thanks", language)
+        except Exception:
+            log.exception("recording a feedback reason failed answer=%s", answer_id)
             text = phrase("apology", language)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -240,26 +244,28 @@ class BriefbotClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if not self._addressed(message) or not await self.claim(message.id):
             return
-        assert self.bot is not None and self.runner is not None
-        deadline = self.deadline()
-        target: Target = MessageTarget(message)
-        question = self._question_of(message)
-        try:
-            _, language = self.bot.check(question)
-        except InputError as exc:
-            await tell(target, phrase("usage", exc.language) if not question else exc.message)
-            return
-        if not await self.admitted(message.author.id, language, target=target):
-            return
         guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
-        cid = conversation_id(guild_id, message.channel.id, message.author.id)
-        log.info("mention id=%s conversation=%s chars=%d", message.id, cid, len(question))
-        async with AsyncExitStack() as typing:
-            try:  # "briefbot is typing…" until the answer is out; without it the answer still goes out
-                await typing.enter_async_context(message.channel.typing())
-            except discord.HTTPException as exc:
-                log.info("no typing indicator: %s", type(exc).__name__)
-            await answer_into(target, self.runner, question, cid, language, deadline)
+        await self.ask(Question(
+            key=f"discord:msg:{message.id}", platform="discord", user=f"discord:{message.author.id}",
+            conversation=conversation_id(guild_id, message.channel.id, message.author.id),
+            text=self._question_of(message),
+            place={"kind": "msg", "channel": message.channel.id, "message": message.id},
+            in_dm=message.guild is None,
+        ))
+
+
+async def deliver(interaction: discord.Interaction, messages: list[Message], *, ephemeral: bool) -> None:
+    """A deferred command's reply: the first message edits the response, the rest are follow-ups."""
+    try:
+        first, rest = messages[0], messages[1:]
+        await interaction.edit_original_response(content=first["content"] or None, embeds=embeds_of(first),
+                                                 allowed_mentions=NO_MENTIONS)
+        for message in rest:
+            fields: dict[str, Any] = {"content": message["content"]} if message["content"] else {}
+            await interaction.followup.send(embeds=embeds_of(message), ephemeral=ephemeral,
+                                            allowed_mentions=NO_MENTIONS, **fields)
+    except discord.HTTPException:
+        log.exception("could not deliver a command's reply")
 
 
 def add_commands(client: BriefbotClient) -> None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord_format import FEEDBACK_TEMPLATE, Message, feedback_buttons
+from bot.core import MAX_REASON_CHARS
+from bot.language import phrase
 from bot.models import Answer
 
 if TYPE_CHECKING:
@@ -53,3 +55,20 @@ def feedback_view(answer: Answer) -> discord.ui.View | None:
 
 def embeds_of(message: Message) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e) for e in message["embeds"]]
+
+
+class ReasonModal(discord.ui.Modal):
+    """After a 👎: one optional line on what was wrong, stored with the vote."""
+
+    def __init__(self, client: BriefbotClient, answer_id: str, language: str) -> None:
+        super().__init__(title=phrase("feedback_reason_title", language)[:45],
+                         custom_id=f"briefbot:why:{answer_id}"[:100])
+        self.client = client
+        self.answer_id = answer_id
+        self.reason: discord.ui.TextInput = discord.ui.TextInput(
+            label=phrase("feedback_reason_label", language)[:45], style=discord.TextStyle.short, required=False,
+            max_length=MAX_REASON_CHARS, custom_id="reason")
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.client.on_reason(interaction, self.answer_id, self.reason.value or "")

@@ -49,14 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     except BriefbotError as exc:
         print(f"briefbot web: {exc.message}", file=sys.stderr)
         return 2
+    from bot.logs import configure
+
+    configure(settings.log_format)  # uvicorn's own lines too (log_config=None leaves them to the root logger)
     prepare_metrics_dir()
     if args.workers > 1:  # one compute thread per worker unless set: threads of several processes fight (issue 12)
         os.environ.setdefault("BRIEFBOT_THREADS", "1")
     import uvicorn
 
+    # On SIGTERM each worker stops accepting (Slack's retries go to another worker, or come back after the
+    # restart), finishes open requests, then drains its answers for BRIEFBOT_DRAIN_SECONDS (the app's lifespan).
     uvicorn.run(
         "adapters.slack:asgi_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level="warning", access_log=False, timeout_graceful_shutdown=10,
+        log_level="warning", access_log=False, timeout_graceful_shutdown=10, log_config=None,
     )
     return 0
 

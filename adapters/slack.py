@@ -9,6 +9,7 @@ import logging
 import secrets
 import sys
 from collections.abc import Sequence
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from adapters.slack_feedback import REASON_VIEW
 from adapters.slack_format import ACTION_DOWN, ACTION_UP
 from adapters.slack_listeners import SlackListeners
 from bot.config import Settings
@@ -31,7 +33,8 @@ log = logging.getLogger("briefbot.slack")
 DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 2  # 429s are retried after Retry-After, but bounded: a stuck answer beats a stuck worker
-LISTENER_THREADS = 16  # Bolt's listener pool: only filtering, dedup and the placeholder run there
+LISTENER_THREADS = 16  # Bolt's listener pool (interactivity); events are recorded on the request thread
+DRAIN_S = 20.0  # on SIGTERM: how long in-flight answers may take to finish (BRIEFBOT_DRAIN_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,11 @@ def _quiet_bolt_rejections() -> None:
         target.addFilter(_NoRequestBodies())
 
 
-def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None) -> App:
-    """The Bolt app with the mention, DM and feedback listeners; `client` overrides the one built from the env."""
+def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None, **flow_options: Any) -> App:
+    """The Bolt app with the mention, DM and feedback listeners; `client` overrides the one built from the env.
+
+    `flow_options` go to the question flow (adapters/flow.py), e.g. a test's lease or deadline.
+    """
     if client is None:
         token = settings.require("SLACK_BOT_TOKEN", prefix="xoxb-")
         client = make_client(token, api_url(settings))
@@ -107,7 +113,9 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None)
             name="briefbot",
             client=client,
             signing_secret=signing_secret,
-            process_before_response=False,  # ack first, then run the listener: Slack gets its 200 in ms
+            # The listener runs before the response: it records the question as work (one store write) so the
+            # 200 means "recorded"; if the store cannot record it the response is a 503 and Slack retries later.
+            process_before_response=True,
             listener_executor=listener_pool,
         )
     except BoltError:
@@ -118,42 +126,62 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None)
     except BaseException:
         listener_pool.shutdown(wait=False)
         raise
-    listeners = SlackListeners(bot, workers=settings.max_concurrent)
+    from adapters.flow import flow_options as from_env
+
+    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **{**from_env(settings), **flow_options})
     listeners.owned.append(listener_pool)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
-    app.action(ACTION_UP)(listeners.on_feedback)
-    app.action(ACTION_DOWN)(listeners.on_feedback)
+    app.action(ACTION_UP)(listeners.feedback.on_feedback)
+    app.action(ACTION_DOWN)(listeners.feedback.on_feedback)
+    app.view(REASON_VIEW)(listeners.feedback.on_reason)
     app.briefbot_listeners = listeners  # type: ignore[attr-defined]  # for metrics and shutdown
     return app
 
 
+def drain_seconds(settings: Settings) -> float:
+    raw = settings.optional("BRIEFBOT_DRAIN_SECONDS", str(DRAIN_S)) or str(DRAIN_S)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError("BRIEFBOT_DRAIN_SECONDS must be a number of seconds.") from None
+    if value < 0:
+        raise ConfigError("BRIEFBOT_DRAIN_SECONDS must be at least 0.")
+    return value
+
+
 def create_asgi_app(
-    bot: Bot, settings: Settings, *, client: WebClient | None = None, routes: Sequence = (), app: App | None = None
+    bot: Bot, settings: Settings, *, client: WebClient | None = None, routes: Sequence = (), app: App | None = None,
+    close_bot: bool = False, **flow_options: Any,
 ):
-    """A Starlette app: the Events API at /slack/events, /healthz and /metrics; `routes` adds more."""
+    """A Starlette app: the Events API at /slack/events, /healthz and /metrics; `routes` adds more.
+
+    Its lifespan starts the question flow (picking up unfinished work at once) and, on shutdown (SIGTERM), drains
+    it for BRIEFBOT_DRAIN_SECONDS and hands what is left to other workers.
+    """
+    from contextlib import asynccontextmanager
+
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
 
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+    from adapters.web import ops_routes, slack_events_endpoint
 
     settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
-    app = app or create_app(bot, settings, client=client)
+    app = app or create_app(bot, settings, client=client, **flow_options)
+    listeners: SlackListeners = app.briefbot_listeners  # type: ignore[attr-defined]
+    grace = drain_seconds(settings)
+    listeners.start()  # not in the lifespan alone: tests and embedders may serve without one
 
-    async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        # Bolt's dispatch is synchronous (signature check, auth, ack); keep it off the event loop.
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
-        if bolt_response.status == 401:
-            log.info("rejected a Slack request: bad signature or stale timestamp")
-        return to_starlette_response(bolt_response)
+    @asynccontextmanager
+    async def lifespan(_: Starlette):
+        yield
+        log.info("stopping: draining %d questions for up to %.0f s", listeners.pending, grace)
+        await run_in_threadpool(listeners.close, False, grace)
+        if close_bot:  # gives the answer slots back at once and closes the state store
+            await run_in_threadpool(bot.close)
 
-    from adapters.web import ops_routes
-
-    web = Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *ops_routes(bot), *routes])
+    endpoint = slack_events_endpoint(app, settings.require("SLACK_SIGNING_SECRET"))
+    web = Starlette(routes=[*endpoint, *ops_routes(bot, listeners), *routes], lifespan=lifespan)
     web.state.bolt = app
     web.state.bot = bot
     return web
@@ -167,7 +195,7 @@ def asgi_factory():
         settings = Settings.from_env()
         configure_logging(settings.log_format)
         load_config(settings)
-        return create_asgi_app(build_bot(settings), settings)
+        return create_asgi_app(build_bot(settings), settings, close_bot=True)
     except BriefbotError as e:  # one clear line, not a traceback from inside uvicorn
         print(f"briefbot slack: {e.message}", file=sys.stderr)
         raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None
@@ -196,16 +224,31 @@ def run(settings: Settings) -> None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("Slack adapter starting in Socket Mode")
-            SocketModeHandler(app, app_token=config.app_token).start()
+            listeners: SlackListeners = app.briefbot_listeners  # type: ignore[attr-defined]
+            listeners.start()
+            stop_on_sigterm()
+            try:
+                SocketModeHandler(app, app_token=config.app_token).start()
+            finally:  # unacknowledged envelopes are redelivered by Slack; acknowledged ones drain or are handed on
+                listeners.close(False, drain_seconds(settings))
         else:
             import uvicorn
 
             web = create_asgi_app(bot, settings, app=app)
             log.info("Slack adapter listening for the Events API on port %d at %s", port, EVENTS_PATH)
-            uvicorn.run(web, host="0.0.0.0", port=port, log_level="info")
-            app.briefbot_listeners.close(wait=False)  # type: ignore[attr-defined]
+            uvicorn.run(web, host="0.0.0.0", port=port, log_level="info", log_config=None)
     finally:
         bot.close()
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends a blocking start() like Ctrl-C does, so the drain in its `finally` runs."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def main() -> int:

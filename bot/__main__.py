@@ -1,4 +1,4 @@
-"""The briefbot command line: console, ask, ingest, eval, feedback, discord sync."""
+"""The briefbot command line: console, ask, ingest, articles, remove, gaps, eval, feedback, discord sync."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from .config import Settings
 from .errors import BriefbotError, ConfigError, InputError
+from .kb_cli import add_commands
 
 
 def _bot(settings: Settings):
@@ -76,35 +77,6 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import run_console
 
     return run_console(settings, as_platform=args.as_platform)
-
-
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.documents import ARTICLES_DIR, SUFFIXES
-    from knowledge.ingest import ingest
-
-    from .wiring import open_collections
-
-    # --rebuild re-embeds the stored texts with the configured model (no source files needed), then ingests PATHs
-    cols, lock = open_collections(settings, index_builtin=False, rebuild=True if args.rebuild else None)
-    try:
-        paths = [Path(p) for p in args.paths] or [ARTICLES_DIR]
-        t0 = time.perf_counter()
-        report = ingest(cols, paths, progress=None if not args.progress else True)
-        print(f"{report.summary()} in {time.perf_counter() - t0:.1f} s → {cols.target.description}")
-        skipped = [f for p in paths if p.is_dir() for f in p.rglob("*") if f.is_file() and f.suffix not in SUFFIXES]
-        skipped += [p for p in paths if p.is_file() and p.suffix not in SUFFIXES]
-        if skipped:
-            print(f"skipped {len(skipped)} file(s) that are not .md or .txt, e.g. {skipped[0]}", file=sys.stderr)
-        return 0
-    except FileNotFoundError as exc:
-        print(f"ingest: no such file or folder: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # e.g. two files with one article id
-        print(f"ingest: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        if lock is not None:
-            lock.release()
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -202,12 +174,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="one JSON object per line (questions from stdin if none given)")
     a.add_argument("--conversation", help="conversation id (default: each question on its own)")
     a.set_defaults(func=cmd_ask)
-    i = sub.add_parser("ingest", help="index .txt/.md files and folders (default: the bundled articles)")
-    i.add_argument("paths", nargs="*")
-    i.add_argument("--rebuild", action="store_true",
-                   help="re-embed the stored texts with the configured model first (e.g. after a model change)")
-    i.add_argument("--progress", action="store_true", help="always show the progress bar")
-    i.set_defaults(func=cmd_ingest)
+    add_commands(sub)  # ingest, articles, remove, gaps
     e = sub.add_parser("eval", help="score the bot against a question set (JSONL)", epilog=EVAL_FORMAT,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("file", help="a .jsonl question file (format below)")

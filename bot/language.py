@@ -27,19 +27,34 @@ _GREETING = re.compile(
     r"goedenavond)( there| daar| all| allemaal)?\s*[,!.:;-]*\s+",
     re.I,
 )
+# Chat manners at the end of a question. Matched only against a short tail of the text, after a plain
+# rstrip of the closing punctuation: no pattern ever runs over a long run of separators (issue 10: the old
+# `[\s,;:-]*\b(thanks…)` form was quadratic on 40,000 commas).
 _THANKS = re.compile(
-    r"[\s,;:-]*\b(thanks|thank you|thx|cheers|ta|bedankt|dank je( wel)?|dank u( wel)?|dankjewel|dankuwel|merci)"
-    r"( (in advance|alvast|so much|a lot))?\s*[!.]*\s*$",
+    r"\b(?:thanks|thank you|thx|cheers|ta|bedankt|dank je(?: wel)?|dank u(?: wel)?|dankjewel|dankuwel|merci)"
+    r"(?: (?:in advance|alvast|so much|a lot))?\Z",
     re.I,
 )
+_THANKS_TAIL = 40  # longer than the longest phrase above ("thank you in advance" is 20)
+_TRAILING = " \t\r\n!."
+_SEPARATORS = " \t\r\n,;:-"
+_MAX_ROUNDS = 4  # "Hi, hey! … thanks, cheers!": a few layers, never one round per word of a long input
+
+
+def strip_thanks(text: str) -> str:
+    """'what did Borrell say? Thanks!' -> 'what did Borrell say?': linear in the length of `text`."""
+    core = text.rstrip(_TRAILING)
+    found = _THANKS.search(core, max(0, len(core) - _THANKS_TAIL))
+    return core[: found.start()].rstrip(_SEPARATORS) if found else text
 
 
 def strip_pleasantries(text: str) -> str:
     """'Hi, what did Borrell say? Thanks!' -> 'what did Borrell say?': chat manners are not part of the question."""
-    previous = None
-    while previous != text:
+    for _ in range(_MAX_ROUNDS):
         previous = text
-        text = _THANKS.sub("", _GREETING.sub("", text)).strip()
+        text = strip_thanks(_GREETING.sub("", text, count=1)).strip()
+        if text == previous:
+            break
     return text
 
 
@@ -118,64 +133,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "Mention me with a question, e.g. `@briefbot what did Borrell say about China?`",
         "nl": "Noem mij met een vraag, bijvoorbeeld `@briefbot wat zei Borrell over China?`",
     },
-    # Discord adapter (adapters/discord*.py)
-    "discord_rate_limited": {
-        "en": "Discord is asking me to slow down; please try again in {seconds:.0f} s.",
-        "nl": "Discord vraagt me het rustiger aan te doen; probeer het over {seconds:.0f} s nog eens.",
-    },
-    "discord_feedback_unknown": {
-        "en": "I no longer have that answer, so I couldn't record your vote.",
-        "nl": "Dat antwoord heb ik niet meer, dus ik kon je stem niet bewaren.",
-    },
-    "discord_feedback_up": {"en": "Helpful", "nl": "Nuttig"},
-    "discord_feedback_down": {"en": "Not helpful", "nl": "Niet nuttig"},
-    "discord_command_outdated": {
-        "en": "That command doesn't match this version of briefbot; ask an admin to run `briefbot discord sync`.",
-        "nl": "Dat commando past niet bij deze versie van briefbot; vraag een beheerder `briefbot discord sync` te draaien.",
-    },
-    "discord_sources_for": {
-        "en": "The passages behind the answer to “{question}”:",
-        "nl": "De passages achter het antwoord op „{question}”:",
-    },
-    "discord_more_sources": {
-        "en": "{count} more: use /sources to see every passage.",
-        "nl": "Nog {count}: gebruik /sources om alle passages te zien.",
-    },
-    "discord_no_sources": {
-        "en": "The last answer here didn't rest on any passage from the articles.",
-        "nl": "Het laatste antwoord hier steunde op geen enkele passage uit de artikelen.",
-    },
-    "discord_about_title": {"en": "What I know", "nl": "Wat ik weet"},
-    "discord_about_intro": {
-        "en": "I answer questions about these {count} news articles and cite the paragraphs I used:",
-        "nl": "Ik beantwoord vragen over deze {count} nieuwsartikelen en noem de alinea's die ik gebruikte:",
-    },
-    "discord_about_intro_one": {
-        "en": "I answer questions about this news article and cite the paragraphs I used:",
-        "nl": "Ik beantwoord vragen over dit nieuwsartikel en noem de alinea's die ik gebruikte:",
-    },
-    "discord_about_empty": {
-        "en": "No articles have been loaded yet, so there is nothing I can answer about.",
-        "nl": "Er zijn nog geen artikelen geladen, dus ik kan nog nergens over antwoorden.",
-    },
-    "discord_about_howto_title": {"en": "How to ask", "nl": "Zo vraag je het"},
-    "discord_about_howto": {
-        "en": (
-            "`/ask question:…` ask a question (add `private:True` to see the answer on your own)\n"
-            "`@briefbot …` ask in a message; I reply to it\n"
-            "`/sources` the full passages behind the last answer here\n"
-            "`/reset` forget this channel's conversation\n"
-            "I answer in the language you ask in (English or Dutch)."
-        ),
-        "nl": (
-            "`/ask question:…` stel een vraag (met `private:True` zie alleen jij het antwoord)\n"
-            "`@briefbot …` vraag het in een bericht; ik antwoord daarop\n"
-            "`/sources` de volledige passages achter het laatste antwoord hier\n"
-            "`/reset` vergeet het gesprek in dit kanaal\n"
-            "Ik antwoord in de taal waarin je vraagt (Nederlands of Engels)."
-        ),
-    },
 }
+
+
+def register(table: dict[str, dict[str, str]]) -> None:
+    """Adapters add their platform phrases here (adapters/phrases.py); the core keeps only its own."""
+    clash = set(table) & set(PHRASES)
+    if any(PHRASES[k] != table[k] for k in clash):
+        raise ValueError(f"phrase keys registered twice with different texts: {sorted(clash)}")
+    PHRASES.update(table)
 
 
 def phrase(key: str, language: str, **values: object) -> str:

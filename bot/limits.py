@@ -1,70 +1,91 @@
-"""Limits that keep one user or one burst from starving everyone: a per-user token bucket and a global cap.
+"""Limits that keep one user or one burst from starving everyone: a per-user rate limit and a cap on answers at once.
 
-Local (one process) by default; on Redis when REDIS_URL is set, so several workers share one budget.
+The per-user limit is the `limits` library's moving window (in memory, or on Redis when the state is shared):
+`burst` questions in any `burst / rate` seconds, so `rate_per_minute` is the sustained rate. Its keys expire with
+their window, so a quiet user's entry goes away by itself — no hand-written eviction.
+The cap on answers at once is a FIFO semaphore here (one process) and a leased, blocking one in bot/redis_gate.py.
 """
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
+
 QUEUE_NOTICE_S = 3.0  # queued longer than this: tell the asker their place in line
-SLOT_LEASE_S = 300.0  # a worker that dies holding a slot frees it after this long (Redis)
+
+Clock = Callable[[], float]
 
 
 class Gate(Protocol):
-    """What adapters ask before answering: may this user ask now, and is there a free answering slot."""
+    """What the Bot asks before answering: may this user ask now, and is there a free answering slot."""
 
     def wait_time(self, user: str) -> float: ...
-    @contextmanager
-    def slot(self, on_queued: Callable[[int], None] | None = None) -> Iterator[None]: ...
+    def slot(self, on_queued: Callable[[int], None] | None = None) -> Any: ...
+    def close(self) -> None: ...
+
+
+class RateLimit:
+    """`burst` questions per user in any `burst * 60 / per_minute` seconds; per_minute=0 means no limit."""
+
+    def __init__(self, per_minute: int, burst: int, storage: Storage | None = None, *, prefix: str = "user") -> None:
+        self.enabled = per_minute > 0 and burst > 0
+        window_s = max(1, math.ceil(burst * 60 / per_minute)) if self.enabled else 1
+        self.item = RateLimitItemPerSecond(max(1, burst), window_s, namespace=prefix)
+        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+
+    def wait_time(self, user: str) -> float:
+        """0 if the user may ask now (the question is counted), else the seconds until they may."""
+        if not self.enabled or self.limiter.hit(self.item, user):
+            return 0.0
+        reset_at = self.limiter.get_window_stats(self.item, user).reset_time
+        return max(0.01, reset_at - time.time())  # the library keeps time by time.time()
 
 
 class LocalGate:
-    """Token bucket per user and a FIFO semaphore, for one process."""
+    """The per-user limit and a FIFO semaphore, for one process (its slots go with the process)."""
 
-    def __init__(self, per_minute: int, burst: int, max_concurrent: int, *, notice_after_s: float = QUEUE_NOTICE_S) -> None:
+    def __init__(self, per_minute: int, burst: int, max_concurrent: int, *, notice_after_s: float = QUEUE_NOTICE_S,
+                 clock: Clock = time.monotonic) -> None:
         self.notice_after_s = notice_after_s
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
         self.max_concurrent = max_concurrent
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+        self.rate = RateLimit(per_minute, burst)
+        self.clock = clock
         self._cond = threading.Condition()
         self._active = 0
         self._tickets = itertools.count()
         self._waiting: list[int] = []
 
     def wait_time(self, user: str) -> float:
-        """0 if the user may ask now (a token is taken), else the seconds until they may."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, at = self._buckets.get(user, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - at) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[user] = (tokens - 1.0, now)
-                if len(self._buckets) > 100_000:  # forget the quietest users rather than grow without bound
-                    self._buckets.pop(next(iter(self._buckets)))
-                return 0.0
-            self._buckets[user] = (tokens, now)
-            return (1.0 - tokens) / self.rate
+        return self.rate.wait_time(user)
 
     @contextmanager
     def slot(self, on_queued: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Wait for a free slot, first come first served; `on_queued(position)` once the wait is noticeable."""
         ticket = next(self._tickets)
-        started = time.monotonic()
+        started = self.clock()
         told = False
         with self._cond:
             self._waiting.append(ticket)
-            while self._active >= self.max_concurrent or self._waiting[0] != ticket:
-                self._cond.wait(timeout=0.25)
-                if not told and on_queued and time.monotonic() - started >= self.notice_after_s:
-                    told = True
-                    on_queued(self._waiting.index(ticket) + 1)
+            try:
+                while self._active >= self.max_concurrent or self._waiting[0] != ticket:
+                    wait = None if told or not on_queued else max(0.0, started + self.notice_after_s - self.clock())
+                    self._cond.wait(timeout=wait)
+                    if not told and on_queued and self.clock() - started >= self.notice_after_s \
+                            and (self._active >= self.max_concurrent or self._waiting[0] != ticket):
+                        told = True
+                        on_queued(self._waiting.index(ticket) + 1)
+            except BaseException:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+                raise
             self._waiting.pop(0)
             self._active += 1
             self._cond.notify_all()
@@ -75,78 +96,10 @@ class LocalGate:
                 self._active -= 1
                 self._cond.notify_all()
 
-
-_BUCKET_LUA = """
-local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
-local at = tonumber(redis.call('HGET', KEYS[1], 'a') or ARGV[3])
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 'a', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
-return tostring(wait)
-"""
-
-_ACQUIRE_LUA = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
-local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) and (first == nil or first == ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  return 0
-end
-local rank = redis.call('ZRANK', KEYS[2], ARGV[3])
-if rank == false then return -1 end
-return rank + 1
-"""
+    def close(self) -> None:
+        return None
 
 
-class RedisGate:
-    """The same two limits on Redis: Lua scripts keep each check atomic across workers."""
-
-    def __init__(
-        self, client: Any, per_minute: int, burst: int, max_concurrent: int, *, prefix: str = "briefbot:",
-        notice_after_s: float = QUEUE_NOTICE_S,
-    ) -> None:
-        self.r = client
-        self.notice_after_s = notice_after_s
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self.max_concurrent = max_concurrent
-        self.prefix = prefix
-        self._bucket = client.register_script(_BUCKET_LUA)
-        self._acquire = client.register_script(_ACQUIRE_LUA)
-
-    def wait_time(self, user: str) -> float:
-        return float(self._bucket(keys=[f"{self.prefix}bucket:{user}"], args=[self.rate, self.burst, time.time()]))
-
-    @contextmanager
-    def slot(self, on_queued: Callable[[int], None] | None = None) -> Iterator[None]:
-        holders, waiters = f"{self.prefix}slots", f"{self.prefix}slots:queue"
-        me = uuid.uuid4().hex
-        started = time.monotonic()
-        told = False
-        self.r.zadd(waiters, {me: time.time()}, nx=True)
-        try:
-            while True:
-                now = time.time()
-                position = int(self._acquire(
-                    keys=[holders, waiters], args=[self.max_concurrent, now, me, now + SLOT_LEASE_S, now - 600]
-                ))
-                if position == 0:
-                    break
-                if position < 0:  # dropped as stale (queued > 10 min): back in line
-                    self.r.zadd(waiters, {me: now})
-                elif not told and on_queued and time.monotonic() - started >= self.notice_after_s:
-                    told = True
-                    on_queued(position)
-                time.sleep(0.05)
-        except BaseException:
-            self.r.zrem(waiters, me)
-            raise
-        try:
-            yield
-        finally:
-            self.r.zrem(holders, me)
+def unlimited(max_concurrent: int = 4) -> LocalGate:
+    """No per-user limit (the Bot's default when none is configured)."""
+    return LocalGate(0, 0, max_concurrent)

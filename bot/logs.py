@@ -14,7 +14,8 @@ from contextlib import contextmanager
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("briefbot_request_id", default="-")
 # Anything shaped like a Slack/Discord/API token is masked, whichever library logged it.
 _SECRET = re.compile(
-    r"(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{10,}|Bot [\w.-]{30,}|[MN][\w-]{23,25}\.[\w-]{6}\.[\w-]{27,})"
+    r"(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{10,}|Bot [\w.-]{30,}|[MN][\w-]{23,25}\.[\w-]{6}\.[\w-]{27,}"
+    r"|(?<=/webhooks/)\d+/[\w.-]{20,}|(?<=/interactions/)\d+/[\w.-]{20,})"  # interaction tokens in URLs
 )
 
 
@@ -75,6 +76,10 @@ def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "urllib3", "chromadb", "slack_sdk.web.base_client", "discord.http"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # through the same formatter and masking
+        server_log = logging.getLogger(name)
+        server_log.handlers[:] = []
+        server_log.propagate = True
 
 
 @contextmanager

@@ -42,6 +42,10 @@ REFUSALS = Counter(
 )
 ERRORS = Counter("briefbot_errors_total", "Questions that ended in an error", ["platform", "kind"])
 DEDUP_HITS = Counter("briefbot_dedup_hits_total", "Deliveries dropped as duplicates", ["platform"])
+UNRECORDED = Counter("briefbot_unrecorded_total", "Questions the state store could not record (answered without a "
+                     "record, or refused so the platform retries)", ["platform"])
+RESUMED = Counter("briefbot_resumed_total", "Unfinished questions taken up again (a retry, or a worker that stopped)",
+                  ["platform"])
 RATE_LIMITED = Counter("briefbot_rate_limited_total", "Questions refused by the per-user limit", ["platform"])
 
 

@@ -132,3 +132,4 @@ class Feedback:
     answer: str
     sources: tuple[Source, ...]
     at: float
+    reason: str = ""  # the asker's one line on what was wrong (a 👎 only; optional)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ConfigError, StoreError
 from .models import Feedback, Turn
+from .redis_work import RedisWork
 from .store import MAX_TURNS, answer_from_json, answer_to_json, sources_from_list
 
 CONVERSATION_TTL_S = 7 * 86400  # a quiet conversation is forgotten after a week
@@ -13,13 +16,21 @@ ANSWER_TTL_S = 30 * 86400  # feedback buttons keep working for a month
 FEEDBACK_KEEP = 10_000
 
 
-class RedisStore:
+class RedisStore(RedisWork):
     """Keys under `briefbot:`; every write is one round trip (pipelines) so workers never see half a turn."""
 
-    def __init__(self, client: Any, *, prefix: str = "briefbot:", max_turns: int = MAX_TURNS) -> None:
+    def __init__(self, client: Any, *, prefix: str = "briefbot:", max_turns: int = MAX_TURNS,
+                 clock: Callable[[], float] = time.time) -> None:
         self.r = client
         self.prefix = prefix
         self.max_turns = max_turns
+        self.clock = clock
+        self._init_work()
+
+    @property
+    def client(self) -> Any:
+        """The Redis client, for the parts that share it (the answer gate)."""
+        return self.r
 
     @classmethod
     def connect(cls, url: str) -> RedisStore:
@@ -29,7 +40,8 @@ class RedisStore:
         except ImportError:
             raise ConfigError("REDIS_URL is set but the redis package is missing: pip install -e '.[server]'") from None
         try:
-            client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True)
+            client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, decode_responses=True,
+                                          health_check_interval=10)
             client.ping()
         except ValueError:
             raise ConfigError("REDIS_URL is not a valid Redis URL (redis://host:port/db).") from None
@@ -83,6 +95,7 @@ class RedisStore:
             "answer_id": feedback.answer_id, "vote": feedback.vote, "user": feedback.user,
             "platform": feedback.platform, "conversation": feedback.conversation_id, "question": feedback.question,
             "answer": feedback.answer, "sources": [s.to_dict() for s in feedback.sources], "at": feedback.at,
+            "reason": feedback.reason,
         }, ensure_ascii=False)
         member = f"{feedback.answer_id}|{feedback.user}"
         pipe = self.r.pipeline(transaction=True)
@@ -102,11 +115,13 @@ class RedisStore:
                 continue
             d = json.loads(raw)
             out.append(Feedback(d["answer_id"], d["vote"], d["user"], d["platform"], d["conversation"],
-                                d["question"], d["answer"], sources_from_list(d["sources"]), d["at"]))
+                                d["question"], d["answer"], sources_from_list(d["sources"]), d["at"],
+                                d.get("reason", "")))
         return out
 
     def ping(self) -> None:
-        self._call(self.r.ping)
+        """A real write (with a short expiry), so /healthz is red while Redis refuses writes, not only when it is gone."""
+        self._call(self.r.set, self._k("health"), str(self.clock()), ex=60)
 
     def close(self) -> None:
         try:

@@ -1,15 +1,22 @@
 """Shared state behind one interface: conversation memory, event deduplication, feedback."""
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
+from .errors import StoreError
 from .models import Answer, Feedback, Source, Turn
+from .sqlite_work import SQLiteWork
+from .work import Work
 
+MIN_FREE_BYTES = 256 * 1024  # less free space than this next to the state file: /healthz says the disk is full
 MAX_TURNS = 6  # per conversation: enough for follow-ups, bounded so memory can't grow without end
 
 
@@ -25,6 +32,45 @@ class Store(Protocol):
     def feedback(self, limit: int = 100) -> list[Feedback]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
+    # durable answering (bot/work.py)
+    def begin_work(self, work: Work, owner: str, lease_s: float) -> tuple[str, Work]: ...
+    def note_reply(self, key: str, reply_id: str) -> None: ...
+    def renew_work(self, keys: list[str], owner: str, lease_s: float) -> None: ...
+    def finish_work(self, key: str, keep_s: float = ...) -> None: ...
+    def release_work(self, keys: list[str], owner: str) -> None: ...
+    def orphaned_work(self, owner: str, lease_s: float, limit: int = 50, prefix: str = "") -> list[Work]: ...
+    def unfinished(self, prefix: str = "") -> int: ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def storage_fault(path: Path, exc: BaseException) -> StoreError:
+    """One line that names the file and what to do, for the ways a local state file breaks."""
+    text = str(exc).lower()
+    if "full" in text or "no space" in text:
+        what = "the disk is full: free some space (or move BRIEFBOT_DATA_DIR) and try again"
+    elif "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        what = "it cannot be written: check that the file and its folder are writable (or set BRIEFBOT_DATA_DIR)"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        what = ("it is damaged: move it aside (it is rebuilt empty on the next start; memory and feedback in it "
+                "are lost)")
+    else:
+        what = f"it failed ({type(exc).__name__}): check the disk and the file's permissions"
+    return StoreError(f"The state file {path} is unusable: {what}.")
+
+
+def _guarded(fn: F) -> F:
+    """sqlite3 errors become a StoreError that says which file and what to do."""
+
+    @functools.wraps(fn)
+    def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            raise storage_fault(self._path, exc) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def answer_to_json(answer: Answer) -> str:
@@ -49,17 +95,29 @@ def sources_from_list(items: list[dict]) -> tuple[Source, ...]:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteWork):
     """One SQLite file in the data dir; safe across threads and processes (WAL, short transactions)."""
 
-    def __init__(self, path: Path, max_turns: int = MAX_TURNS) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, max_turns: int = MAX_TURNS, *, clock: Callable[[], float] = time.time) -> None:
         self._path = path
         self._max_turns = max_turns
+        self._clock = clock
         self._local = threading.local()
         # Writers in this process take turns here: SQLite's own busy-wait sleeps in whole milliseconds
         # and made bursts of claims slow; other processes are still kept apart by SQLite's locking.
         self._write = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._create()
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
+            raise storage_fault(path, exc) from None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _create(self) -> None:
         with self._conn() as db:
             db.executescript(
                 """
@@ -74,8 +132,17 @@ class SQLiteStore:
                     answer_id TEXT NOT NULL, user TEXT NOT NULL, vote TEXT NOT NULL, platform TEXT,
                     conversation TEXT, question TEXT, answer TEXT, sources TEXT, at REAL NOT NULL,
                     PRIMARY KEY (answer_id, user));
+                CREATE TABLE IF NOT EXISTS work (
+                    key TEXT PRIMARY KEY, payload TEXT NOT NULL, reply_id TEXT NOT NULL DEFAULT '',
+                    owner TEXT, lease REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0,
+                    attempts INTEGER NOT NULL DEFAULT 1, expires REAL);
+                CREATE INDEX IF NOT EXISTS work_open ON work(done, lease);
+                CREATE TABLE IF NOT EXISTS health (k TEXT PRIMARY KEY, at REAL NOT NULL);
                 """
             )
+            columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+            if "reason" not in columns:  # a store made before 👎 reasons
+                db.execute("ALTER TABLE feedback ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -86,6 +153,7 @@ class SQLiteStore:
             self._local.conn = conn
         return conn
 
+    @_guarded
     def turns(self, conversation_id: str) -> list[Turn]:
         rows = self._conn().execute(
             "SELECT question, answer, at FROM turns WHERE conversation=? ORDER BY id DESC LIMIT ?",
@@ -93,6 +161,7 @@ class SQLiteStore:
         ).fetchall()
         return [Turn(q, answer_from_json(a), at) for q, a, at in reversed(rows)]
 
+    @_guarded
     def add_turn(self, conversation_id: str, turn: Turn) -> None:
         with self._write:
             self._add_turn(conversation_id, turn)
@@ -109,13 +178,14 @@ class SQLiteStore:
             db.execute(
                 "DELETE FROM turns WHERE conversation=? AND id NOT IN "
                 "(SELECT id FROM turns WHERE conversation=? ORDER BY id DESC LIMIT ?) AND at < ?",
-                (conversation_id, conversation_id, self._max_turns, time.time() - 86400),
+                (conversation_id, conversation_id, self._max_turns, self._clock() - 86400),
             )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
+    @_guarded
     def reset(self, conversation_id: str) -> None:
         # Forget the conversation for follow-ups; turns stay findable by answer id for feedback.
         with self._write:
@@ -123,6 +193,7 @@ class SQLiteStore:
                 "UPDATE turns SET conversation = 'reset:' || conversation WHERE conversation=?", (conversation_id,)
             )
 
+    @_guarded
     def find_answer(self, answer_id: str) -> tuple[str, Turn] | None:
         row = self._conn().execute(
             "SELECT conversation, question, answer, at FROM turns WHERE answer_id=?", (answer_id,)
@@ -132,8 +203,9 @@ class SQLiteStore:
         conv, q, a, at = row
         return conv.removeprefix("reset:"), Turn(q, answer_from_json(a), at)
 
+    @_guarded
     def claim(self, key: str, ttl_s: float) -> bool:
-        now = time.time()
+        now = self._clock()
         with self._write:
             db = self._conn()
             db.execute("BEGIN IMMEDIATE")
@@ -146,34 +218,47 @@ class SQLiteStore:
                 raise
         return cur.rowcount == 1
 
+    @_guarded
     def add_feedback(self, feedback: Feedback) -> bool:
         with self._write:
             return self._add_feedback(feedback)
 
     def _add_feedback(self, feedback: Feedback) -> bool:
         cur = self._conn().execute(
-            "INSERT OR REPLACE INTO feedback VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO feedback (answer_id, user, vote, platform, conversation, question, answer, "
+            "sources, at, reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 feedback.answer_id, feedback.user, feedback.vote, feedback.platform, feedback.conversation_id,
                 feedback.question, feedback.answer,
-                json.dumps([s.to_dict() for s in feedback.sources], ensure_ascii=False), feedback.at,
+                json.dumps([s.to_dict() for s in feedback.sources], ensure_ascii=False), feedback.at, feedback.reason,
             ),
         )
         return cur.rowcount == 1
 
+    @_guarded
     def feedback(self, limit: int = 100) -> list[Feedback]:
         rows = self._conn().execute(
-            "SELECT answer_id, vote, user, platform, conversation, question, answer, sources, at "
+            "SELECT answer_id, vote, user, platform, conversation, question, answer, sources, at, reason "
             "FROM feedback ORDER BY at DESC LIMIT ?",
             (limit,),
         ).fetchall()
         return [
-            Feedback(aid, vote, user, platform, conv, q, a, sources_from_list(json.loads(src)), at)
-            for aid, vote, user, platform, conv, q, a, src, at in rows
+            Feedback(aid, vote, user, platform, conv, q, a, sources_from_list(json.loads(src)), at, reason or "")
+            for aid, vote, user, platform, conv, q, a, src, at, reason in rows
         ]
 
+    @_guarded
     def ping(self) -> None:
-        self._conn().execute("SELECT 1").fetchone()
+        """A real write, so /healthz turns red on a full disk or a read-only file, not only a missing one.
+
+        A nearly full disk counts as full: SQLite may still write into pages it has, but not for long.
+        """
+        free = shutil.disk_usage(self._path.parent).free
+        if free < MIN_FREE_BYTES:
+            raise StoreError(f"The state file {self._path} is unusable: the disk is full ({free // 1024} KiB free): "
+                             "free some space (or move BRIEFBOT_DATA_DIR) and try again.")
+        with self._write:
+            self._conn().execute("INSERT OR REPLACE INTO health (k, at) VALUES ('ping', ?)", (self._clock(),))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -5,12 +5,12 @@ import logging
 
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import E5Embedder
-from knowledge.ingest import ensure_builtin
+from knowledge.ingest import ensure_sample
 
 from .config import Settings
 from .core import Bot, Engine
 from .extractive import ExtractiveEngine
-from .limits import Gate, LocalGate, RedisGate
+from .limits import Gate, LocalGate
 from .retrieval import ChromaRetriever
 from .store import SQLiteStore, Store
 
@@ -28,17 +28,17 @@ def chroma_target(settings: Settings) -> ChromaTarget:
 
 def open_collections(settings: Settings, *, index_builtin: bool = True,
                      rebuild: bool | None = None) -> tuple[Collections, WriterLock | None]:
-    """The knowledge base's collections (indexing the bundled articles into an empty store); `rebuild`: see
-    Collections (True re-embeds the stored texts with the configured model)."""
+    """The knowledge base's collections (the bundled sample article goes into an empty store on first start);
+    `rebuild`: see Collections (True re-embeds the stored texts with the configured model)."""
     target = chroma_target(settings)
     lock = None if target.host else WriterLock(settings.data_dir)
     try:
         embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
         cols = Collections(open_client(target), settings.collection, embedder, target, rebuild=rebuild)
         if index_builtin:
-            report = ensure_builtin(cols)
+            report = ensure_sample(cols, enabled=settings.sample_article)
             if report is not None:
-                log.info("indexed the bundled articles: %s", report.summary())
+                log.info("indexed the bundled sample article: %s", report.summary())
     except BaseException:
         if lock is not None:
             lock.release()
@@ -47,11 +47,24 @@ def open_collections(settings: Settings, *, index_builtin: bool = True,
 
 
 def build_store(settings: Settings) -> Store:
+    """The state store alone (the CLI's `feedback`): on Redis when REDIS_URL is set, else the SQLite file."""
     if settings.redis_url:
         from .redis_store import RedisStore
 
         return RedisStore.connect(settings.redis_url)
     return SQLiteStore(settings.data_dir / "state.sqlite3")
+
+
+def build_state(settings: Settings) -> tuple[Store, Gate]:
+    """The state store and the answer gate on it: both on Redis when REDIS_URL is set, else local."""
+    store = build_store(settings)
+    if settings.redis_url:
+        from .redis_gate import RedisGate
+        from .redis_store import RedisStore
+
+        assert isinstance(store, RedisStore)
+        return store, RedisGate(store.client, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
+    return store, LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
 
 
 def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
@@ -65,29 +78,45 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
 
 
-def build_gate(settings: Settings, store: Store) -> Gate:
-    """Per-user and global limits; shared through Redis when the store is."""
-    if settings.redis_url and hasattr(store, "r"):
-        return RedisGate(store.r, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
-    return LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
-
-
 def build(settings: Settings) -> Bot:
-    store = build_store(settings)  # first: a wrong REDIS_URL fails before the store is opened
+    store, gate = build_state(settings)  # first: a wrong REDIS_URL fails before the store is opened
     try:
         cols, lock = open_collections(settings)
     except BaseException:
+        gate.close()
         store.close()
         raise
     retriever = ChromaRetriever(cols)
     try:
         engine = build_engine(settings, retriever)
     except BaseException:
+        gate.close()
         store.close()
         if lock is not None:
             lock.release()
         raise
+    gaps = build_gaps(settings, store)
+    on_close = [start_watch(settings, cols).stop] if settings.watch_dir else []
+    on_close += [gaps.close] + ([lock.release] if lock is not None else [])
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
-        gate=build_gate(settings, store), on_close=[lock.release] if lock is not None else [],
+        gate=gate, on_close=on_close, gaps=gaps,
     )
+
+
+def start_watch(settings: Settings, cols: Collections):
+    """BRIEFBOT_WATCH: this process keeps the folder indexed (the embedded store admits one process only)."""
+    from knowledge.watch import FolderWatcher
+
+    assert settings.watch_dir is not None
+    log.info("watching %s for new, changed and deleted articles", settings.watch_dir)
+    return FolderWatcher(cols, settings.watch_dir, max_bytes=settings.max_article_bytes).start()
+
+
+def build_gaps(settings: Settings, store: Store):
+    """Where refused questions and 👎 are kept: beside the state store (same SQLite file, or the same Redis)."""
+    from .gaps import RedisGaps, SQLiteGaps
+
+    if settings.redis_url and hasattr(store, "r"):
+        return RedisGaps(store.r)
+    return SQLiteGaps(settings.data_dir / "state.sqlite3")

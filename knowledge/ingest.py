@@ -1,21 +1,50 @@
-"""load → split by paragraph and sentence → hash → upsert into Chroma; unchanged files add nothing."""
+"""load → split → embed → write, one article at a time as far as anyone can tell: its articles record goes last.
+
+An article is complete only when its record in `<name>-articles` exists; paragraphs and sentences written without
+one (an interrupted run) are removed at the start of the next run, and the article is written again.
+"""
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .catalog import SAMPLE_KEY, bump_version, set_state, sources, state
 from .chroma import Collections
-from .documents import ARTICLES_DIR, Document, find_files, parse
+from .documents import (
+    ARTICLES_DIR,
+    MAX_BYTES,
+    Chunk,
+    Document,
+    InputProblem,
+    content_hash,
+    find_files,
+    other_files,
+    parse,
+)
+from .sources import Fetcher, feed_items, fetch, is_url, looks_like_feed, page_document
+from .writer import remove_articles, remove_orphans, write_group
 
 log = logging.getLogger("briefbot.ingest")
 
 PROGRESS_MIN_FILES = 5  # a progress bar when there is more than a handful of files
-BATCH = 64  # sentences embedded per call: big enough to keep both cores busy, small enough to show progress
+GROUP_SENTENCES = 256  # sentences embedded per call (the embedder sorts and sub-batches them by length)
+Event = Callable[[str, str, str], None]  # (kind, article id or input, detail)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that was skipped, and why."""
+
+    input: str
+    reason: str
+
+    def line(self) -> str:
+        return f"skipped {self.input}: {self.reason}"
 
 
 @dataclass
@@ -25,123 +54,291 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files of other types inside the folders named
+    older: int = 0  # feed items before --since
     chunks: int = 0
     sentences: int = 0
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
     def summary(self) -> str:
+        extra = f", {len(self.removed)} removed" if self.removed else ""
+        extra += f", {len(self.failed)} skipped" if self.failed else ""
         return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged "
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged{extra} "
             f"({self.chunks} paragraphs, {self.sentences} sentences embedded)"
         )
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during an ingest; carries what was finished (and kept) before it."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__()
+        self.report = report
+
+
 def paragraph_vectors(sentence_vectors: np.ndarray, owners: list[int], n: int) -> np.ndarray:
-    """A paragraph's vector is the normalised mean of its sentences' (as good for retrieval, measured; half the cost)."""
+    """A paragraph's vector is the normalised mean of its sentences' (as good for retrieval, measured; half the
+    cost)."""
     out = np.zeros((n, sentence_vectors.shape[1]), dtype=np.float32)
-    np.add.at(out, np.asarray(owners), sentence_vectors)
+    if len(owners):
+        np.add.at(out, np.asarray(owners), sentence_vectors)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms == 0, 1, norms)
 
 
-def _stored_hash(cols: Collections, article_id: str) -> str | None:
-    got = cols.articles.get(ids=[article_id], include=["metadatas"])
-    metas = got.get("metadatas") or []
-    return metas[0].get("hash") if metas and metas[0] else None
+@dataclass
+class _Loader:
+    """Turns the inputs named into Documents, recording every input that could not be had."""
+
+    cols: Collections
+    report: IngestReport
+    fetcher: Fetcher
+    max_bytes: int
+    since: float | None
+    notify: Event
+    known_sources: dict[str, str] = field(default_factory=dict)  # source → article id, of what is indexed
+    known_by_id: dict[str, str] = field(default_factory=dict)  # article id → source
+
+    def _fail(self, name: str, reason: str) -> None:
+        failure = Failure(name, reason)
+        self.report.failed.append(failure)
+        self.notify("failed", name, reason)
+
+    def documents(self, inputs: Iterable[Path | str]) -> Iterator[Document]:
+        for item in inputs:
+            text = str(item)
+            if isinstance(item, str) and is_url(text):
+                yield from self._url(text)
+                continue
+            path = Path(item)
+            if not path.exists():
+                self._fail(text, "no such file or folder")
+                continue
+            files = find_files([path])
+            if path.is_dir():
+                self.report.ignored.extend(str(f) for f in other_files([path]))
+                if not files:
+                    self._fail(text, "the folder holds no .md, .txt, .html or .pdf files")
+            for f in files:
+                try:
+                    yield parse(f, max_bytes=self.max_bytes)
+                except InputProblem as exc:
+                    self._fail(str(f), str(exc))
+
+    def _url(self, url: str) -> Iterator[Document]:
+        try:
+            fetched = self.fetcher(url)
+            if not looks_like_feed(fetched):
+                yield page_document(fetched, max_bytes=self.max_bytes)
+                return
+            items = feed_items(fetched)
+        except InputProblem as exc:
+            self._fail(url, str(exc))
+            return
+        if not items:
+            self._fail(url, "the feed has no items with a link")
+        for it in items:
+            if self.since is not None and it.published and it.published < self.since:
+                self.report.older += 1
+                continue
+            done = self.known_sources.get(it.link)
+            if done is not None:  # each item's page is ingested once; a feed is not a reason to refetch it
+                self.report.unchanged.append(done)
+                continue
+            try:
+                doc = page_document(self.fetcher(it.link), max_bytes=self.max_bytes)
+            except InputProblem as exc:
+                self._fail(it.link, str(exc))
+                continue
+            if doc.source != it.link:  # redirected: remember the link the feed gave, so it is not fetched again
+                doc = Document(doc.id, doc.title, doc.date, doc.language, it.link, doc.paragraphs, doc.sections,
+                               doc.format)
+            yield doc
 
 
-def _delete_article(cols: Collections, article_id: str) -> None:
-    for col in (cols.chunks, cols.sentences):
-        col.delete(where={"article": article_id})
-    cols.articles.delete(ids=[article_id])
-
-
-def _embed(cols: Collections, texts: list[str], bar: object | None) -> np.ndarray:
-    parts = []
-    for i in range(0, len(texts), BATCH):
-        batch = texts[i : i + BATCH]
-        parts.append(cols.embedder.passages(batch))
-        if bar is not None:
-            bar.update(len(batch))  # type: ignore[attr-defined]
-    return np.concatenate(parts) if parts else np.zeros((0, cols.embedder.dim), dtype=np.float32)
-
-
-def _write(cols: Collections, doc: Document, bar: object | None) -> tuple[int, int]:
-    chunks = doc.chunks()
-    sentences = [(c, j, s) for c in chunks for j, s in enumerate(c.sentences)]
-    svecs = _embed(cols, [s for _, _, s in sentences], bar)
-    owners = [c.paragraph - 1 for c, _, _ in sentences]
-    pvecs = paragraph_vectors(svecs, owners, len(chunks))
-    for start in range(0, len(chunks), 1000):
-        part = chunks[start : start + 1000]
-        cols.chunks.upsert(
-            ids=[c.id for c in part],
-            embeddings=pvecs[start : start + len(part)],
-            documents=[c.text for c in part],
-            metadatas=[
-                {"article": c.article, "title": c.title, "date": c.date, "language": c.language,
-                 "paragraph": c.paragraph, "hash": c.hash, "sentences": len(c.sentences)}
-                for c in part
-            ],
-        )
-    for start in range(0, len(sentences), 2000):
-        part = sentences[start : start + 2000]
-        cols.sentences.upsert(
-            ids=[f"{c.id}:{j}" for c, j, _ in part],
-            embeddings=svecs[start : start + len(part)],
-            documents=[s for _, _, s in part],
-            metadatas=[{"article": c.article, "chunk": c.id, "paragraph": c.paragraph, "index": j} for c, j, _ in part],
-        )
-    mean = pvecs.mean(axis=0) if len(pvecs) else np.zeros(cols.embedder.dim, dtype=np.float32)
-    cols.articles.upsert(
-        ids=[doc.id],
-        embeddings=[mean / (np.linalg.norm(mean) or 1.0)],
-        documents=[doc.title],
-        metadatas=[{"title": doc.title, "date": doc.date, "language": doc.language, "hash": doc.hash,
-                    "paragraphs": len(chunks), "path": doc.path.name}],
-    )
-    return len(chunks), len(sentences)
-
-
-def ingest(cols: Collections, paths: Iterable[Path], *, progress: bool | None = None) -> IngestReport:
-    """Index the files and folders named; a changed file replaces its old chunks, an unchanged one is skipped."""
-    files = find_files(list(paths))
-    docs = [parse(f) for f in files]
-    seen: dict[str, Path] = {}
+def _unique_ids(docs: Iterable[Document], loader: _Loader) -> list[Document]:
+    """One document per article id; a web page whose id another source already has gets a suffix."""
+    seen: dict[str, str] = {}
+    out = []
     for d in docs:
+        existing = loader.known_by_id.get(d.id)
+        if d.url and ((existing and existing != d.source) or (d.id in seen and seen[d.id] != d.source)):
+            d = Document(f"{d.id}-{content_hash(d.source)[:6]}", d.title, d.date, d.language, d.source,
+                         d.paragraphs, d.sections, d.format)
         if d.id in seen:
-            raise ValueError(f"two files have the article id '{d.id}': {seen[d.id]} and {d.path}")
-        seen[d.id] = d.path
+            loader._fail(d.source, f"its article id '{d.id}' is already used by {seen[d.id]}; give one of them "
+                                   "another id (front matter 'id:')")
+            continue
+        seen[d.id] = d.source
+        out.append(d)
+    return out
+
+
+def _groups(todo: list[tuple[Document, list[Chunk]]], size: int) -> Iterator[list[tuple[Document, list[Chunk]]]]:
+    group: list[tuple[Document, list[Chunk]]] = []
+    n = 0
+    for item in todo:
+        group.append(item)
+        n += sum(len(c.sentences) for c in item[1])
+        if n >= size:
+            yield group
+            group, n = [], 0
+    if group:
+        yield group
+
+
+def _sync(cols: Collections, folders: list[Path], docs: list[Document], report: IngestReport, notify: Event) -> None:
+    """Remove articles whose file was under one of these folders and is gone (or now holds another article)."""
+    loaded = {d.source: d.id for d in docs}
+    roots = [str(f.resolve()) + "/" for f in folders]
+    stale = []
+    for aid, src in sources(cols).items():
+        if not src or is_url(src) or not any(src.startswith(r) for r in roots):
+            continue
+        if not Path(src).exists() or (src in loaded and loaded[src] != aid):
+            stale.append(aid)
+    for aid in remove_articles(cols, stale):
+        report.removed.append(aid)
+        notify("removed", aid, "its file is gone")
+
+
+def ingest(
+    cols: Collections,
+    paths: Iterable[Path | str],
+    *,
+    progress: bool | None = None,
+    sync: bool = False,
+    since: float | None = None,
+    max_bytes: int = MAX_BYTES,
+    fetcher: Fetcher = fetch,
+    on_event: Event | None = None,
+    group_sentences: int = GROUP_SENTENCES,
+) -> IngestReport:
+    """Index the files, folders and URLs named; unchanged articles are skipped, bad inputs reported and skipped.
+
+    `sync`: also remove indexed articles whose file under one of the folders named is gone.
+    Raises Interrupted (a KeyboardInterrupt) with the report so far when stopped; finished articles are kept.
+    """
+    inputs = list(paths)
     report = IngestReport()
-    todo: list[tuple[Document, bool]] = []
-    for d in docs:
-        stored = _stored_hash(cols, d.id)
-        if stored == d.hash:
-            report.unchanged.append(d.id)
-        else:
-            todo.append((d, stored is not None))
-    show = progress if progress is not None else (len(files) > PROGRESS_MIN_FILES and sys.stderr.isatty())
+    notify: Event = on_event or (lambda kind, name, detail: None)
+    cleaned = remove_orphans(cols)
+    if cleaned:
+        log.info("removed the unfinished parts of %d article(s) from an interrupted run: %s", len(cleaned),
+                 ", ".join(cleaned))
+    known = sources(cols)
+    loader = _Loader(cols, report, fetcher, max_bytes, since, notify, {s: a for a, s in known.items() if s}, known)
+    try:
+        docs = _unique_ids(loader.documents(inputs), loader)
+        stored = _stored(cols, [d.id for d in docs])
+        todo: list[tuple[Document, list[Chunk]]] = []
+        for d in docs:
+            meta = stored.get(d.id)
+            if meta is not None and meta.get("hash") == d.hash:
+                report.unchanged.append(d.id)
+                if meta.get("source") != d.source:  # moved or renamed: keep the record's source right
+                    cols.articles.update(ids=[d.id], metadatas=[{**meta, "source": d.source}])
+            else:
+                todo.append((d, d.chunks()))
+        folders = [Path(p) for p in inputs if not is_url(str(p)) and Path(p).is_dir()]
+        if sync and folders:
+            _sync(cols, folders, docs, report, notify)
+        _write_all(cols, todo, stored, report, notify, _show(progress, len(docs)), group_sentences)
+    except KeyboardInterrupt:
+        if report.changed:
+            bump_version(cols)
+        raise Interrupted(report) from None
+    if report.changed:
+        bump_version(cols)
+    return report
+
+
+def _show(progress: bool | None, n_docs: int) -> bool:
+    return progress if progress is not None else (n_docs > PROGRESS_MIN_FILES and sys.stderr.isatty())
+
+
+def _stored(cols: Collections, ids: list[str]) -> dict[str, dict]:
+    if not ids:
+        return {}
+    out: dict[str, dict] = {}
+    for start in range(0, len(ids), 1000):
+        got = cols.articles.get(ids=ids[start:start + 1000], include=["metadatas"])
+        out.update({i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"])})
+    return out
+
+
+def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stored: dict[str, dict],
+               report: IngestReport, notify: Event, show: bool, group_sentences: int) -> None:
     bar = None
     if show and todo:
         from tqdm import tqdm
 
-        total = sum(len(c.sentences) for d, _ in todo for c in d.chunks())
+        total = sum(len(c.sentences) for _, chunks in todo for c in chunks)
         bar = tqdm(total=total, unit="sent", desc="Embedding", file=sys.stderr)
     try:
-        for doc, existed in todo:
-            if existed:
-                _delete_article(cols, doc.id)
-            n_chunks, n_sentences = _write(cols, doc, bar)
+        for group in _groups(todo, group_sentences):
+            texts = [s for _, chunks in group for c in chunks for s in c.sentences]
+            vectors = cols.embedder.passages(texts) if texts else np.zeros((0, cols.embedder.dim), np.float32)
+            if bar is not None:
+                bar.update(len(texts))
+            n_chunks, n_sentences = write_group(cols, group, vectors)
             report.chunks += n_chunks
             report.sentences += n_sentences
-            (report.updated if existed else report.added).append(doc.id)
-            log.info("indexed %s: %d paragraphs", doc.id, n_chunks)
+            bump_version(cols)  # a running bot sees each group as soon as it is complete
+            for doc, chunks in group:
+                existed = doc.id in stored
+                (report.updated if existed else report.added).append(doc.id)
+                notify("updated" if existed else "added", doc.id, f"{len(chunks)} ¶ ← {doc.source}")
     finally:
         if bar is not None:
             bar.close()
+
+
+def remove(cols: Collections, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Remove articles by id: (removed, unknown). Their paragraphs and sentences go with them."""
+    wanted = list(dict.fromkeys(ids))
+    present = set(_stored(cols, wanted))
+    remove_orphans(cols)
+    removed = remove_articles(cols, [i for i in wanted if i in present])
+    if removed:
+        bump_version(cols)
+    return removed, [i for i in wanted if i not in present]
+
+
+def ensure_sample(cols: Collections, *, enabled: bool = True) -> IngestReport | None:
+    """The bundled sample article goes into an empty store on first start, once: never after a remove, never
+    into a store that holds other articles, never when switched off (BRIEFBOT_SAMPLE_ARTICLE=false). A sample
+    that is still indexed is refreshed when the bundled file changed."""
+    offered = state(cols).get(SAMPLE_KEY)
+    if offered:
+        indexed = set(sources(cols).values())
+        present = [f for f in find_files([ARTICLES_DIR]) if str(f.resolve()) in indexed]
+        stale = []
+        for f in present:
+            try:
+                doc = parse(f)
+            except InputProblem:
+                continue
+            if _stored(cols, [doc.id]).get(doc.id, {}).get("hash") != doc.hash:
+                stale.append(f)
+        if not stale:  # the usual start: nothing to do, and no orphan scan on the way
+            return None
+        report = ingest(cols, stale, progress=False)
+        return report if report.changed else None
+    if not enabled:
+        return None
+    if cols.articles.count() > 0:
+        set_state(cols, **{SAMPLE_KEY: "declined"})
+        return None
+    report = ingest(cols, [ARTICLES_DIR], progress=False)
+    for failure in report.failed:
+        log.warning("the bundled sample: %s", failure.line())
+    set_state(cols, **{SAMPLE_KEY: "added"})
     return report
 
-
-def ensure_builtin(cols: Collections) -> IngestReport | None:
-    """Index the bundled articles into an empty store, and re-index any that changed since (hash check: ~ms)."""
-    report = ingest(cols, [ARTICLES_DIR], progress=False)
-    return report if report.added or report.updated else None

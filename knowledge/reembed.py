@@ -1,25 +1,25 @@
 """Re-embed a knowledge base with another model from the texts it stores: no source files needed.
 
-The stored paragraphs (with their article's id, title, date, language and file name) are written back out as
-article files (metadata in a sidecar .json) in a temporary folder and ingested into fresh collections under a
-temporary name, so every vector — sentences, paragraphs, articles, whatever ingest derives — is computed exactly as
-a new ingest would. Then the new collections replace the old ones. A crash before the swap leaves the old store
-intact (the partial copy is dropped on the next start); a crash during the swap is finished on the next start: each
-temporary collection is marked complete before the first old one is deleted.
+Each stored article is rebuilt as a Document from its record (title, date, language, source, format) and its
+paragraphs (text, section, order), and written with ingest's own writer into fresh collections under a temporary
+name, so every vector — sentences, paragraphs, articles — is computed exactly as a new ingest computes it; the
+knowledge base's state (sample offered, change counter) and each article's indexing time are carried over. Then
+the new collections replace the old ones. A crash before the swap leaves the old store intact (the partial copy
+is dropped on the next start); a crash during the swap is finished on the next start: each temporary collection
+is marked complete before the first old one is deleted.
 """
 from __future__ import annotations
 
-import json
 import logging
-import tempfile
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("briefbot.store")
 
 TEMP = ".rebuild"  # appended to the knowledge base's name for the collections being built
 COMPLETE = "rebuild_complete"
+OWN_KEYS = ("embedder", "dim", COMPLETE)  # collection metadata that belongs to the model, not the knowledge base
+GROUP_SENTENCES = 2000  # sentences embedded and written per step
 
 
 def finish_or_drop_partial(client: Any, name: str, suffixes: tuple[str, ...]) -> None:
@@ -46,50 +46,76 @@ def _swap(client: Any, name: str, suffixes: list[str]) -> None:
     for s in suffixes:
         if name + s in names:
             client.delete_collection(name + s)
-        client.get_collection(name + TEMP + s).modify(name=name + s)
+        col = client.get_collection(name + TEMP + s)
+        col.modify(name=name + s)
+        col.modify(metadata={k: v for k, v in (col.metadata or {}).items() if k != COMPLETE})
 
 
-def _write_articles(client: Any, name: str, folder: Path) -> tuple[int, int]:
-    """The stored articles as files ingest reads back identically; (articles, paragraphs)."""
+def stored_documents(client: Any, name: str) -> tuple[list[Any], dict[str, float]]:
+    """The knowledge base's complete articles as Documents (paragraphs in order), and when each was indexed."""
     from .chroma import ARTICLES
+    from .documents import Document
 
     arts = client.get_collection(name + ARTICLES).get(include=["metadatas"])
     chunks = client.get_collection(name).get(include=["documents", "metadatas"])
-    paragraphs: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    paragraphs: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for text, meta in zip(chunks["documents"], chunks["metadatas"]):
-        paragraphs[meta["article"]].append((int(meta["paragraph"]), text))
-    used: set[str] = set()
+        paragraphs[meta["article"]].append((int(meta["paragraph"]), text, str(meta.get("section", ""))))
+    docs, indexed = [], {}
     for article_id, meta in zip(arts["ids"], arts["metadatas"]):
         meta = meta or {}
-        paras = [t for _, t in sorted(paragraphs.get(article_id, []))]
-        stem = Path(str(meta.get("path") or article_id)).name
-        if not stem.endswith((".md", ".txt")) or stem in used:
-            stem = f"{article_id}.md"
-        used.add(stem)
-        # metadata in a sidecar .json (read by documents.parse when a file has no front matter): exact strings
-        sidecar = {"id": article_id, **{k: str(meta.get(k, "")) for k in ("title", "date", "language")}}
-        (folder / stem).with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
-        (folder / stem).write_text("\n\n".join(paras) + "\n", encoding="utf-8")
-    return len(arts["ids"]), len(chunks["ids"])
+        rows = sorted(paragraphs.get(article_id, []))
+        if not rows:
+            continue
+        sections = tuple(s for _, _, s in rows)
+        docs.append(Document(
+            id=article_id, title=str(meta.get("title", article_id)), date=str(meta.get("date", "")),
+            language=str(meta.get("language", "")), source=str(meta.get("source") or meta.get("path") or ""),
+            paragraphs=tuple(t for _, t, _ in rows), sections=sections if any(sections) else (),
+            format=str(meta.get("format", "")),
+        ))
+        if meta.get("indexed_at"):
+            indexed[article_id] = float(meta["indexed_at"])
+    return docs, indexed
 
 
 def reembed(cols: Any, suffixes: tuple[str, ...], found: str) -> int:
     """Rebuild the knowledge base of `cols` with its embedder from the stored texts; returns the sentences embedded."""
-    from .chroma import SENTENCES, Collections, collection_names, drop_collections
-    from .ingest import ingest
+    import numpy as np
+
+    from .catalog import bump_version, set_state
+    from .chroma import ARTICLES, SENTENCES, Collections, collection_names, drop_collections
+    from .writer import write_group
 
     client, name, embedder = cols.client, cols.name, cols.embedder
-    sentences = client.get_collection(name + SENTENCES).count() if name + SENTENCES in collection_names(client) else 0
+    names = collection_names(client)
+    sentences = client.get_collection(name + SENTENCES).count() if name + SENTENCES in names else 0
     log.warning("the knowledge base was built with %s; re-embedding %d sentences with %s…",
                 found, sentences, embedder.model_id)
     drop_collections(client, name + TEMP)
-    with tempfile.TemporaryDirectory(prefix="briefbot-reembed-") as tmp:
-        _write_articles(client, name, Path(tmp))
-        fresh = Collections(client, name + TEMP, embedder, cols.target, rebuild=False)
-        report = ingest(fresh, [Path(tmp)], progress=None)
+    docs, indexed = stored_documents(client, name)
+    kb_state = {k: v for k, v in (client.get_collection(name + ARTICLES).metadata or {}).items() if k not in OWN_KEYS}
+    fresh = Collections(client, name + TEMP, embedder, cols.target, rebuild=False)
+    embedded = 0
+    group: list[tuple[Any, list[Any]]] = []
+    for i, doc in enumerate(docs):
+        group.append((doc, doc.chunks()))
+        size = sum(len(c.sentences) for _, chunks in group for c in chunks)
+        if size >= GROUP_SENTENCES or i == len(docs) - 1:
+            texts = [s for _, chunks in group for c in chunks for s in c.sentences]
+            vectors = embedder.passages(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+            embedded += write_group(fresh, group, vectors)[1]
+            group = []
+    for start in range(0, len(docs), 500):
+        part = [d.id for d in docs[start : start + 500] if d.id in indexed]
+        if part:  # the record says when the article was indexed, not when it was re-embedded
+            fresh.articles.update(ids=part, metadatas=[{"indexed_at": indexed[i]} for i in part])
+    if kb_state:
+        set_state(fresh, **kb_state)
+    bump_version(fresh)  # running processes drop what they cached
     for s in suffixes:
         col = client.get_collection(name + TEMP + s)
         col.modify(metadata={**(col.metadata or {}), COMPLETE: True})
     _swap(client, name, list(suffixes))
-    log.info("re-embedded the knowledge base '%s': %s", name, report.summary())
-    return report.sentences
+    log.info("re-embedded the knowledge base '%s': %d articles, %d sentences", name, len(docs), embedded)
+    return embedded

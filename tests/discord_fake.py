@@ -170,6 +170,13 @@ class FakeDiscord(FakeRest):
         payload["message"] = message
         return self._interact(payload)
 
+    def submit_modal(self, custom_id: str, values: dict[str, str], **where: Any) -> dict:
+        """A user sends a modal the bot opened (type 5 MODAL_SUBMIT), its text inputs filled in."""
+        payload = interaction_base(self.ids, type_=5, **where)
+        payload["data"] = {"custom_id": custom_id, "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]}
+        return self._interact(payload)
+
     def say(self, content: str, *, mention_bot: bool = True, **where: Any) -> dict:
         """A user posts a message (MESSAGE_CREATE), by default one that @mentions the bot."""
         payload = message_create(self.ids, content, mention_bot=mention_bot, **where)

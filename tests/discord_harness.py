@@ -21,14 +21,17 @@ class Harness:
     """A fake Discord, a Bot from fakes with a real SQLite store, and the adapter's client connected to both."""
 
     def __init__(self, tmp_path: Path, engine: FakeEngine | None = None, *, workers: int = 4,
-                 answer_timeout_s: float = 60.0, bot: Bot | None = None) -> None:
-        self.fake = FakeDiscord().start()
+                 answer_timeout_s: float = 60.0, bot: Bot | None = None, fake: FakeDiscord | None = None,
+                 **env: str) -> None:
+        self.owns_fake = fake is None
+        self.fake = fake or FakeDiscord().start()
         self.engine = engine or FakeEngine()
         self.store = SQLiteStore(tmp_path / "state.sqlite3") if bot is None else bot.store
         self.bot = bot or Bot(FakeRetriever(), self.engine, self.store)
         self.settings = Settings.from_env({
             "DISCORD_TOKEN": self.fake.token, "DISCORD_API_BASE": self.fake.api_base,
             "BRIEFBOT_DATA_DIR": str(tmp_path), "BRIEFBOT_MAX_CONCURRENT": str(workers),
+            "BRIEFBOT_DRAIN_SECONDS": "5", **env,
         })
         self.client: BriefbotClient = create_client(self.bot, self.settings, answer_timeout_s=answer_timeout_s)
         self.errors: list[BaseException] = []
@@ -60,7 +63,8 @@ class Harness:
             assert not self.thread.is_alive(), "the client did not shut down"
         finally:
             self.store.close()
-            self.fake.stop()
+            if self.owns_fake:
+                self.fake.stop()
         assert not self.errors, f"the client crashed: {self.errors!r}"
 
     # -- conveniences ----------------------------------------------------------------------------------------

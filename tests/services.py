@@ -84,12 +84,15 @@ class RedisServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
 
+    persist: bool = False  # append-only file, fsync'd on every write: a killed Redis comes back with its data
+
     def start(self) -> None:
         exe = shutil.which("redis-server")
         if exe is None:
             missing("redis-server")
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persist else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
-            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durability,
              "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -109,3 +112,42 @@ class RedisServer:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+@dataclass
+class Tmpfs:
+    """A small tmpfs mounted on `path` (needs root, as in CI): a disk that can be filled or made read-only."""
+
+    path: Path
+    size_kb: int = 4096
+
+    def mount(self) -> Tmpfs:
+        self.path.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size_kb}k", "tmpfs", str(self.path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()[:120]}); CI runs as root")
+        return self
+
+    def fill(self) -> None:
+        """Write until the disk is full (ENOSPC)."""
+        with open(self.path / "filler", "ab") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        try:
+            with open(self.path / "filler2", "ab") as f:
+                while True:
+                    f.write(b"\0" * 512)
+                    f.flush()
+        except OSError:
+            pass
+
+    def read_only(self) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)

@@ -41,15 +41,23 @@ class Call:
 
 
 class _Server(ThreadingHTTPServer):
-    request_queue_size = 128  # bursts of 50 concurrent clients must not meet a 5-deep listen backlog
+    request_queue_size = 512  # bursts of concurrent clients must not meet a 5-deep listen backlog
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-reply (a worker killed by a test) is not the fake's problem."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 class FakeSlackAPI:
     """Slack's Web API on 127.0.0.1 (random port): records calls, keeps posted messages, can answer 429 once."""
 
-    def __init__(self, socket_url: str | None = None) -> None:
+    def __init__(self, socket_url: str | None = None, *, delay_s: float = 0.0) -> None:
         self.socket_url = socket_url
+        self.delay_s = delay_s  # how long each chat.* call takes (the real Web API: ~0.2 s)
         self._calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, int]]] = {}
         self.messages: dict[str, dict] = {}  # ts -> the message as last posted or updated
@@ -126,6 +134,11 @@ class FakeSlackAPI:
             with self._lock:
                 self.messages[ts] = message
             return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}, {}
+        if method == "conversations.replies":  # the thread under a message, its own message first
+            with self._lock:
+                found = [{**m, "user": BOT_USER_ID, "bot_id": BOT_ID} for m in self.messages.values()
+                         if m.get("channel") == body.get("channel") and m.get("thread_ts") == body.get("ts")]
+            return 200, {"ok": True, "messages": [{"ts": body.get("ts"), "user": "U0USER"}, *found]}, {}
         if method == "chat.update":
             with self._lock:
                 message = self.messages.get(body.get("ts", ""))
@@ -158,6 +171,8 @@ class FakeSlackAPI:
                 token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else body.get("token")
                 path = parsed.path
                 method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+                if fake.delay_s and method.startswith(("chat.", "views.")):
+                    time.sleep(fake.delay_s)
                 status, payload, headers = fake._respond(method, body, token)
                 with fake._lock:
                     fake._calls.append(Call(method, body, token, status, payload))

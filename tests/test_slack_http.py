@@ -213,16 +213,19 @@ def test_engine_failure_turns_the_placeholder_into_an_apology(http_slack, caplog
         update = http_slack.api.wait_calls("chat.update")[0]
     assert update.body["text"] == phrase("apology", "nl")
     assert "engine exploded" not in json.dumps(update.body)  # the trace goes to the log only
-    logged = [r for r in caplog.records if r.name == "briefbot.slack" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "briefbot.flow" and r.exc_info]
     assert logged and "engine exploded" in str(logged[0].exc_info[1])
     assert "Borrell" not in caplog.text  # no message bodies in the log
     assert BOT_TOKEN not in caplog.text and SECRET not in caplog.text  # nor tokens
 
 
 def test_over_long_question_gets_a_clear_message(http_slack):
-    http_slack.send(mention("What did Borrell say? " + "really " * 200))
-    update = http_slack.api.wait_calls("chat.update")[0]
-    assert "characters long" in update.body["text"] and http_slack.engine.calls == []
+    payload = mention("What did Borrell say? " + "really " * 200)
+    http_slack.send(payload)
+    notice = http_slack.api.wait_calls("chat.postMessage")[0]  # no placeholder for a question that can't be asked
+    assert "characters long" in notice.body["text"] and notice.body["thread_ts"] == payload["event"]["ts"]
+    http_slack.api.quiet()
+    assert http_slack.engine.calls == [] and not http_slack.api.calls("chat.update")
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(http_slack, caplog):
@@ -264,3 +267,27 @@ def test_a_failed_placeholder_still_gets_the_answer_posted(http_slack):
     answer = posts[1].body
     assert answer["thread_ts"] == payload["event"]["ts"] and "Echo: What did Borrell say" in answer["text"]
     assert any(b.get("type") == "actions" for b in answer["blocks"])
+
+
+def test_a_thumbs_down_asks_for_a_reason_in_a_modal_and_stores_it(http_slack):
+    http_slack.send(mention("Wat zei Borrell over China?"))
+    placeholder_ts = http_slack.placeholder_ts()
+    final = http_slack.answer_to(placeholder_ts)
+    answer_id = final["blocks"][-1]["elements"][1]["value"]
+    message = {"ts": placeholder_ts, "text": final["text"], "blocks": final["blocks"]}
+    click = block_action(message, "C0CHAN", "briefbot_feedback_down", answer_id)
+    assert http_slack.send(click, form=True).status == 200
+    opened = http_slack.api.wait_calls("views.open")[0].body
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert opened["trigger_id"] == "1.2.3" and view["type"] == "modal"
+    assert view["title"]["text"] == "Wat klopte er niet?"  # in the answer's language
+    (vote,) = http_slack.store.feedback()
+    assert (vote.vote, vote.reason) == ("down", "")  # the vote counts even if the modal is closed
+    submission = {
+        "type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"}, "api_app_id": "A0001",
+        "token": "legacy", "trigger_id": "4.5.6",
+        "view": {**view, "id": "V1", "state": {"values": {"reason": {"reason_input": {
+            "type": "plain_text_input", "value": "Het citaat ging over iets anders."}}}}},
+    }
+    assert http_slack.send(submission, form=True).status == 200
+    wait_for(lambda: http_slack.store.feedback()[0].reason == "Het citaat ging over iets anders.", 5, "the reason")

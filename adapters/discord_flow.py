@@ -1,0 +1,185 @@
+"""Discord's side of the shared question flow: the Format (discord_format's pure functions) and the Transport.
+
+The flow runs on threads; discord.py lives on the client's event loop, so every Transport call schedules its
+coroutine there and waits for it. A slash command's "placeholder" is the deferral ("briefbot is thinking…"), a
+mention's is the typing indicator; the answer edits the deferred response, or is one reply whose nonce Discord
+enforces — so posting it twice (a retry after a worker stopped) still shows one message.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from adapters.discord_format import Message, format_answer, format_preview, notice
+from adapters.discord_views import NO_MENTIONS, embeds_of, feedback_view
+from adapters.flow import Question
+from bot.language import phrase
+from bot.models import Answer
+
+log = logging.getLogger("briefbot.discord")
+
+STREAM_EDIT_INTERVAL_S = 1.5  # at most one streaming edit this often (Discord rate-limits message edits)
+CALL_TIMEOUT_S = 60.0  # one Discord call, waited for from a flow thread
+ORIGINAL = "@original"  # the deferred response of an interaction, as a message id
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the flow asks to show: messages, and for a final answer the Answer (for its buttons)."""
+
+    kind: str  # "placeholder" | "progress" | "final"
+    messages: list[Message] = field(default_factory=list)
+    answer: Answer | None = None
+
+    @property
+    def content(self) -> str:
+        return self.messages[0]["content"] if self.messages else ""
+
+
+class DiscordFormat:
+    def question(self, q: Question) -> str:
+        return q.text  # the mention was taken out on arrival (Discord caps a message at 4,000 characters)
+
+    def placeholder(self, language: str) -> Shown:
+        return Shown("placeholder")
+
+    def queued(self, language: str, position: int) -> Shown:
+        return Shown("progress", notice(phrase("queued", language, position=position)))
+
+    def streaming(self, partial: str) -> Shown:
+        return Shown("progress", [{"content": format_preview(partial), "embeds": []}])
+
+    def answer(self, answer: Answer) -> Shown:
+        return Shown("final", format_answer(answer), answer)
+
+    def notice(self, text: str) -> Shown:
+        return Shown("final", notice(text))
+
+    def usage(self, language: str, q: Question) -> Shown:
+        return self.notice(phrase("usage" if q.place.get("kind") == "msg" else "empty_question", language))
+
+
+class DiscordTransport:
+    """Interactions (live, or after a restart through their webhook token) and replies to messages."""
+
+    edit_interval_s = STREAM_EDIT_INTERVAL_S
+    first_edit_waits = True  # the deferral is the first response: the next edit keeps its distance
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self.live: dict[str, discord.Interaction] = {}  # by question key, while this process has them
+
+    def _run(self, coro: Any) -> Any:
+        loop = self.client.loop
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(CALL_TIMEOUT_S)
+
+    # -- the Transport protocol --
+
+    def post(self, q: Question, shown: Shown) -> str:
+        return self._run(self._post(q, shown))
+
+    def edit(self, q: Question, message_id: str, shown: Shown) -> None:
+        self._run(self._edit(q, message_id, shown.content))
+
+    def notice(self, q: Question, shown: Shown, reply_id: str) -> None:
+        try:
+            self._run(self._final(q, shown, reply_id))
+        except discord.RateLimited as exc:  # a long 429: say so rather than sleep through it
+            log.warning("Discord rate limit of %.0f s on %s", exc.retry_after, q.key)
+            text = phrase("discord_rate_limited", shown.answer.language if shown.answer else "en",
+                          seconds=exc.retry_after)
+            self._run(self._final(q, Shown("final", notice(text)), reply_id))
+        finally:
+            self.live.pop(q.key, None)
+
+    # -- on the loop --
+
+    def _channel(self, q: Question) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(q.place["channel"]))
+
+    async def _post(self, q: Question, shown: Shown) -> str:
+        ix = self.live.get(q.key)
+        if q.place.get("kind") == "ix":
+            if ix is None:
+                return ORIGINAL  # taken over after a restart: the deferral happened before
+            if not ix.response.is_done():
+                await ix.response.defer(thinking=True, ephemeral=bool(q.place.get("private")))
+            if shown.kind == "progress":
+                await ix.edit_original_response(content=shown.content, allowed_mentions=NO_MENTIONS)
+            return ORIGINAL
+        channel = self._channel(q)
+        if shown.kind == "placeholder":
+            try:  # "briefbot is typing…" (for 10 s, or until the reply); the answer is one reply
+                await self.client.http.send_typing(channel.id)
+            except discord.HTTPException as exc:
+                log.info("no typing indicator: %s", type(exc).__name__)
+            return ""
+        reply = await self._reply(q, shown.messages[0], None)
+        return str(reply.id)
+
+    async def _edit(self, q: Question, message_id: str, content: str) -> None:
+        if message_id == ORIGINAL:
+            await self._original_edit(q, content=content, allowed_mentions=NO_MENTIONS)
+        else:
+            await self._channel(q).get_partial_message(int(message_id)).edit(content=content,
+                                                                              allowed_mentions=NO_MENTIONS)
+
+    async def _original_edit(self, q: Question, **fields: Any) -> None:
+        ix = self.live.get(q.key)
+        if ix is not None:
+            await ix.edit_original_response(**fields)
+        else:  # after a restart: the interaction's webhook token is good for 15 minutes
+            hook = discord.Webhook.partial(int(q.place["app"]), q.place["token"], client=self.client)
+            await hook.edit_message(ORIGINAL, **fields)  # type: ignore[call-overload]  # "@original" is Discord's id
+
+    async def _reply(self, q: Question, message: Message, view: discord.ui.View | None, *,
+                     nonce: str | None = None) -> discord.Message:
+        channel = self._channel(q)
+        ref = discord.MessageReference(message_id=int(q.place["message"]), channel_id=channel.id,
+                                       fail_if_not_exists=False)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        if nonce:
+            extra["nonce"] = nonce
+        return await channel.send(message["content"] or None, embeds=embeds_of(message), reference=ref,
+                                  mention_author=False, allowed_mentions=NO_MENTIONS, **extra)
+
+    async def _final(self, q: Question, shown: Shown, reply_id: str) -> None:
+        view = feedback_view(shown.answer) if shown.answer is not None else None
+        first, rest = shown.messages[0], shown.messages[1:]
+        last_view = None if rest else view
+        if q.place.get("kind") == "ix":
+            ix = self.live.get(q.key)
+            if ix is not None and not ix.response.is_done():  # refused before deferring: only the asker sees it
+                await ix.response.send_message(first["content"], ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            await self._original_edit(q, content=first["content"] or None, embeds=embeds_of(first),
+                                      view=last_view, allowed_mentions=NO_MENTIONS)
+            await self._followups(q, rest, view)
+            return
+        if reply_id:
+            await self._channel(q).get_partial_message(int(reply_id)).edit(
+                content=first["content"] or None, embeds=embeds_of(first), view=last_view,
+                allowed_mentions=NO_MENTIONS)
+        else:  # the nonce makes a second send of this reply (a retry) return the first one instead
+            await self._reply(q, first, last_view, nonce=q.key.rsplit(":", 1)[-1][-25:])
+        for n, message in enumerate(rest, 1):
+            extra: dict[str, Any] = {"view": view} if view is not None and n == len(rest) else {}
+            await self._channel(q).send(message["content"] or None, embeds=embeds_of(message),
+                                        allowed_mentions=NO_MENTIONS, **extra)
+
+    async def _followups(self, q: Question, rest: list[Message], view: discord.ui.View | None) -> None:
+        if not rest:
+            return
+        ix = self.live.get(q.key)
+        hook = ix.followup if ix is not None else discord.Webhook.partial(int(q.place["app"]), q.place["token"],
+                                                                          client=self.client)
+        for n, message in enumerate(rest, 1):
+            fields: dict[str, Any] = {"view": view} if view is not None and n == len(rest) else {}
+            if message["content"]:
+                fields["content"] = message["content"]
+            await hook.send(embeds=embeds_of(message), ephemeral=bool(q.place.get("private")),
+                            allowed_mentions=NO_MENTIONS, **fields)

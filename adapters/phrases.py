@@ -1,0 +1,82 @@
+"""Platform phrases: what only an adapter says (Discord's command help, vote labels…), in en and nl.
+
+The core's phrases stay in bot/language.py; these are registered there on import of the `adapters` package, so
+`bot.language.phrase(key, language)` finds both and the core never holds a platform's words.
+"""
+from __future__ import annotations
+
+from bot.language import register
+
+PLATFORM_PHRASES: dict[str, dict[str, str]] = {
+    "discord_rate_limited": {
+        "en": "Discord is asking me to slow down; please try again in {seconds:.0f} s.",
+        "nl": "Discord vraagt me het rustiger aan te doen; probeer het over {seconds:.0f} s nog eens.",
+    },
+    "discord_feedback_unknown": {
+        "en": "I no longer have that answer, so I couldn't record your vote.",
+        "nl": "Dat antwoord heb ik niet meer, dus ik kon je stem niet bewaren.",
+    },
+    "discord_feedback_up": {"en": "Helpful", "nl": "Nuttig"},
+    "discord_feedback_down": {"en": "Not helpful", "nl": "Niet nuttig"},
+    "discord_command_outdated": {
+        "en": "That command doesn't match this version of briefbot; ask an admin to run `briefbot discord sync`.",
+        "nl": (
+            "Dat commando past niet bij deze versie van briefbot; vraag een beheerder `briefbot discord sync` te "
+            "draaien."
+        ),
+    },
+    "discord_sources_for": {
+        "en": "The passages behind the answer to “{question}”:",
+        "nl": "De passages achter het antwoord op „{question}”:",
+    },
+    "discord_more_sources": {
+        "en": "{count} more: use /sources to see every passage.",
+        "nl": "Nog {count}: gebruik /sources om alle passages te zien.",
+    },
+    "discord_no_sources": {
+        "en": "The last answer here didn't rest on any passage from the articles.",
+        "nl": "Het laatste antwoord hier steunde op geen enkele passage uit de artikelen.",
+    },
+    "discord_about_title": {"en": "What I know", "nl": "Wat ik weet"},
+    "discord_about_intro": {
+        "en": "I answer questions about these {count} news articles and cite the paragraphs I used:",
+        "nl": "Ik beantwoord vragen over deze {count} nieuwsartikelen en noem de alinea's die ik gebruikte:",
+    },
+    "discord_about_intro_one": {
+        "en": "I answer questions about this news article and cite the paragraphs I used:",
+        "nl": "Ik beantwoord vragen over dit nieuwsartikel en noem de alinea's die ik gebruikte:",
+    },
+    "discord_about_empty": {
+        "en": "No articles have been loaded yet, so there is nothing I can answer about.",
+        "nl": "Er zijn nog geen artikelen geladen, dus ik kan nog nergens over antwoorden.",
+    },
+    "discord_about_howto_title": {"en": "How to ask", "nl": "Zo vraag je het"},
+    "discord_about_howto": {
+        "en": (
+            "`/ask question:…` ask a question (add `private:True` to see the answer on your own)\n"
+            "`@briefbot …` ask in a message; I reply to it\n"
+            "`/sources` the full passages behind the last answer here\n"
+            "`/reset` forget this channel's conversation\n"
+            "I answer in the language you ask in (English or Dutch)."
+        ),
+        "nl": (
+            "`/ask question:…` stel een vraag (met `private:True` zie alleen jij het antwoord)\n"
+            "`@briefbot …` vraag het in een bericht; ik antwoord daarop\n"
+            "`/sources` de volledige passages achter het laatste antwoord hier\n"
+            "`/reset` vergeet het gesprek in dit kanaal\n"
+            "Ik antwoord in de taal waarin je vraagt (Nederlands of Engels)."
+        ),
+    },
+    "feedback_reason_title": {"en": "What was wrong?", "nl": "Wat klopte er niet?"},
+    "feedback_reason_label": {
+        "en": "One line on what was wrong (optional)",
+        "nl": "Eén regel over wat er niet klopte (optioneel)",
+    },
+    "feedback_reason_submit": {"en": "Send", "nl": "Versturen"},
+    "feedback_reason_thanks": {
+        "en": "Thanks, noted. That helps fix the gap.",
+        "nl": "Bedankt, genoteerd. Dat helpt het gat te dichten.",
+    },
+}
+
+register(PLATFORM_PHRASES)

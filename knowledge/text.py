@@ -1,0 +1,131 @@
+"""Text from bytes, paragraphs from text, sentences from paragraphs: the rules every format shares."""
+from __future__ import annotations
+
+import codecs
+import re
+from functools import lru_cache
+
+from pysbd import Segmenter
+from pysbd.lang.common import Standard
+from pysbd.lang.dutch import Dutch
+
+# Titles that precede a name: "dr. Jansen", "prof. De Vries", "mr. Rutte" are not sentence ends (pysbd's Dutch
+# module has these as abbreviations but none as prepositive, so it splits before the name).
+DUTCH_TITLES = ("dhr", "mevr", "mw", "drs", "dr", "ir", "ing", "prof", "mr", "mgr", "st", "gen", "ds", "kol", "lt")
+
+
+class DutchNews(Dutch):
+    """pysbd's Dutch rules with the titles that precede names."""
+
+    class Abbreviation(Dutch.Abbreviation):
+        PREPOSITIVE_ABBREVIATIONS = sorted(set(Standard.Abbreviation.PREPOSITIVE_ABBREVIATIONS) | set(DUTCH_TITLES))
+
+
+class Undecodable(ValueError):
+    """The bytes are not text in any encoding we can tell."""
+
+
+def decode(raw: bytes) -> str:
+    """Text from a file's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else what charset-normalizer finds."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Undecodable("it starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in raw[:4096]:
+        raise Undecodable("it looks like a binary file, not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise Undecodable("it is not UTF-8 and no other text encoding fits")
+    return str(best)
+
+
+def normalise(text: str) -> str:
+    """One paragraph on one line: runs of whitespace become one space."""
+    return " ".join(text.split())
+
+
+def split_paragraphs(body: str) -> list[str]:
+    """Paragraphs at blank lines; a text without any blank line is split at its line breaks instead."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if re.search(r"\n[ \t]*\n", body.strip()):
+        parts = re.split(r"\n[ \t]*\n", body)
+    else:
+        parts = body.split("\n")
+    return [p for p in (normalise(x) for x in parts) if p]
+
+
+@lru_cache(maxsize=8)
+def _segmenter(language: str) -> Segmenter:
+    try:
+        seg = Segmenter(language=language, clean=False, char_span=True)
+    except ValueError:  # a language pysbd does not know: the English rules are the safest general ones
+        seg = Segmenter(language="en", clean=False, char_span=True)
+    if language == "nl":
+        seg.language_module = DutchNews
+    return seg
+
+
+def _open_quote(text: str) -> bool:
+    """Whether a quotation opened in this text is still open at its end."""
+    opened = text.count("„") + text.count("“") + text.count("«")
+    closed = text.count("”") + text.count("»")
+    if opened > closed:
+        return True
+    return text.count('"') % 2 == 1
+
+
+_CLOSERS = "”’»\")]"
+
+
+def _past_closers(text: str, end: int) -> int:
+    i = end
+    while i < len(text) and text[i] == " ":
+        i += 1
+    j = i
+    while j < len(text) and text[j] in _CLOSERS:
+        j += 1
+    return j if j > i else end
+
+
+def split_sentences(paragraph: str, language: str = "en") -> list[str]:
+    """Sentences of a news paragraph (pysbd); a quotation that runs over several sentences stays one piece.
+
+    Pieces are cut from the paragraph by offset, so joining the sentences with spaces gives the paragraph back.
+    """
+    paragraph = normalise(paragraph)
+    if not paragraph:
+        return []
+    ends = [sp.end for sp in _segmenter(language).segment(paragraph)]
+    # pysbd leaves a closing quote after „…” at the start of the next piece: it belongs to the one before.
+    ends = [_past_closers(paragraph, e) for e in ends]
+    spans = [(0, e) for e in sorted(set(ends))]
+    out: list[str] = []
+    start = last_start = 0
+    for _, end in spans:
+        piece = paragraph[start:end].strip()
+        if not piece:
+            continue
+        if out and not any(ch.isalnum() for ch in piece):  # a stray closing quote or bracket: the last one's
+            out[-1] = paragraph[last_start:end].strip()
+            start = end
+            continue
+        if _open_quote(piece) and end < len(paragraph):
+            continue  # inside an open quotation: the sentence goes on until it closes
+        out.append(piece)
+        last_start, start = start, end
+    tail = paragraph[start:].strip()
+    if tail:
+        if out and not any(ch.isalnum() for ch in tail):
+            out[-1] = paragraph[last_start:].strip()
+        else:
+            out.append(tail)
+    return out
