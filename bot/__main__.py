@@ -51,7 +51,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 if q is None:
                     raise InputError(f"line {i + 1} is not valid UTF-8 text; it was skipped")
                 answer = bot.answer(q, args.conversation or f"ask:{run}:{i}")
-                record = answer.to_dict(explain=getattr(args, "explain", False))
+                record = answer.to_dict(explain=args.explain)
             except BriefbotError as exc:
                 if not args.json:
                     raise
@@ -64,6 +64,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 from adapters.console import render_answer
 
                 print(render_answer(answer, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+                if args.explain and answer.trace is not None:
+                    print(explain_text(answer))
     finally:
         bot.close()
     if bad:
@@ -71,6 +73,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot ask: input line(s) {lines} not valid UTF-8; answered the others", file=sys.stderr)
         return 1
     return 0
+
+
+def explain_text(answer) -> str:
+    """The trace of an answer as lines a maintainer can read."""
+    t = answer.trace
+    lines = [f"why: {t.rule}" + (f" — {t.detail}" if t.detail else "")]
+    lines += [f"  step: {s}" for s in t.steps]
+    lines += [f"  passage [{label}] {score:.3f}" for label, score in t.passages]
+    lines += [f"  window [{label}] {score:.3f} {text[:100]}" for label, score, text in t.windows]
+    return "\n".join(lines)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -173,6 +185,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="*")
     a.add_argument("--json", action="store_true", help="one JSON object per line (questions from stdin if none given)")
     a.add_argument("--conversation", help="conversation id (default: each question on its own)")
+    a.add_argument("--explain", action="store_true", help="show why: passages, windows and the deciding rule")
     a.set_defaults(func=cmd_ask)
     add_commands(sub)  # ingest, articles, remove, gaps
     e = sub.add_parser("eval", help="score the bot against a question set (JSONL)", epilog=EVAL_FORMAT,

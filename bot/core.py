@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import unicodedata
 import uuid
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import metrics
 from .errors import EmptyQuestion, InputError, RateLimited, StoreError
+from .followup import FollowUp, is_follow_up, resolve
 from .gaps import GapRecorder, gap_from_answer
 from .language import detect, phrase, strip_pleasantries
 from .limits import Gate, unlimited
@@ -30,7 +30,7 @@ MAX_REASON_CHARS = 300  # a 👎's reason is one line
 class Retriever(Protocol):
     """Finds the passages nearest a query."""
 
-    def retrieve(self, query: str, k: int) -> list[Source]: ...
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]: ...
     def articles(self) -> list[Article]: ...
     def ping(self) -> None: ...
 
@@ -38,18 +38,10 @@ class Retriever(Protocol):
 class Engine(Protocol):
     """Turns a question and its passages into an Answer."""
 
-    def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer: ...
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]: ...
-
-
-# A question that opens like this carries on the previous turn ("and what did Borrell say?").
-_LEADS = re.compile(r"^(and|but|so|also|then|what about|how about|en|maar|dus|ook|wat dan|en hoe|of)\b", re.I)
-# Words that point back; only a short question that uses one is taken to lean on the previous turn.
-_POINTS_BACK = re.compile(
-    r"\b(that|this|those|these|it|he|she|they|him|her|them|there|then|"
-    r"dat|dit|die|deze|daar\w*|hij|zij|ze|hem|haar|hun|toen|erover|hierover)\b",
-    re.I,
-)
+    def answer(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Answer: ...
+    def stream(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Iterator[str | Answer]: ...
 
 
 _INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})  # format, control, private, unassigned, separators
@@ -58,16 +50,6 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})  # format, control,
 def visible_text(text: str) -> str:
     """The text with invisible characters (zero-width spaces, joiners, controls) dropped and spaces collapsed."""
     return " ".join("".join(ch for ch in text if ch.isascii() or unicodedata.category(ch) not in _INVISIBLE).split())
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question is likely to need the previous turn to be understood."""
-    words = question.split()
-    if _LEADS.match(question):
-        return True
-    if len(words) <= 7 and _POINTS_BACK.search(question):
-        return True
-    return len(words) <= 3 and not any(w[:1].isupper() for w in words[1:])  # "Borrell?" names its topic
 
 
 class Bot:
@@ -137,12 +119,11 @@ class Bot:
             )
         return cleaned, language
 
-    def query_for(self, question: str, conversation_id: str) -> str:
-        """What to search for: the question, widened with the previous one when it is a follow-up."""
+    def follow_up(self, question: str, conversation_id: str) -> FollowUp | None:
+        """The question read against the conversation's previous turn, when it leans on it."""
         if not is_follow_up(question):  # cheap test first: most questions stand alone
-            return question
-        history = self.store.turns(conversation_id)
-        return f"{history[-1].question} {question}" if history else question
+            return None
+        return resolve(question, self.store.turns(conversation_id))
 
     def answer(self, question: str, conversation_id: str) -> Answer:
         return self.compute(question, conversation_id)
@@ -181,13 +162,17 @@ class Bot:
         try:
             cleaned, language = self.check(question)
             with self.gate.slot(on_queued):
-                query = self.query_for(cleaned, conversation_id)
+                context = self.follow_up(cleaned, conversation_id)
+                query = context.query if context else cleaned
                 try:
-                    passages = self.retriever.retrieve(query, self.candidates)
+                    passages = self.retriever.retrieve(
+                        query, self.candidates, prefer=context.article if context else None, language=language)
+                    if context is not None:
+                        passages = carry_over(passages, context)
                 except StoreError as exc:
                     log.warning("retrieval failed: %s", exc.message)
                     raise StoreError(phrase("store_down", language), language=language) from exc
-                for item in self.engine.stream(query, passages, language):
+                for item in self.engine.stream(cleaned, passages, language, context=context):
                     if isinstance(item, Answer):
                         final = item
                         break
@@ -284,6 +269,18 @@ class Bot:
             self.store.close()
             for fn in self._on_close:
                 fn()
+
+
+def carry_over(passages: list[Source], context: FollowUp) -> list[Source]:
+    """A follow-up also reads the paragraph the previous answer quoted ("Wie zei dat?" is about that passage)."""
+    prev = context.previous.answer
+    if not context.anaphoric or not prev.grounded or not prev.sources:
+        return passages
+    cited = prev.sources[0]
+    if any((p.article, p.paragraph) == (cited.article, cited.paragraph) for p in passages):
+        return passages
+    top = passages[0].score if passages else cited.score
+    return [passages[0], replace(cited, score=top), *passages[1:]] if passages else [cited]
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -1,228 +1,318 @@
-"""The offline answer engine: quotes the sentences that answer, cites them, and says so when none do."""
+"""The offline answer engine: states the item asked for, quotes the sentence that gives it, or says it can't."""
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
-from .evidence import Question, analyse, continues, known_names, matched_terms, satisfies, term_weights
-from .language import phrase
-from .lexicon import REASON, fold
-from .models import Answer, Source
-from .retrieval import Sentences, peak
+from . import rules
+from .calibration import DEFAULT, Calibration
+from .followup import FollowUp
+from .match import Matcher, WordVectors
+from .models import Answer, Article, Source, Trace
+from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
+from .pick import candidates, choose_role
+from .question import Question, analyse
+from .replies import cite, say, the_article, trim
+from .retrieval import ArticleText, Sentences
+from .windows import Window, build
+from .words import fold, tokens
 
 log = logging.getLogger("briefbot.extractive")
+_PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voor".split())
 
 
-class SentenceSource(Protocol):
-    """What the engine needs from the store beyond the passages: sentence vectors and a name lookup."""
+class KnowledgeSource(Protocol):
+    """What the engine reads from the store beyond the passages it is given."""
+
+    @property
+    def words(self) -> WordVectors: ...
 
     def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]: ...
+    def article(self, article_id: str) -> ArticleText | None: ...
     def mentions(self, name: str) -> bool: ...
+    def articles(self) -> list[Article]: ...
 
 
 class QueryEmbedder(Protocol):
     def query(self, text: str) -> np.ndarray: ...
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """Thresholds, calibrated on the development questions (bench/calibrate.py prints the sweep)."""
+@dataclass
+class _Trail:
+    """The steps behind one answer, kept as it is worked out and attached to the Answer."""
 
-    min_score: float = 0.74  # best paragraph below this: the question is off-topic
-    min_peak: float = 0.024  # best paragraph barely above the field (mean of the top 10): nothing stands out
-    lexical_weight: float = 0.04  # how much a window's (rarity-weighted) share of the question's terms counts
-    paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score
-    type_margin: float = 0.05  # how far below the best a window may score and still answer the asked type
-    reason_bonus: float = 0.01  # for a why-question, a sentence that gives a reason ("omdat", "met de oorlog…")
-    quote_bonus: float = 0.01  # for "what did X say", a window that quotes someone
-    second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
-    max_quote_chars: int = 700
+    passages: tuple[tuple[str, float], ...] = ()
+    windows: tuple[tuple[str, float, str], ...] = ()
+    steps: list[str] = field(default_factory=list)
 
-
-@dataclass(frozen=True)
-class Window:
-    """Adjacent sentences of one paragraph, scored as an answer."""
-
-    source: Source
-    start: int
-    end: int
-    text: str
-    score: float
+    def trace(self, rule: str, detail: str = "") -> Trace:
+        return Trace(rule, detail, self.passages, self.windows, tuple(self.steps))
 
 
 class ExtractiveEngine:
-    """Answers by quoting the article, framed in the asker's language; never invents a fact."""
+    """Answers from the articles' own sentences, framed in the asker's language; never invents a fact."""
 
-    def __init__(
-        self,
-        store: SentenceSource,
-        embedder: QueryEmbedder,
-        *,
-        top_k: int = 4,
-        calibration: Calibration = Calibration(),
-        paragraphs: int = 4,
-    ) -> None:
+    def __init__(self, store: KnowledgeSource, embedder: QueryEmbedder, *, top_k: int = 4,
+                 calibration: Calibration = DEFAULT) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.cal = calibration
-        self.paragraphs = paragraphs
+        self.matcher = Matcher(store.words, calibration.word_match)
+        self.names = Matcher(store.words, calibration.name_match)  # names: one word, translated or not
 
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]:
-        yield self.answer(question, passages, language)
+    def stream(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Iterator[str | Answer]:
+        yield self.answer(question, passages, language, context)
 
-    def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer:
+    def answer(self, question: str, passages: Sequence[Source], language: str,
+               context: FollowUp | None = None) -> Answer:
         q = analyse(question)
         cands = list(passages)
-        refusal = self._off_topic(q, cands, language)
-        sentences = self.store.sentences(cands[: self.paragraphs]) if cands else {}
-        windows = self._windows(q, cands, sentences)
-        if refusal is None and not windows:
-            refusal = "no sentences"
-        if refusal is None and q.kind:
-            typed = self._typed(q, cands, windows, sentences)
-            if typed is None:
-                refusal = f"no passage near the top holds a {q.kind}"
+        trail = _Trail(passages=tuple((c.label, c.score) for c in cands))
+        trail.steps.append(f"question: kind={q.kind} focus={q.focus} names={q.names} years={q.years}")
+        if context is not None:
+            trail.steps.append(f"follow-up of {context.previous.question!r}: article={context.article} "
+                               f"referent={context.referent!r}")
+            q = _with_referent(q, context)
+        if (why := rules.empty_store(cands)) is not None:
+            return Answer(say("empty", language), (), False, language, trace=trail.trace("empty_store", why))
+        if q.kind == "overview":
+            return self._overview(q, cands, language, context, trail)
+        if (why := rules.nothing_asked(q, context is not None)) is not None:
+            return Answer(say("not_found", language, the_article=the_article(language, self._several())), (),
+                          False, language, trace=trail.trace("nothing_asked", why))
+        read = cands[: self.cal.read_paragraphs]
+        qvec = self.embedder.query(context.query if context else question)
+        boost = {context.article: self.cal.follow_up_boost} if context and context.article else None
+        relation = self._relation(q, language, read)
+        windows = build(qvec, q.terms, read, self.store.sentences(read), self.cal, boost, reason=q.kind == "reason",
+                        relation=relation)
+        trail.windows = tuple((w.source.label, round(w.score, 4), w.text[:160]) for w in windows[:6])
+        several = self._several()
+        if (why := rules.off_topic(windows, self.cal)) is not None:
+            return self._off_topic(language, trail, why)
+        if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions, self.names)) is not None:
+            return self._refuse(windows, cands, language, several, trail, "unknown_name", why)
+        return self._decide(q, cands, windows, language, several, trail)
+
+    def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
+                trail: _Trail) -> Answer:
+        item = ""
+        why: str | None
+        if q.kind in ("role", "describe"):
+            found = choose_role(q, windows, self.cal.type_margin)
+            picks = [found] if found else []
+        else:
+            picks = candidates(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else []
+        if q.typed and not picks and not self._may_quote_instead(q, windows[0]):
+            return self._refuse(windows, cands, language, several, trail, "no_item", f"no {q.kind} near the top")
+        pick, failed = self._vet(q, picks, language, trail)
+        if picks and pick is None:
+            return self._refuse(windows, cands, language, several, trail, *failed)
+        if pick is not None:
+            window, item = pick.window, pick.item.stated
+            span: tuple[int, int] | None = (pick.item.start, pick.item.end)
+        elif q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
+            near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
+            said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+            others = tuple(n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject)
+            if others:  # "Wat zei ze tegen GB News?": words reported beside GB News, whoever "ze" turns out to be
+                loose = replace(q, subject=()) if context_pronoun(q) else q
+                named = [w for w in near if rules.unattributed(loose, w, w.source.text, self.matcher) is None
+                         and not rules.missing_names(replace(q, names=others), [w.text], self.matcher, strict=True)]
+                said = sorted(named, key=lambda w: w not in said) or said
+            if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
+                q = replace(q, subject=())
+                said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+            if not said:
+                why = rules.unattributed(q, windows[0], windows[0].source.text, self.matcher) or "nobody quoted"
+                return self._refuse(windows, cands, language, several, trail, "unattributed", why)
+            window, span = said[0], None
+        else:
+            window, span = windows[0], None
+            if (why := rules.weak_support(window, q, self.cal)) is not None:
+                return self._refuse(windows, cands, language, several, trail, "weak_support", why)
+        if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
+            return self._refuse(windows, cands, language, several, trail, "uncovered", why)
+        trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
+                           f"score={window.score:.3f}")
+        masked = window.related != window.dense and bool(q.names)
+        if q.kind not in ("role", "describe", "quote") and (why := rules.weak_relation(window, q, self.cal, masked)):
+            return self._refuse(windows, cands, language, several, trail, "weak_relation", why)
+        art = self.store.article(window.source.article)
+        if art is not None:
+            cross = bool(art.language) and art.language != language
+            foreign = rules.foreign_names(q, art.paragraphs, self.matcher, cross, self.names)
+            for rule, why in (("foreign_names", foreign),
+                              ("wrong_year", rules.wrong_year(q, art.paragraphs, art.date))):
+                if why is not None:
+                    return self._refuse(windows, cands, language, several, trail, rule, why)
+        return self._compose(q, window, span, item, windows, cands, language, trail)
+
+    def _compose(self, q: Question, window: Window, span: tuple[int, int] | None, item: str,
+                 windows: list[Window], cands: list[Source], language: str, trail: _Trail) -> Answer:
+        chosen = [window]
+        quote = trim(window.text, self.cal.max_quote_chars, span)
+        if item:
+            text = say("item", language, item=item, the_article=the_article(language, False),
+                       cite=cite(window.source), quote=quote)
+            rule = f"typed:{q.kind}"
+        else:
+            window = self._widen(window, windows)
+            quote = trim(window.text, self.cal.max_quote_chars, span)
+            text = say("according", language, the_article=the_article(language, False), cite=cite(window.source),
+                       quote=quote)
+            rule = q.kind or "best_window"
+            second = next((w for w in windows[1:] if w.key != window.key and w.source.article == window.source.article
+                           and w.score >= window.score - self.cal.second_margin), None)
+            if second is not None and len(window.text) + len(second.text) <= self.cal.max_quote_chars:
+                chosen.append(second)
+                text += "\n" + say("also", language, cite=cite(second.source), quote=second.text)
+        sources = self._sources([w.source for w in chosen], cands)
+        return Answer(text, sources, True, language, trace=trail.trace(rule, window.source.label), item=item)
+
+    def _vet(self, q: Question, picks: list, language: str, trail: _Trail) -> tuple:
+        """The best item that passes the item rules, or None and the first rule that failed (the best item's)."""
+        first: tuple[str, str] = ("no_item", "")
+        for pick in picks:
+            trail.steps.append(f"item {pick.item.text!r} ({pick.item.kind}, fit {pick.fit:.3f}, near {pick.near:.2f}) "
+                               f"in {pick.window.source.label}")
+            by_name = q.kind in ("role", "describe")  # found beside the name asked about: evidence enough
+            for rule, why in (("weak_item", rules.weak_item(pick.fit, q, self.cal)),
+                              ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
+                                                                                       typed=True)),
+                              ("detached", rules.detached(pick.near, q, pick.window, language))):
+                if why is not None:
+                    trail.steps.append(f"  {rule}: {why}")
+                    if first[0] == "no_item":
+                        first = (rule, why)
+                    break
             else:
-                windows = [typed] + [w for w in windows if w != typed]
-        if refusal is not None:
-            log.debug("refusing: %s", refusal)
-            return self._refuse(cands, windows, language)
-        chosen = [windows[0]]
-        second = next((w for w in windows[1:] if _paragraph(w) != _paragraph(windows[0])), None)
-        if (
-            second is not None
-            and second.score >= windows[0].score - self.cal.second_margin
-            and len(windows[0].text) + len(second.text) <= self.cal.max_quote_chars
-        ):
-            chosen.append(second)
-        lines = [
-            f"{phrase('according' if i == 0 else 'also', language, cite=_cite(w.source))} „{w.text}”"
-            for i, w in enumerate(chosen)
-        ]
-        return Answer("\n".join(lines), self._sources(chosen, cands), True, language)
+                return pick, first
+        return None, first
 
-    def _off_topic(self, q: Question, cands: list[Source], language: str) -> str | None:
-        """Why the knowledge base cannot hold the answer, before reading sentences; None if it might."""
-        if not cands:
-            return "empty knowledge base"
-        if not q.terms:
-            return "the question has no word to look for"
-        if cands[0].score < self.cal.min_score:
-            return f"best score {cands[0].score:.3f}"
-        if peak(cands) < self.cal.min_peak:
-            return f"peak {peak(cands):.3f}"
-        for name in q.names:
-            if not name[0].isdigit() and not any(matched_terms((fold(name),), c.text) for c in cands):
-                if not self.store.mentions(name):
-                    return f"'{name}' is not in the knowledge base"
-        top = cands[: self.paragraphs]
-        # Asked in the articles' own language, an answerable question shares at least a word with them.
-        if q.terms and top[0].language == language and not any(matched_terms(q.terms, c.text) for c in top):
-            return "no word of the question in the best passages"
-        return None
+    def _widen(self, window: Window, windows: list[Window]) -> Window:
+        """Windows of the same paragraph that score as well and touch the chosen one are read as one passage:
+        when "Moskou en Beijing zien…" and "Ze verzetten zich…" tie, the quote holds both."""
+        ties = [w for w in windows if w.key == window.key and w.score >= window.score - self.cal.tie_margin]
+        start, end = window.start, window.end
+        grown = True
+        while grown:
+            grown = False
+            for w in ties:
+                if w.start <= end and w.end >= start and (w.start < start or w.end > end):
+                    start, end, grown = min(start, w.start), max(end, w.end), True
+        if (start, end) == (window.start, window.end):
+            return window
+        sents = self.store.sentences([window.source])[window.key].texts
+        text = " ".join(sents[start:end])
+        if len(text) > self.cal.max_quote_chars + 100:
+            return window
+        return replace(window, start=start, end=end, text=text)
 
-    def _windows(
-        self, q: Question, cands: list[Source], sentences: dict[tuple[str, int], Sentences]
-    ) -> list[Window]:
-        """Every sentence of the best paragraphs, with the neighbours it needs, scored against the question."""
-        qvec = self.embedder.query(q.text)
-        weights = term_weights(q.terms, [c.text for c in cands])
-        total = sum(weights.values()) or 1.0
-        out: dict[tuple[str, int, int, int], Window] = {}
-        for src in cands[: self.paragraphs]:
-            sents = sentences.get((src.article, src.paragraph))
-            if sents is None or not sents.texts:
-                continue
-            dense = sents.vectors @ qvec
-            if q.asks_reason:
-                dense = dense + self.cal.reason_bonus * np.array([bool(REASON.search(t)) for t in sents.texts])
-            matched = [matched_terms(q.terms, t) for t in sents.texts]
-            for i in range(len(sents.texts)):
-                similarity = float(dense[i])
-                spans = self._spans(sents.texts, i)
-                if spans[0][0] < i:  # a sentence that leans on the one before is read with it ("Ze verzetten zich…")
-                    pair = sents.vectors[i - 1] + sents.vectors[i]
-                    similarity = max(similarity, float(pair @ qvec) / (float(np.linalg.norm(pair)) or 1.0))
-                for start, end in spans:
-                    share = sum(weights[t] for t in frozenset().union(*matched[start:end])) / total
-                    text = " ".join(sents.texts[start:end])
-                    score = (
-                        (1 - self.cal.paragraph_weight) * similarity
-                        + self.cal.paragraph_weight * src.score
-                        + self.cal.lexical_weight * share
-                        + (self.cal.quote_bonus if q.asks_words and _QUOTATION.search(text) else 0.0)
-                    )
-                    key = (src.article, src.paragraph, start, end)
-                    if key not in out or out[key].score < score:
-                        out[key] = Window(src, start, end, text, score)
-        return sorted(out.values(), key=lambda w: -w.score)
+    def _overview(self, q: Question, cands: list[Source], language: str, context: FollowUp | None,
+                  trail: _Trail) -> Answer:
+        arts = [a for a in (self.store.article(x.id) for x in self.store.articles()) if a is not None]
+        topical = topic_terms(q.terms) or q.names
+        if wants_catalogue(q.text, q.terms) or (not topical and not (context and context.article) and len(arts) > 1):
+            ov = catalogue(arts, language)
+        else:
+            target = (cands[0].article if topical or not (context and context.article) else context.article)
+            art = self.store.article(target) if target else None
+            if art is None:
+                ov = catalogue(arts, language)
+            else:
+                srcs = [Source(art.id, art.title, p, t, 1.0, art.date, art.language, art.tag, art.url)
+                        for p, t in enumerate(art.paragraphs, start=1)]
+                ov = summarise(art, self.store.sentences(srcs), language)
+        trail.steps.append(ov.rule)
+        return Answer(ov.text, ov.sources or tuple(cands[: self.top_k]), True, language,
+                      trace=trail.trace("overview", ov.rule))
 
-    @staticmethod
-    def _spans(sentences: tuple[str, ...], i: int) -> list[tuple[int, int]]:
-        """Sentence i alone, or with the neighbour it leans on or that carries it on (three at most)."""
-        n = len(sentences)
-        start = i - 1 if i > 0 and (continues(sentences[i]) or sentences[i - 1].rstrip().endswith(":")) else i
-        spans = [(start, i + 1)]
-        if i + 1 < n and (
-            continues(sentences[i + 1]) or sentences[i].rstrip().endswith(":") or len(sentences[i].split()) < 6
-        ):
-            spans.append((start, i + 2))
-        return spans
+    def _off_topic(self, language: str, trail: _Trail, why: str) -> Answer:
+        arts = self.store.articles()
+        text = say("off_topic", language, topics=topics([a.title for a in arts]))
+        return Answer(text, (), False, language, trace=trail.trace("off_topic", why))
 
-    def _typed(
-        self, q: Question, cands: list[Source], windows: list[Window], sentences: dict[tuple[str, int], Sentences]
-    ) -> Window | None:
-        """The best window (or it with a neighbour) that holds the kind of thing asked, near the top."""
-        known = known_names([c.text for c in cands])
-        named = {fold(n) for n in q.names}
-        plain = tuple(t for t in q.terms if t not in named)
-        near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
-        # Names first; a role ("a senior EU official") answers "who said" only where no name does.
-        for roles in (False, True) if q.kind == "person" and q.asks_words else (False,):
-            for rank, w in enumerate(near):
-                sents = sentences[(w.source.article, w.source.paragraph)].texts
-                for i in range(max(w.start - 1, 0), min(w.end + 1, len(sents))):
-                    # The thing asked for must sit in a sentence that also carries a word of the question beyond
-                    # its names (or leans on one that does): a date or a name elsewhere is no answer.
-                    if not satisfies(q, sents[i], known, roles=roles):
-                        continue
-                    lean = i > 0 and continues(sents[i])
-                    # A person next to the best window answers "who"; numbers, dates and places are too common
-                    # in news for that, and away from the best window a person needs the same support.
-                    named_kind = q.kind in ("person", "organisation")
-                    supported = matched_terms(plain, sents[i]) or (lean and matched_terms(plain, sents[i - 1]))
-                    if (not named_kind or rank > 0) and plain and not supported:
-                        continue
-                    start = min(w.start, i - 1 if lean else i)
-                    end = max(w.end, i + 1)
-                    return Window(w.source, start, end, " ".join(sents[start:end]), w.score)
-        return None
-
-    def _refuse(self, cands: list[Source], windows: list[Window], language: str) -> Answer:
-        text = phrase("not_found", language)
-        if windows:
+    def _refuse(self, windows: list[Window], cands: list[Source], language: str, several: bool, trail: _Trail,
+                rule: str, why: str) -> Answer:
+        log.debug("refusing (%s): %s", rule, why)
+        text = say("not_found", language, the_article=the_article(language, several))
+        sources: tuple[Source, ...] = ()
+        if windows and windows[0].dense >= self.cal.related:
             w = windows[0]
-            text += f"\n{phrase('closest', language, cite=_cite(w.source))} „{w.text}”"
-        return Answer(text, tuple(cands[: self.top_k]), False, language)
+            text += "\n" + say("closest", language, cite=cite(w.source), quote=trim(w.text, 300))
+            sources = (w.source,)
+        return Answer(text, sources, False, language, trace=trail.trace(rule, why))
 
-    def _sources(self, chosen: list[Window], cands: list[Source]) -> tuple[Source, ...]:
-        cited = [w.source for w in chosen]
+    def _sources(self, cited: list[Source], cands: list[Source]) -> tuple[Source, ...]:
         rest = [c for c in cands if c not in cited]
         return tuple((cited + rest)[: max(self.top_k, len(cited))])
 
+    def _relation(self, q: Question, language: str, read: list[Source]) -> np.ndarray | None:
+        """The question's vector with what it is about replaced by a pronoun: the names it asks about, or a word
+        every passage read shares ("Why is multilateralism under pressure?" -> "Why is it under pressure?").
+        Left that way, the relation asked about is not drowned by the topic. A name after a preposition ("to
+        Beijing") stays: it is part of the relation."""
+        text = q.text
+        masked = False
+        untyped = not q.typed and q.kind not in ("quote", "role", "describe")
+        topics = [t.text for t in tokens(q.text) if t.fold in q.terms and _everywhere(t.fold, read)] \
+            if untyped and not q.names else []
+        for word in topics[:1]:
+            text = re.sub(rf"\b{re.escape(word)}\b", "het" if language == "nl" else "it", text, count=1)
+            masked = True
+        for name in sorted(q.names, key=len, reverse=True):
+            m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
+            if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
+                text = text[: m.start()] + (m.group(1) or "") + ("ze" if language == "nl" else "they") + text[m.end():]
+                masked = True
+        return self.embedder.query(text) if masked else None
 
-_QUOTATION = re.compile(r"[„“\"«][^”\"»]{8,}[”\"»]")
+    def _may_quote_instead(self, q: Question, window: Window) -> bool:
+        """Who/which questions without a name to state ("a senior EU official", "the silver medal") are answered
+        by quoting a passage that speaks of what is asked; numbers, dates and places are not."""
+        return q.kind in ("person", "organisation", "which", "role", "describe")
+
+    def _several(self) -> bool:
+        try:
+            return len(self.store.articles()) > 1
+        except Exception:
+            return False
 
 
-def _paragraph(w: Window) -> tuple[str, int]:
-    return (w.source.article, w.source.paragraph)
+def _everywhere(term: str, read: list[Source]) -> bool:
+    """A question word most passages read hold: the topic, which says little about which passage answers."""
+    from .retrieval import matched, word_set
+
+    return len(read) >= 3 and sum(bool(matched((term,), word_set(s.text))) for s in read) >= 0.6 * len(read)
 
 
-def _cite(source: Source) -> str:
-    return f"[{source.paragraph}]"
+def context_pronoun(q: Question) -> bool:
+    """"What did she say to GB News?" with nobody to resolve "she" to: words must still be reported."""
+    from .cues import PRONOUNS_PERSON
+
+    return bool(PRONOUNS_PERSON.search(q.text))
+
+
+def _with_referent(q: Question, context: FollowUp) -> Question:
+    """A follow-up's pronoun read as the name it points at ("What did she say?" -> about Braverman)."""
+    from dataclasses import replace
+
+    from .cues import PRONOUNS_PERSON
+    from .words import fold
+
+    q = replace(q, given=context.given)
+    pronoun = q.subject == ("he",) or not q.names and bool(PRONOUNS_PERSON.search(q.text))
+    if q.subject == ("he",):
+        q = replace(q, subject=())  # resolved below, or left to the rest of the question
+    if not context.referent or not pronoun:
+        return q
+    words = tuple(fold(w) for w in context.referent.split())
+    return replace(q, subject=words if q.kind in ("quote", "role", "describe") else q.subject)

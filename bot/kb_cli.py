@@ -183,7 +183,8 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         log.close()
         store.close()
-    groups = group_gaps(gaps, E5Embedder.shared().query, args.distance) if gaps else []
+    embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
+    groups = group_gaps(gaps, embedder.query, args.distance) if gaps else []
     groups = groups[: args.limit]
     if args.json:
         for g in groups:

@@ -134,7 +134,7 @@ class LLMEngine:
         self.top_k = top_k
         self.max_chars = max_chars  # model output is data: a runaway reply is cut here, with a note saying so
 
-    def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer:
+    def answer(self, question: str, passages: Sequence[Source], language: str, context: object = None) -> Answer:
         final = None
         for item in self.stream(question, passages, language):
             if isinstance(item, Answer):
@@ -142,7 +142,10 @@ class LLMEngine:
         assert final is not None
         return final
 
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]:
+    def stream(self, question: str, passages: Sequence[Source], language: str,
+               context: object = None) -> Iterator[str | Answer]:
+        if context is not None and hasattr(context, "query"):  # a follow-up: the model sees what it leans on
+            question = context.query
         given = list(passages[: self.top_k])
         labels = labels_for(given)
         filt = CitationFilter(set(labels))

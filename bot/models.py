@@ -86,6 +86,7 @@ class Answer:
     question: str = ""
     id: str = ""
     trace: Trace | None = field(default=None, compare=False)
+    item: str = ""  # the fact stated in the bot's own words (a name, number, date), for follow-up questions
 
     def to_dict(self, *, explain: bool = False) -> dict:
         out: dict[str, Any] = {
@@ -94,6 +95,8 @@ class Answer:
             "language": self.language,
             "sources": [s.to_dict() for s in self.sources],
         }
+        if self.item:
+            out["item"] = self.item
         if explain and self.trace is not None:
             out["trace"] = self.trace.to_dict()
         return out

@@ -1,37 +1,31 @@
-"""The Chroma-backed retriever: dense e5 search, a lexical nudge for names and numbers, sentence vectors."""
+"""The Chroma-backed retriever: dense e5 search with a lexical nudge, sentence vectors, whole articles on demand."""
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from knowledge.catalog import version
 from knowledge.chroma import Collections
 
+from .calibration import DEFAULT, Calibration
 from .errors import StoreError
-from .evidence import analyse, matched_terms, term_weights
-from .lexicon import fold
-from .models import Article, Source
+from .match import CachedWordVectors, same_word
+from .models import Article, Source, short_tag
+from .question import analyse
+from .words import tokens
 
 log = logging.getLogger("briefbot.retrieval")
-
-LEXICAL_WEIGHT = 0.08  # a paragraph holding all of the question's rare words gains this much similarity
-RESCUE_PEAK = 0.03  # best paragraph less than this above the field's mean: look wider for the exact words
-RESCUE_WIDTH = 5
 
 
 def _rows(res: dict[str, Any]) -> list[tuple[str, str, dict, float]]:
     return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
-
-
-def peak(sources: list[Source]) -> float:
-    """How far the best paragraph stands above the mean of the top ten (the engine's off-topic signal too)."""
-    if len(sources) < 5:
-        return 1.0
-    scores = [s.score for s in sources[:10]]
-    return scores[0] - sum(scores) / len(scores)
 
 
 @dataclass(frozen=True)
@@ -42,66 +36,148 @@ class Sentences:
     vectors: np.ndarray
 
 
-def name_variants(name: str) -> set[str]:
-    """Spellings of a name to look for: as asked, folded, and its Dutch/English spelling (Putin ~ Poetin)."""
-    f = fold(name)
-    variants = {f, f.replace("u", "oe"), f.replace("oe", "u"), f.replace("c", "k"), f.replace("k", "c")}
-    if f.endswith("s") and len(f) > 4:
-        variants.add(f[:-1])
-    return {v for v in variants if len(v) >= 2}
+@dataclass(frozen=True)
+class ArticleText:
+    """One article's paragraphs in order, for overviews and for checking what an article names."""
+
+    id: str
+    title: str
+    date: str
+    language: str
+    tag: str
+    url: str
+    paragraphs: tuple[str, ...]
+
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(t.fold for t in tokens(text))
+
+
+def matched(terms: tuple[str, ...], words: frozenset[str]) -> frozenset[str]:
+    """The terms a text holds in some spelling (exact first: most are)."""
+    out = set()
+    for t in terms:
+        if t in words or any(same_word(t, w) for w in words if w[:1] == t[:1] or len(t) >= 5):
+            out.add(t)
+    return frozenset(out)
+
+
+def term_weights(terms: tuple[str, ...], texts: list[frozenset[str]]) -> dict[str, float]:
+    """Rarer terms count more: a word found in every candidate paragraph says little about which one answers."""
+    n = len(texts)
+    df = dict.fromkeys(terms, 0)
+    for words in texts:
+        for t in matched(terms, words):
+            df[t] += 1
+    return {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
 
 
 class ChromaRetriever:
     """Queries the paragraph collection with our query embedding; never Chroma's default embedder."""
 
-    def __init__(
-        self, cols: Collections, *, lexical_weight: float = LEXICAL_WEIGHT, rescue_peak: float = RESCUE_PEAK,
-        sentence_cache: int = 4096,
-    ) -> None:
+    def __init__(self, cols: Collections, *, calibration: Calibration = DEFAULT, cache: int = 4096) -> None:
         self.cols = cols
-        self.lexical_weight = lexical_weight
-        self.rescue_peak = rescue_peak
+        self.cal = calibration
         self.embedder = cols.embedder
-        # Sentences never change under a chunk's content hash, so fetched ones are kept (bounded).
+        self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
+        self._lock = threading.Lock()
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
-        self._sentence_cache = sentence_cache
+        self._articles: OrderedDict[tuple[str, str], ArticleText] = OrderedDict()
+        self._cache = cache
         self._hashes: dict[tuple[str, int], str] = {}
+        self._tags: dict[str, str] = {}
+        self._article_meta: dict[str, dict] = {}
+        self._version: int | None = None
+        self._checked = float("-inf")
 
-    def _query(self, vec: np.ndarray, n: int) -> dict[str, Any]:
+    def _query(self, vec: np.ndarray, n: int, where: dict | None = None) -> dict[str, Any]:
         try:
             return self.cols.chunks.query(
-                query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"]
+                query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
+                **({"where": where} if where else {}),
             )
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
 
-    def retrieve(self, query: str, k: int) -> list[Source]:
+    def _fresh(self) -> None:
+        """Forget what is known about the set of articles when an ingest or remove changed it (polled ≤ 1/s)."""
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return
+        self._checked = now
+        try:
+            current = version(self.cols)
+        except Exception:
+            return
+        if current != self._version:
+            self._version = current
+            self._tags, self._article_meta = {}, {}
+
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
         """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
 
-        When nothing stands out, the net is cast five times wider before the words are counted, so a paragraph
-        that holds the question's rare words verbatim is not missed. (Chroma's full-text `$contains` filter
-        would find it anywhere, but scans its index: ~170 ms at 100,000 chunks against ~5 ms for this, measured.)
+        `prefer` (a follow-up's article) also searches that article alone and lifts its paragraphs a little, so
+        "Who funded it?" finds the funding in the article the conversation is about.
         """
+        self._fresh()
         vec = self.embedder.query(query)
         terms = analyse(query).terms
-        out = self._score(_rows(self._query(vec, k)), terms)
-        if any(len(t) >= 4 for t in terms) and peak(out) < self.rescue_peak:
-            out = self._score(_rows(self._query(vec, k * RESCUE_WIDTH)), terms)
+        if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
+            rows = _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+        else:
+            rows = _rows(self._query(vec, max(k, self.cal.candidates)))
+            if prefer:
+                seen = {r[0] for r in rows}
+                rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+                         if r[0] not in seen]
+        out = self._score(rows, terms)
+        if language:  # e5 scores a passage in the other language lower than one in the question's (measured)
+            out = sorted((replace(s, score=s.score + self.cal.cross_language) if s.language and s.language != language
+                          else s for s in out), key=lambda s: -s.score)
+        if prefer:
+            out = sorted((replace(s, score=s.score + self.cal.follow_up_boost) if s.article == prefer else s
+                          for s in out), key=lambda s: -s.score)
         return out[:k]
 
     def _score(self, rows: list[tuple[str, str, dict, float]], terms: tuple[str, ...]) -> list[Source]:
-        weights = term_weights(terms, [doc for _, doc, _, _ in rows])
+        sets = [word_set(doc) for _, doc, _, _ in rows]
+        weights = term_weights(terms, sets)
         total = sum(weights.values()) or 1.0
         out = []
-        for _, doc, meta, dist in rows:
-            share = sum(weights[t] for t in matched_terms(terms, doc)) / total
-            score = 1.0 - float(dist) + self.lexical_weight * share
+        for (_, doc, meta, dist), words in zip(rows, sets):
+            share = sum(weights[t] for t in matched(terms, words)) / total
+            score = 1.0 - float(dist) + self.cal.lexical_weight * share
             key = (meta["article"], int(meta["paragraph"]))
             self._hashes[key] = meta.get("hash", "")
             out.append(Source(meta["article"], meta["title"], key[1], doc, score, meta.get("date", ""),
-                              meta.get("language", "")))
+                              meta.get("language", ""), self.tag(meta["article"]), meta.get("url", "")))
         out.sort(key=lambda s: -s.score)
         return out
+
+    def tag(self, article_id: str) -> str:
+        """The article's short name in citations, unique among the articles stored."""
+        tag = self._tags.get(article_id)
+        if tag is None:
+            self._refresh_tags()
+            tag = self._tags.get(article_id) or short_tag(article_id)
+        return tag
+
+    def _refresh_tags(self) -> None:
+        try:
+            got = self.cols.articles.get(include=["metadatas"])
+        except Exception:
+            return
+        ids = list(got["ids"])
+        self._article_meta = {i: (m or {}) for i, m in zip(ids, got["metadatas"])}
+        tags: dict[str, str] = {}
+        seen: dict[str, int] = {}
+        for i in sorted(ids):
+            t = short_tag(i)
+            seen[t] = seen.get(t, 0) + 1
+        for i in sorted(ids):
+            t = short_tag(i)
+            tags[i] = t if seen[t] == 1 else i  # two articles would share a short name: cite by full id
+        self._tags = tags
 
     def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]:
         """Sentence texts and vectors of the given paragraphs (stored at ingest, fetched by id, then cached)."""
@@ -127,34 +203,55 @@ class ChromaRetriever:
         for doc, meta, emb in zip(got["documents"], got["metadatas"], got["embeddings"]):
             key = (meta["article"], int(meta["paragraph"]))
             grouped.setdefault(key, []).append((int(meta["index"]), doc, np.asarray(emb, dtype=np.float32)))
-        for key, items in grouped.items():
-            items.sort(key=lambda t: t[0])
-            out[key] = Sentences(tuple(t[1] for t in items), np.stack([t[2] for t in items]))
-            self._sentences[(*key, self._hashes.get(key, ""))] = out[key]
-        while len(self._sentences) > self._sentence_cache:
-            self._sentences.popitem(last=False)
+        with self._lock:
+            for key, items in grouped.items():
+                items.sort(key=lambda t: t[0])
+                out[key] = Sentences(tuple(t[1] for t in items), np.stack([t[2] for t in items]))
+                self._sentences[(*key, self._hashes.get(key, ""))] = out[key]
+            while len(self._sentences) > self._cache:
+                self._sentences.popitem(last=False)
         return out
 
-    def mentions(self, name: str) -> bool:
-        """Whether any paragraph in the knowledge base contains this name, in any of its spellings.
-
-        Asked only for a name the retrieved passages lack; one full-text scan (~170 ms at 100,000 chunks).
-        """
-        spellings = sorted({name, name.capitalize(), *(x.capitalize() for x in name_variants(name)), name.upper()})
-        clauses = [{"$contains": v} for v in spellings]
+    def article(self, article_id: str) -> ArticleText | None:
+        """All paragraphs of one article, in order (fetched once per version of the article)."""
+        if article_id not in self._article_meta:
+            self._refresh_tags()
+        meta = self._article_meta.get(article_id)
+        if meta is None:
+            return None
+        key = (article_id, str(meta.get("hash", "")))
+        hit = self._articles.get(key)
+        if hit is not None:
+            return hit
         try:
-            got = self.cols.chunks.get(
-                where_document=clauses[0] if len(clauses) == 1 else {"$or": clauses}, limit=1, include=[]
-            )
+            got = self.cols.chunks.get(where={"article": article_id}, include=["documents", "metadatas"])
+        except Exception as exc:
+            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        paras = sorted(zip(got["metadatas"], got["documents"]), key=lambda md: int(md[0]["paragraph"]))
+        text = ArticleText(article_id, str(meta.get("title", article_id)), str(meta.get("date", "")),
+                           str(meta.get("language", "")), self.tag(article_id), str(meta.get("url", "") or ""),
+                           tuple(d for _, d in paras))
+        with self._lock:
+            self._articles[key] = text
+            while len(self._articles) > 256:
+                self._articles.popitem(last=False)
+        return text
+
+    def mentions(self, name: str) -> bool:
+        """Whether any paragraph in the knowledge base contains this name as written (a full-text scan)."""
+        try:
+            got = self.cols.chunks.get(where_document={"$contains": name}, limit=1, include=[])
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
         return bool(got["ids"])
 
     def articles(self) -> list[Article]:
-        got = self.cols.articles.get(include=["metadatas"])
+        self._fresh()
+        if not self._article_meta:
+            self._refresh_tags()
         arts = [
             Article(i, m.get("title", i), m.get("date", ""), m.get("language", ""))
-            for i, m in zip(got["ids"], got["metadatas"])
+            for i, m in self._article_meta.items()
         ]
         return sorted(arts, key=lambda a: (a.date, a.id))
 

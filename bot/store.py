@@ -86,12 +86,15 @@ def answer_from_json(raw: str) -> Answer:
         language=d["language"],
         question=d.get("question", ""),
         id=d.get("id", ""),
+        item=d.get("item", ""),
     )
 
 
 def sources_from_list(items: list[dict]) -> tuple[Source, ...]:
     return tuple(
-        Source(s["article"], s["title"], int(s["paragraph"]), s["text"], float(s["score"])) for s in items
+        Source(s["article"], s["title"], int(s["paragraph"]), s["text"], float(s["score"]), s.get("date", ""),
+               s.get("language", ""), s.get("label", "").rpartition(" ¶")[0], s.get("url", ""))
+        for s in items
     )
 
 

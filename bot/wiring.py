@@ -75,7 +75,7 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
             chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k,
             max_chars=settings.llm_max_chars,
         )
-    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k)
+    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
 
 
 def build(settings: Settings) -> Bot:

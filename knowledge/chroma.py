@@ -16,7 +16,8 @@ log = logging.getLogger("briefbot.store")
 
 SENTENCES = "-sentences"
 ARTICLES = "-articles"
-SUFFIXES = ("", SENTENCES, ARTICLES)  # every collection of one knowledge base (drop, re-embed)
+TERMS = "-terms"
+SUFFIXES = ("", SENTENCES, ARTICLES, TERMS)  # every collection of one knowledge base (drop, re-embed)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Collections:
         self.chunks = self._open(name, ef)
         self.sentences = self._open(name + SENTENCES, ef)
         self.articles = self._open(name + ARTICLES, ef)
+        self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
 
     def _check_model(self, rebuild: bool | None) -> None:
         from . import reembed

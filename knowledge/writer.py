@@ -8,6 +8,7 @@ import numpy as np
 
 from .chroma import Collections
 from .documents import Chunk, Document
+from .terms import add_terms
 
 UPSERT_ROWS = 2000  # rows per upsert call (well under Chroma's max batch size; fewer, bigger calls are faster)
 
@@ -81,6 +82,8 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
         art_rows.append((doc.id, avec, doc.title, article_metadata(doc, chunks)))
     size = _batch_size(cols)
     for col, rows in ((cols.chunks, chunk_rows), (cols.sentences, sent_rows), (cols.articles, art_rows)):
+        if col is cols.articles:  # the vocabulary before the records: a finished article has its words' vectors
+            add_terms(cols.terms, cols.embedder, [r[2] for r in chunk_rows])
         for start in range(0, len(rows), size):
             part = rows[start:start + size]
             col.upsert(ids=[r[0] for r in part], embeddings=np.stack([r[1] for r in part]),

@@ -24,7 +24,7 @@ class FakeRetriever:
         self.sources = list(sources)
         self.queries: list[str] = []
 
-    def retrieve(self, query: str, k: int) -> list[Source]:
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
         self.queries.append(query)
         return self.sources[:k]
 
@@ -65,10 +65,12 @@ class FakeEngine:
         text = self.text if self.text is not None else f"Echo: {question} [{passages[0].paragraph}]"
         return Answer(text, tuple(passages), self.grounded, language)
 
-    def answer(self, question: str, passages: Sequence[Source], language: str) -> Answer:
+    def answer(self, question: str, passages: Sequence[Source], language: str, context: object = None) -> Answer:
         return self._final(question, passages, language)
 
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, passages: Sequence[Source], language: str, context: object = None
+    ) -> Iterator[str | Answer]:
         for d in self.deltas:
             yield d
         yield self._final(question, passages, language)

@@ -38,14 +38,14 @@ def test_ask_json_one_object_per_line_in_order(kb_copy: Path) -> None:
             assert isinstance(src["paragraph"], int) and isinstance(src["score"], float)
     guterres, empty, borrell, too_long, peru = records
     assert guterres["grounded"] is True and guterres["language"] == "en"
-    assert guterres["answer"].startswith("According to the article [") and guterres["sources"]
+    assert "according to the article [" in guterres["answer"].lower() and guterres["sources"]
     assert any("Guterres" in s["text"] for s in guterres["sources"])
     assert borrell["grounded"] is True and borrell["language"] == "nl"
-    assert borrell["answer"].startswith("Volgens het artikel [")
+    assert "volgens het artikel [" in borrell["answer"].lower()
     assert empty["grounded"] is False and empty["sources"] == [] and "question" in empty["answer"].lower()
     assert too_long["grounded"] is False and too_long["sources"] == []
     assert "10,000" in too_long["answer"] and "1,000" in too_long["answer"]
-    assert peru["grounded"] is False and peru["answer"].startswith("I can't find the answer")
+    assert peru["grounded"] is False and "not covered" in peru["answer"]
 
 
 def test_ask_json_flushes_each_answer(kb_copy: Path) -> None:

@@ -129,7 +129,9 @@ class DrippingEngine(FakeEngine):
         super().__init__("".join(parts))
         self.parts, self.every_s = list(parts), every_s
 
-    def stream(self, question: str, passages: Sequence[Source], language: str) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, passages: Sequence[Source], language: str, context: object = None
+    ) -> Iterator[str | Answer]:
         for part in self.parts:
             time.sleep(self.every_s)
             yield part

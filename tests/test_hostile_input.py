@@ -13,9 +13,10 @@ import pytest
 
 from adapters import slack_format
 from adapters.slack_input import question_from_slack
-from bot import evidence, lexicon
-from bot.core import Bot, is_follow_up, visible_text
+from bot import cues, dates, items, names, numbers, question, words
+from bot.core import Bot, visible_text
 from bot.errors import InputError
+from bot.followup import is_follow_up
 from bot.language import detect, strip_pleasantries, strip_thanks
 from bot.logs import redact
 from tests.fakes import FakeEngine, FakeRetriever
@@ -64,12 +65,13 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "detect": detect,
     "Bot.check": bot_check,
     "is_follow_up": is_follow_up,
-    "evidence.analyse": evidence.analyse,
-    "evidence.words_of": evidence.words_of,
-    "lexicon.answer_type": lexicon.answer_type,
-    "lexicon.numbers_in": lexicon.numbers_in,
-    "lexicon.find_places": lexicon.find_places,
-    "lexicon.has_time": lexicon.has_time,
+    "question.analyse": question.analyse.__wrapped__,
+    "words.tokens": words.tokens.__wrapped__,
+    "cues.kind_of": cues.kind_of,
+    "names.names_in": names.names_in.__wrapped__,
+    "numbers.numbers_in": lambda t: numbers.numbers_in.__wrapped__(t, "en"),
+    "dates.dates_in": dates.dates_in.__wrapped__,
+    "items.lists_in": items.lists_in,
     "logs.redact": redact,
 }
 

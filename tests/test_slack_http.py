@@ -83,7 +83,7 @@ def test_mention_in_a_thread_answers_there_and_follow_up_uses_the_earlier_turn(h
     http_slack.answer_to(http_slack.placeholder_ts(1))
     # The follow-up reached the Bot in the same conversation, so it was widened with the previous question.
     assert http_slack.retriever.queries[0] == "What did Borrell say about China?"
-    assert http_slack.retriever.queries[-1] == "What did Borrell say about China? and what about that?"
+    assert http_slack.retriever.queries[-1] == "and what about that? What did Borrell say about China?"
     assert len(http_slack.store.turns(f"slack:{TEAM_ID}:C0CHAN:{root}")) == 2
 
 

@@ -1,0 +1,148 @@
+"""Does a passage hold a question's word? The same word, a cognate spelling, or (across languages) a close vector."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from .names import territory
+from .words import fold
+
+
+@lru_cache(maxsize=65536)
+def same_word(a: str, b: str) -> bool:
+    """Two folded words that are one word in another spelling or inflection: Poetin ~ Putin, visa ~ visum.
+
+    The rules are general: equal; the Dutch oe for an English u; a shared stem of five letters covering most of
+    the longer word; or, for words of six letters or more, an edit distance of at most one letter in six
+    (England ~ Engeland; house and horse are different words).
+    """
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4:
+        return False
+    a2, b2 = a.replace("oe", "u"), b.replace("oe", "u")
+    if a2 == b2:
+        return True
+    prefix = 0
+    for x, y in zip(a2, b2):
+        if x != y:
+            break
+        prefix += 1
+    longer = max(len(a2), len(b2))
+    if prefix >= 5 and prefix >= 0.6 * longer or prefix >= 4 and prefix * 3 >= 2 * longer:
+        return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
+    if min(len(a2), len(b2)) >= 6 and Levenshtein.distance(a2, b2) <= longer // 6:
+        return True
+    ta, tb = territory(a), territory(b)
+    return ta is not None and ta == tb
+
+
+class WordVectors(Protocol):
+    """Vectors of single words (the knowledge base's vocabulary, embedded at ingest)."""
+
+    def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+
+class CachedWordVectors:
+    """Word vectors from the store's vocabulary collection, embedding any word it lacks; both kept in memory."""
+
+    def __init__(self, collection: Any, embedder: Any, size: int = 50_000) -> None:
+        self._col = collection
+        self._embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        missing = []
+        with self._lock:
+            for w in dict.fromkeys(words):
+                v = self._cache.get(w)
+                if v is None:
+                    missing.append(w)
+                else:
+                    out[w] = v
+        if missing and self._col is not None:
+            try:
+                got = self._col.get(ids=missing, include=["embeddings"])
+                for i, emb in zip(got["ids"], got["embeddings"]):
+                    out[i] = np.asarray(emb, dtype=np.float32)
+            except Exception:  # a store without a vocabulary (built before it existed): embed below
+                pass
+            missing = [w for w in missing if w not in out]
+        if missing:
+            for w, v in zip(missing, self._embedder.passages(missing)):
+                out[w] = np.asarray(v, dtype=np.float32)
+        with self._lock:
+            for w in words:
+                if w in out and w not in self._cache:
+                    self._cache[w] = out[w]
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return out
+
+
+class Matcher:
+    """Finds a question's words in a passage: by spelling first, by vector when the spelling says nothing."""
+
+    def __init__(self, vectors: WordVectors | None, word_match: float = 0.92) -> None:
+        self.vectors = vectors
+        self.word_match = word_match
+
+    def spelled(self, term: str, words: Iterable[str]) -> str | None:
+        """The passage word that is the term in some spelling, or None."""
+        return next((w for w in words if same_word(term, w)), None)
+
+    def best(self, terms: Sequence[str], words: Sequence[str], cross: bool = True) -> dict[str, tuple[str, float]]:
+        """For each term found in the words: (the word, how sure: 1.0 by spelling, the cosine by vector).
+
+        Vectors are asked only across languages (`cross`): within one language a word is spelled the same, and
+        the vectors of unrelated words of one language can be close (gestationeerd ~ gedeporteerde).
+        """
+        found: dict[str, tuple[str, float]] = {}
+        rest = []
+        for t in terms:
+            w = self.spelled(t, words)
+            if w is not None:
+                found[t] = (w, 1.0)
+            else:
+                rest.append(t)
+        if not rest or self.vectors is None or not words or not cross:
+            return found
+        rest = [t for t in rest if len(t) >= 4]  # a short word's vector says little about its meaning
+        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        if not rest:
+            return found
+        vecs = self.vectors.vectors([*rest, *cands])
+        if not cands:
+            return found
+        matrix = np.stack([vecs[w] for w in cands])
+        for t in rest:
+            sims = matrix @ vecs[t]
+            i = int(np.argmax(sims))
+            if sims[i] >= self.word_match:
+                found[t] = (cands[i], float(sims[i]))
+        return found
+
+    def similarity(self, a: Sequence[str], b: Sequence[str], cross: bool = True) -> float:
+        """How close two short word groups are: 1.0 when they share a word, else (across languages) the best
+        cosine of their words."""
+        if not a or not b:
+            return 0.0
+        if any(same_word(x, y) for x in a for y in b):
+            return 1.0
+        if self.vectors is None or not cross:
+            return 0.0
+        vecs = self.vectors.vectors([*a, *b])
+        return max(float(vecs[x] @ vecs[y]) for x in a for y in b)
+
+
+def folded(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(fold(w) for w in words)

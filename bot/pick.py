@@ -1,0 +1,327 @@
+"""Choosing the item that answers a typed question from the best windows, and how sure that choice is.
+
+An item's attachment is its fit (is it the kind of thing asked: a person's name for "who", a number of the
+counted thing for "how many") plus its nearness (the question's other words stand in the same clause).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .items import (
+    Item,
+    clause_distances,
+    clause_words,
+    dates_for,
+    join,
+    lists_in,
+    names_for,
+    numbers_for,
+    place_name,
+    state_date,
+    state_number,
+)
+from .match import Matcher, same_word
+from .names import ROLES, TERRITORIES, Name, known_words, territory
+from .numbers import head_unit, unit_class
+from .question import PLACE_NOUNS, Question
+from .windows import Window
+from .words import FUNCTION_WORDS, fold, sentence_starts, tokens
+
+_LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
+_COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
+_TOWN_NOUNS = frozenset("city cities town towns village villages municipality municipalities stad steden dorp "
+                        "dorpen gemeente gemeenten plaats plaatsen".split())
+_FROM = frozenset("from uit van vanuit".split())
+_ANCHORS = _LOCATIVE | _FROM | frozenset("to naar into richting".split()) | PLACE_NOUNS  # "eiland Sint Helena"
+_TO = frozenset("to naar into richting".split())
+_LISTED = re.compile(r",\s|\s(and|en|or|of)\s")
+_LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")  # between two listed names
+ATTACH_WEIGHT = 0.15
+NAMED_WEIGHT = 0.04  # an item in a window that holds the question's names
+DECAY = 0.96  # a word one further from a number counts this much less as what it counts
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The chosen item, the window it stands in, and the combined score that chose it."""
+
+    item: Item
+    window: Window
+    score: float
+    fit: float  # how well it is the kind of thing asked (for counts: of the counted thing)
+    near: float = 0.5  # the share of the question's other words in the item's clause
+
+
+def _context_terms(q: Question) -> tuple[str, ...]:
+    """The question's content words beyond its names and its focus: what the answer's clause should mention."""
+    named = {fold(w) for n in q.names for w in n.split()}
+    return tuple(t for t in q.terms if t not in named and t not in q.focus and not t.isdigit())
+
+
+def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher, cross: bool) -> float:
+    """The share of the question's other words that the item's clause holds (by spelling or by vector)."""
+    terms = _context_terms(q)
+    if not terms:
+        return 0.5
+    return len(matcher.best(terms, list(ctx), cross)) / len(terms)
+
+
+def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    """Numbers of the asked kind, read the way the article writes them and stated the way the asker does."""
+    asked = tuple(float(t) for t in q.terms if t.isdigit())
+    kind = q.kind or "number"
+    units = [t for t in q.terms if unit_class(t) and t not in q.focus[:1]]  # "how long … in days"
+    out = []
+    for n in numbers_for(kind, w.text, w.source.language or language, asked, focus=bool(q.focus)):
+        around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
+        ctx = tuple(word for word, _ in around)
+        if q.focus:
+            fit = max((matcher.similarity(q.focus, (word,), cross) * DECAY ** (d - 1) for word, d in around),
+                      default=0.0)
+            if n.unit is not None and head_unit(q.focus[0]) == n.unit:
+                fit = 1.0  # "hoeveel werkdagen" and "twenty working days" both count days
+        else:
+            fit = 0.9 if kind != "number" or n.unit else 0.7
+        if units and n.unit and not any(matcher.similarity((u,), ctx[:2], cross) >= 1.0 for u in units):
+            continue  # "in days" is not answered by "honderd jaar"
+        near = _near(q, ctx, matcher, cross)
+        item = Item(kind, n.text, state_number(n, kind, language), n.start, n.end, fit, near)
+        out.append((item, 0.6 * fit + 0.4 * near))
+    return out
+
+
+def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    from .overview import is_dateline
+
+    if is_dateline(w.source.text):
+        return []  # "Thursday, February 23, 2023" dates the report, it answers nothing
+    out = []
+    for d in dates_for(w.text, q.years):
+        ctx = clause_words(w.text, d.start, d.end, reach=8)
+        fit = 0.2 * min(d.precision, 3) + (0.2 if d.year else 0.0)
+        near = _near(q, ctx, matcher, cross)
+        out.append((Item("time", d.text, state_date(d, language), d.start, d.end, fit, near), fit + 0.5 * near))
+    return out
+
+
+def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
+    kind = q.kind
+    if kind == "place":
+        country = fold(n.text) in TERRITORIES
+        wants = {f for f in q.focus[:2]}
+        if wants & _COUNTRY_NOUNS:
+            return 0.5 if country else 0.1
+        if wants & _TOWN_NOUNS:
+            return 0.1 if country else 0.4
+        return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
+    if kind == "person":
+        if n.kind in ("place", "organisation") and any(f in ROLES for f in q.focus):
+            return 0.0  # "which politician?" is not answered by a country
+        if n.kind == "person":
+            return 0.5
+        if n.words[-1] in persons or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
+            return 0.45
+        if n.kind in ("place", "organisation"):
+            return 0.25
+        return 0.35 if len(n.words) > 1 else 0.3
+    if kind == "organisation":
+        return 0.5 if n.kind == "organisation" else 0.25 if len(n.words) > 1 else 0.1
+    return 0.3
+
+
+def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str], matcher: Matcher,
+                language: str, cross: bool) -> list[tuple[Item, float]]:
+    kind = q.kind or "which"
+    lists = _list_items(q, w, matcher, language, cross)
+    if kind == "which":
+        return _which_items(q, w, matcher, cross) + lists
+    extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.5, it.near), 0.5 + 0.5 * it.near)
+             for it, _ in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
+    toks = tokens(w.text)
+    out: list[tuple[Item, float]] = []
+    for n in names_for(kind, w.text, known, q.names + q.given):
+        before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
+        fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
+        ctx = clause_words(w.text, n.start, n.end, reach=8)
+        stated = place_name(n.text, language) if kind == "place" else n.text
+        near = _near(q, ctx, matcher, cross)
+        listed = bool(out) and out[-1][0].anchored and bool(_LINK.match(w.text[out[-1][0].end : n.start]))
+        anchored = kind != "place" or before in _ANCHORS or near > 0 or listed or \
+            w.text[max(0, n.start - 1) : n.start] == "("  # "from Afghanistan, Eritrea…"; "(Bilzen, 8 juni 1983)"
+        if listed:
+            fit = max(fit, out[-1][0].attach)
+        out.append((Item(kind, n.text, stated, n.start, n.end, fit, near, anchored), fit + 0.5 * near))
+    return out + extra + lists
+
+
+def _direction(q: Question, before: str | None) -> bool:
+    """Where from / where to: the question's preposition matches the one before the place ("uit welke landen")."""
+    words = {t.fold for t in tokens(q.text)}
+    return bool(before) and (bool(words & _FROM) and before in _FROM or bool(words & _TO) and before in _TO)
+
+
+def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[tuple[Item, float]]:
+    """"Which medal?" -> the words around the passage's word for medal: "silver medal", "journal Nature …"."""
+    if not q.focus:
+        return []
+    toks = tokens(w.text)
+    words = [t.fold for t in toks]
+    found = matcher.best(q.focus[:1], words, cross)
+    if not found:
+        return []
+    word, sure = found[q.focus[0]]
+    i = words.index(word)
+    names = [n for n in names_for("which", w.text, frozenset(), q.names)
+             if not any(same_word(word, x) for x in n.words)]
+    near = [n for n in names if 0 <= n.start - toks[i].end <= 3 or 0 <= toks[i].start - n.end <= 3]
+    ctx = clause_words(w.text, toks[i].start, toks[i].end, reach=8)
+    close = 0.5 * _near(q, ctx, matcher, cross)
+    if near:
+        n = near[0]
+        return [(Item("which", n.text, n.text, n.start, n.end, sure, close * 2), 0.5 + close)]
+    proper = i > 0 and toks[i - 1].capitalised and toks[i - 1].start not in sentence_starts(w.text)
+    if i > 0 and toks[i - 1].fold not in FUNCTION_WORDS and len(toks[i - 1].fold) > 2 and not _plural(q) \
+            and (q.kind in (None, "which") or proper):  # "silver medal"; for a body only "Afghan team"
+        span = w.text[toks[i - 1].start : toks[i].end]
+        return [(Item("which", span, span, toks[i - 1].start, toks[i].end, sure, close * 2), 0.4 + close)]
+    return []
+
+
+def _plural(q: Question) -> bool:
+    """"Which crops", "welke talen", "which countries": the answer is a list."""
+    head = q.focus[0] if q.focus else ""
+    return len(head) > 3 and (head.endswith("s") and not head.endswith("ss") or head.endswith("en"))
+
+
+def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
+    """An enumeration in the window answers a plural which-question: every element, in the asker's words."""
+    if not _plural(q):
+        return []
+    out = []
+    for start, end, elements in lists_in(w.text, w.source.language or language):
+        capitalised = all(e[:1].isupper() for e in elements)
+        if q.kind in ("place", "organisation", "person") and not capitalised:
+            continue
+        if q.kind == "place" and not any(territory(e) for e in elements):
+            continue
+        if len(elements) == 2 and q.kind not in (None, "which"):
+            continue  # two names joined by "and" are read as a chain of names (see _coordinated)
+        stated = [place_name(e, language) if q.kind == "place" else e for e in elements]
+        ctx = clause_words(w.text, start, end, reach=8)
+        near = _near(q, ctx, matcher, cross)
+        words = [t.fold for t in tokens(w.text)]
+        if q.kind in (None, "which") and near == 0 and not matcher.best(q.focus[:1], words, cross):
+            continue  # a list that is not about what is asked ("which dishes" is not "State and Homeland …")
+        fit = 0.6
+        out.append((Item(q.kind or "which", w.text[start:end], join(stated, language), start, end, fit, near),
+                    fit + 0.5 * near))
+    return out
+
+
+def _named(q: Question, w: Window, matcher: Matcher, language: str) -> float:
+    """How much of what the question names stands in the window (and, less, in its paragraph): an item among
+    the question's own names ("National Security Council" for "Nationale Veiligheidsraad") is likelier its answer."""
+    parts = [t.fold for n in q.names for t in tokens(n) if len(t.fold) > 2 and t.fold not in FUNCTION_WORDS]
+    if not parts:
+        return 0.0
+    cross = bool(w.source.language) and w.source.language != language
+    here = matcher.best(parts, [t.fold for t in tokens(w.text)], cross)
+    around = matcher.best(parts, [t.fold for t in tokens(w.source.text)], cross)
+    return (len(here) + 0.5 * len(around)) / (1.5 * len(parts))
+
+
+def _persons(windows: Sequence[Window]) -> set[str]:
+    """Surnames of the people the passages name in full ("Donald Trump" makes a lone "Trump" a person)."""
+    from .names import names_in
+
+    out: set[str] = set()
+    for w in windows:
+        for n in names_in(w.source.text):
+            if n.kind == "person":
+                out.add(n.words[-1])
+    return out
+
+
+def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], persons: set[str],
+             language: str) -> list[tuple[Item, float]]:
+    """Every item of the asked kind in a window, with its attachment (fit plus nearness)."""
+    cross = bool(w.source.language) and w.source.language != language
+    if q.counts:
+        return _count_items(q, w, matcher, language, cross)
+    if q.kind == "time":
+        return _time_items(q, w, matcher, language, cross)
+    return _name_items(q, w, known, persons, matcher, language, cross)
+
+
+def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str) -> Pick | None:
+    """The best item among the windows near the top: window score plus how firmly the item belongs."""
+    ranked = candidates(q, windows, matcher, margin, language)
+    return ranked[0] if ranked else None
+
+
+def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str,
+               limit: int = 3) -> list[Pick]:
+    """Items near the top, best first (the first one with its list of fellows joined), for the rules to vet."""
+    if not windows:
+        return []
+    best = windows[0].score
+    near = [w for w in windows if w.score >= best - margin][:40]
+    known = known_words([w.source.text for w in near])
+    persons = _persons(near) if q.kind == "person" else set()
+    picks: list[Pick] = []
+    for rank, w in enumerate(near):
+        context = _named(q, w, matcher, language)
+        for it, attach in items_in(q, w, matcher, known, persons, language):
+            if not it.anchored:
+                continue  # "China heeft…" answers no "which country did he visit?"
+            score = w.score + ATTACH_WEIGHT * attach + NAMED_WEIGHT * context - 0.001 * rank
+            picks.append(Pick(it, w, score, it.attach, it.near))
+    picks.sort(key=lambda p: -p.score)
+    out: list[Pick] = []
+    for top in picks:
+        if len(out) == limit:
+            break
+        single = [p for p in picks if p.window == top.window and p.item.kind == top.item.kind
+                  and not _LISTED.search(p.item.text)]  # names, not the enumerations already joined
+        chain = _coordinated(top, single) if not _LISTED.search(top.item.text) else [top]
+        if len(chain) > 1:
+            stated = join(list(dict.fromkeys(p.item.stated for p in chain)), language)
+            first, last = chain[0].item, chain[-1].item
+            item = Item(top.item.kind, top.window.text[first.start : last.end], stated, first.start, last.end,
+                        top.item.attach, top.item.near)
+            top = Pick(item, top.window, top.score, top.fit, top.near)
+        if all(p.item.stated != top.item.stated or p.window.key != top.window.key for p in out):
+            out.append(top)
+    return out
+
+
+def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
+    """The items listed together with the chosen one ("Wellington en Blücher", "Afghanistan, Eritrea, …")."""
+    by_start = sorted({p.item.start: p for p in same}.values(), key=lambda p: p.item.start)
+    text = top.window.text
+    i = next(k for k, p in enumerate(by_start) if p.item.start == top.item.start)
+    lo = hi = i
+    while lo > 0 and _LINK.match(text[by_start[lo - 1].item.end : by_start[lo].item.start]):
+        lo -= 1
+    while hi + 1 < len(by_start) and _LINK.match(text[by_start[hi].item.end : by_start[hi + 1].item.start]):
+        hi += 1
+    return by_start[lo : hi + 1]
+
+
+def choose_role(q: Question, windows: Sequence[Window], margin: float) -> Pick | None:
+    """"What role does Guterres hold?" / "Who is Borrell?": the post the passages near the top give the person;
+    an apposition or a title ("Guterres, secretaris-generaal van de VN") before a description ("Guterres is…")."""
+    from .roles import role_of
+
+    if not windows or not q.subject:
+        return None
+    best = windows[0].score
+    found = []
+    for rank, w in enumerate([w for w in windows if w.score >= best - margin][:20]):
+        role = role_of(q.subject, w.text)
+        if role is not None:
+            text, start, end, form = role
+            found.append((form, rank, Pick(Item("role", text, text, start, end, 1.0), w, w.score, 1.0)))
+    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None

@@ -1,0 +1,116 @@
+"""Reading a question: what kind of item it asks for, about what, naming whom, in which year."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import cues
+from .dates import years_in
+from .names import ORG_HEADS, ROLES, names_in
+from .numbers import head_unit
+from .words import FUNCTION_WORDS, content_terms, fold, load_words, tokens
+
+# Which kind of item answers "which X" when X is one of these nouns.
+PLACE_NOUNS = load_words("place_nouns.txt")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the engine needs to know about a question."""
+
+    text: str
+    kind: str | None  # overview, describe, money, age, distance, percent, duration, length, number, time, reason,
+    #                   quote, place, person, organisation, which, yesno, or None
+    terms: tuple[str, ...]  # folded content words
+    names: tuple[str, ...]  # names as written ("Kim Clijsters", "NATO")
+    focus: tuple[str, ...] = ()  # folded words naming what is asked for ("inhabitants", "journal")
+    years: tuple[int, ...] = ()
+    subject: tuple[str, ...] = ()  # for quote questions: who is asked about ("yvette", "cooper")
+    given: tuple[str, ...] = ()  # names a follow-up already knows (the previous question's), not its answer
+
+    @property
+    def typed(self) -> bool:
+        """Whether the answer is an item the reply can state in the asker's words."""
+        return self.kind in ("money", "age", "distance", "percent", "duration", "length", "number", "time",
+                             "place", "person", "organisation", "which")
+
+    @property
+    def counts(self) -> bool:
+        return self.kind in ("money", "age", "distance", "percent", "duration", "length", "number")
+
+
+def _focus_after(question: str, end: int) -> tuple[str, ...]:
+    """Up to three content words right after a cue ("how many cannons and howitzers" -> cannons, howitzers)."""
+    out: list[str] = []
+    for t in tokens(question[end:]):
+        if t.fold in ("and", "en", "or", "of") and out:
+            continue
+        if t.fold in FUNCTION_WORDS or t.capitalised and out:
+            break
+        out.append(t.fold)
+        if len(out) == 3:
+            break
+    return tuple(out)
+
+
+def _which_kind(focus: tuple[str, ...]) -> str:
+    """What a "which X" question asks for, from the noun X."""
+    head = focus[:2]
+    if any(w in PLACE_NOUNS for w in head):
+        return "place"
+    if any(w in ROLES for w in head):
+        return "person"
+    if any(w in ORG_HEADS for w in head):
+        return "organisation"
+    return "which"
+
+
+_SPEAKER_CUE = re.compile(r"\b(did|does|do|has|have|had|would|will|zei|zegt|zeiden|zeggen|schreef|schrijft|"
+                          r"vertelde|vertelt|verklaarde|antwoordde|vindt|vond|vinden|vonden|zou|noemt|noemen|noemde|"
+                          r"omschrijft|beschrijft)\s+", re.I)
+
+
+def _subject(question: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Who a quote question is about: the name right after its verb ("What did Yvette Cooper say", "Wat zei
+    Colette Heald"), else its first name; ("he",) for a pronoun, which a follow-up resolves."""
+    m = _SPEAKER_CUE.search(question)
+    if m:
+        after = question[m.end() :]
+        first = tokens(after)[:1]
+        if first and cues.PRONOUNS_PERSON.fullmatch(first[0].text):
+            return ("he",)
+        for n in names:
+            if after.startswith(n) or after.split(" ", 2)[-1].startswith(n):
+                return tuple(fold(w) for w in n.split())
+    if names:
+        return tuple(fold(w) for n in names[:1] for w in n.split())
+    return ()
+
+
+@lru_cache(maxsize=1024)
+def analyse(question: str) -> Question:
+    """The question read once; the retriever and the engine both use it."""
+    kind = cues.kind_of(question)
+    focus: tuple[str, ...] = ()
+    m = cues.HOW_MANY.search(question)
+    if m and kind in ("number", "money", "percent", "duration", "distance", "age", "length"):
+        focus = _focus_after(question, m.end())
+    w = cues.WHICH.search(question)
+    if w and kind in (None, "place", "time", "person") and not m:
+        focus = _focus_after(question, w.end())
+        if kind is None and focus:
+            kind = _which_kind(focus)
+    if kind == "number" and focus and head_unit(focus[0]) == "money":
+        kind = "money"  # "hoeveel prijzengeld": a sum of money
+    names = tuple(n.text for n in names_in(question) if n.kind != "adjective" or " " in n.text)
+    return Question(
+        text=question,
+        kind=kind,
+        terms=content_terms(question),
+        names=tuple(dict.fromkeys(names)),
+        focus=focus,
+        years=years_in(question),
+        subject=_subject(question, names) if kind == "quote" and not cues.ARTICLE_SPEAKS.search(question) else
+        _subject(question, names) if kind in ("role", "describe") else (),
+    )

@@ -1,0 +1,155 @@
+"""The answer engine's refusal rules: each a small function that says why the articles cannot answer, or None."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .calibration import Calibration
+from .dates import years_in
+from .items import says
+from .match import Matcher
+from .models import Source
+from .question import Question
+from .windows import Window
+from .words import FUNCTION_WORDS, fold, tokens
+
+
+def empty_store(cands: Sequence[Source]) -> str | None:
+    """Nothing is indexed."""
+    return "the knowledge base is empty" if not cands else None
+
+
+def nothing_asked(q: Question, has_context: bool) -> str | None:
+    """A question with no word of its own and no thread to lean on ("and then?") asks nothing to look up."""
+    return "the question names nothing to look for" if not q.terms and not q.names and not has_context else None
+
+
+def off_topic(windows: Sequence[Window], cal: Calibration) -> str | None:
+    """No sentence is close to the question: it is about something the articles do not cover."""
+    best = max((w.dense for w in windows), default=0.0)
+    return f"best sentence {best:.3f} < {cal.off_topic}" if best < cal.off_topic else None
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
+
+
+def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
+                  single: Matcher | None = None) -> list[str]:
+    """The question's names that none of the texts hold in any spelling or language (half a long name will do,
+    unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
+    sooner (Kanaal ~ Channel): one word has nothing else to be matched by."""
+    words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
+    missing = []
+    for name in q.names:
+        parts = name_words(name)
+        if not parts:
+            continue
+        found = (single if single is not None and len(parts) == 1 else matcher).best(parts, words)
+        need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2
+        if len(found) < need:
+            missing.append(name)
+    return missing
+
+
+def unknown_name(q: Question, cands: Sequence[Source], matcher: Matcher, in_store: Callable[[str], bool],
+                 single: Matcher | None = None) -> str | None:
+    """A name the question asks about appears nowhere near the top, nor anywhere in the store as written."""
+    for name in missing_names(q, [c.text for c in cands], matcher, single=single):
+        if not in_store(name):
+            return f"'{name}' is not in the knowledge base"
+    return None
+
+
+def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher, cross: bool,
+                  single: Matcher | None = None) -> str | None:
+    """A name the question joins to the answer's subject is not in the answer's article (Clijsters in Waterloo).
+
+    Across languages only one-word names are held to it: longer ones are often translated (Binnenlandse Zaken
+    for Home Office), one-word names rarely are (Waterloo, Clijsters)."""
+    missing = missing_names(q, article_text, matcher, single=single)
+    if cross:
+        missing = [m for m in missing if len(name_words(m)) == 1]
+    return f"'{missing[0]}' is not in the answer's article" if missing else None
+
+
+def wrong_year(q: Question, article_text: Sequence[str], article_date: str) -> str | None:
+    """The question names a year the article never mentions and that lies after the article was written."""
+    if not q.years:
+        return None
+    written = set(years_in(" ".join(article_text)))
+    published = int(article_date[:4]) if article_date[:4].isdigit() else None
+    for year in q.years:
+        if year not in written and (published is None or year > published or year < published - 1):
+            return f"{year} is not in the article (published {article_date or 'undated'})"
+    return None
+
+
+def weak_support(best: Window, q: Question, cal: Calibration, typed: bool = False) -> str | None:
+    """The chosen window is too far from the question to count as its answer (an item is some evidence)."""
+    floor = cal.min_support_typed if typed else cal.min_support
+    return f"window {best.dense:.3f} < {floor}" if best.dense < floor else None
+
+
+def unattributed(q: Question, window: Window, paragraph: str, matcher: Matcher) -> str | None:
+    """A "what did X say" answer must report words, and X must be in the window or the paragraph around it."""
+    if not says(window.text):
+        return "the window reports nobody's words"
+    if q.subject:
+        words = [t.fold for t in tokens(paragraph)]
+        subject = tuple(s for s in q.subject if s not in FUNCTION_WORDS and len(s) > 1)
+        if subject and not matcher.best(subject[-1:], words, window.source.language != q_language(q)):
+            return f"'{' '.join(subject)}' is not in the passage"
+    return None
+
+
+def weak_item(attach: float, q: Question, cal: Calibration) -> str | None:
+    """A number whose words are about something else than what the question counts."""
+    if q.counts and q.focus and attach < cal.attach:
+        return f"the number is not about {' '.join(q.focus)} ({attach:.3f} < {cal.attach})"
+    return None
+
+
+def q_language(q: Question) -> str:
+    from .language import detect
+
+    return detect(q.text)
+
+
+def folded_names(q: Question) -> set[str]:
+    return {fold(w) for n in q.names for w in n.split()}
+
+
+def _plain_terms(q: Question) -> tuple[str, ...]:
+    named = folded_names(q)
+    return tuple(t for t in q.terms if t not in named and not t.isdigit())
+
+
+def uncovered(q: Question, window: Window, language: str, matcher: Matcher, typed: bool = False) -> str | None:
+    """Asked in the article's own language, an answer shares at least one of the question's words (beyond
+    names) with its passage; across languages the vectors are too weak to demand it, so the rule holds back."""
+    if window.source.language != language:
+        return None
+    terms = tuple(t for t in _plain_terms(q) if not (typed and t in q.focus))  # an item stands for its kind
+    words = [t.fold for t in tokens(window.source.text)]
+    if terms and not matcher.best(terms, words, cross=False):
+        return f"none of {', '.join(terms)} is in the passage"
+    return None
+
+
+def detached(near: float, q: Question, window: Window, language: str) -> str | None:
+    """A number or date whose clause holds none of the question's other words, in the question's own language
+    ("how many children have been found?" next to "16,200 children to be traced")."""
+    if window.source.language != language or not (q.counts and q.focus or q.kind == "time"):
+        return None
+    context = [t for t in _plain_terms(q) if t not in q.focus]
+    if context and near == 0:
+        return f"none of {', '.join(context)} stands by the {q.kind}"
+    return None
+
+
+def weak_relation(window: Window, q: Question, cal: Calibration, masked: bool) -> str | None:
+    """With the question's names left out, what it asks about them must still be close to the window ("which
+    country did Borrell visit" is not answered by a sentence about Borrell and Ukraine's red lines)."""
+    if masked and window.related < cal.min_relation:
+        return f"relation {window.related:.3f} < {cal.min_relation}"
+    return None

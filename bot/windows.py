@@ -1,0 +1,96 @@
+"""Windows of one to two adjacent sentences, scored as answers to a question."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calibration import Calibration
+from .models import Source
+from .retrieval import Sentences, matched, term_weights, word_set
+from .words import load_words, tokens
+
+REASON_MARKERS = load_words("reason_markers.txt")
+REASON_BONUS = 0.025  # a why-question's window that gives a reason ("omdat", "because", "over fears")
+
+_LEANS = frozenset(
+    "he she they it this that these those his her their its there then but however so therefore "
+    "hij zij ze het dit dat deze die zijn haar hun daar toen maar echter dus daarom daardoor want ook".split()
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Adjacent sentences of one paragraph, scored as an answer."""
+
+    source: Source
+    start: int
+    end: int
+    text: str
+    dense: float  # cosine of the question to the window
+    score: float  # dense, the paragraph's score and the question's words, combined
+    related: float = 0.0  # cosine of the question without its names (the relation asked about)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.source.article, self.source.paragraph)
+
+
+def leans_back(sentence: str) -> bool:
+    """A sentence that opens with a pronoun or connective, or points back ("daar", "there"), needs the one before."""
+    toks = tokens(sentence[:80])
+    if not toks:
+        return False
+    return toks[0].fold in _LEANS or any(t.fold in ("daar", "there", "aldaar", "toen") for t in toks[:8])
+
+
+def build(
+    qvec: np.ndarray, terms: tuple[str, ...], cands: Sequence[Source], sentences: dict[tuple[str, int], Sentences],
+    cal: Calibration, boost: dict[str, float] | None = None, reason: bool = False,
+    relation: np.ndarray | None = None,
+) -> list[Window]:
+    """Every sentence of the paragraphs read, alone and with a neighbour, scored; best first.
+
+    `relation` is the question with its names left out ("Who was she engaged to?"): within passages already
+    about the named one, it finds the sentence that holds the relation asked about, which the names drown out.
+    """
+    sets = {(c.article, c.paragraph): word_set(c.text) for c in cands}
+    weights = term_weights(terms, list(sets.values()))
+    total = sum(weights.values()) or 1.0
+    out: list[Window] = []
+    for src in cands:
+        sents = sentences.get((src.article, src.paragraph))
+        if sents is None or not sents.texts:
+            continue
+        n = len(sents.texts)
+        sims = sents.vectors @ qvec
+        rel = sents.vectors @ relation if relation is not None else sims
+        words = [word_set(t) for t in sents.texts]
+        hits = [matched(terms, w) for w in words]
+        extra = (boost or {}).get(src.article, 0.0)
+        for i in range(n):
+            spans = [(i, i + 1)]
+            if i > 0 and leans_back(sents.texts[i]):
+                spans = [(i - 1, i + 1)]
+            elif i + 1 < n:
+                spans.append((i, i + 2))
+            for start, end in spans:
+                if end - start == 1:
+                    dense, related = float(sims[i]), float(rel[i])
+                else:
+                    vec = sents.vectors[start:end].sum(axis=0)
+                    norm = float(np.linalg.norm(vec)) or 1.0
+                    dense = max(float(vec @ qvec) / norm, float(sims[i]) - 0.01)
+                    related = max(float(vec @ relation) / norm, float(rel[i]) - 0.01) if relation is not None \
+                        else dense
+                mixed = cal.relation_weight * related + (1 - cal.relation_weight) * dense if relation is not None \
+                    else dense
+                share = sum(weights[t] for t in frozenset().union(*hits[start:end])) / total
+                score = ((1 - cal.paragraph_weight) * mixed + cal.paragraph_weight * src.score
+                         + cal.window_lexical * share + extra - 0.004 * (end - start - 1))
+                if reason and any(w & REASON_MARKERS for w in words[start:end]):
+                    score += REASON_BONUS
+                out.append(Window(src, start, end, " ".join(sents.texts[start:end]), dense, score, related))
+    out.sort(key=lambda w: -w.score)
+    return out

@@ -1,0 +1,111 @@
+"""The engine end to end on several real articles (the bundled Dutch one, an English and a Dutch article from
+tests/data/corpus): questions across languages, own words, unambiguous citations, overviews, refusals, threads."""
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.core import Bot, build_bot
+from knowledge.documents import ARTICLES_DIR
+
+pytestmark = pytest.mark.slow
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+CITE = re.compile(r"\[([^\]]+ ¶\d+)\]")
+QUOTED = re.compile(r"„.*”", re.S)
+
+
+@pytest.fixture(scope="module")
+def corpus_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """Three articles in two languages in one real knowledge base (Chroma, the bundled embedder)."""
+    from bot.wiring import open_collections
+    from knowledge.ingest import ingest
+
+    settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(tmp_path_factory.mktemp("corpus") / "data"),
+                                  "BRIEFBOT_SAMPLE_ARTICLE": "false"})
+    cols, lock = open_collections(settings, index_builtin=False)
+    try:
+        ingest(cols, [*sorted(ARTICLES_DIR.glob("*.md")), *sorted(CORPUS.glob("*.md"))], progress=False)
+    finally:
+        if lock is not None:
+            lock.release()
+    bot = build_bot(settings)
+    yield bot
+    bot.close()
+
+
+def own_words(text: str) -> str:
+    """What the reply says outside its quotations: usable by a reader of the other language."""
+    return QUOTED.sub(" ", text)
+
+
+@pytest.mark.parametrize(
+    "question,language,expected",
+    [
+        ("How many asylum seekers will get a questionnaire instead of an interview?", "en", r"12,000"),
+        ("Hoeveel migranten staken vorig jaar het Kanaal over?", "nl", r"45\.756"),
+        ("Where was Kim Clijsters born?", "en", r"Bilzen"),
+        ("Wie is de vader van Kim Clijsters?", "nl", r"Lei Clijsters"),
+        ("How much prize money did Clijsters take home from the 2005 US Open?", "en", r"2\.2 million"),
+        ("How many deported children does the conference aim to trace?", "en", r"16,200"),
+    ],
+)
+def test_typed_answers_state_the_item_in_the_askers_words(corpus_bot: Bot, question: str, language: str,
+                                                         expected: str) -> None:
+    answer = corpus_bot.answer(question, f"c:{uuid.uuid4().hex}")
+    assert answer.grounded and answer.language == language, answer.text
+    assert re.search(expected, own_words(answer.text)), answer.text
+
+
+def test_citations_name_their_article_everywhere(corpus_bot: Bot) -> None:
+    """With several articles a citation is "[tag ¶n]": the same label in the text and on every source."""
+    answer = corpus_bot.answer("When did Clijsters want to stop playing tennis?", "labels")
+    cited = CITE.findall(answer.text)
+    assert cited and cited[0] == answer.sources[0].label and cited[0].startswith("kim-clijsters ¶")
+    assert len({s.label for s in answer.sources}) == len(answer.sources)
+
+
+def test_an_overview_of_several_articles_lists_them(corpus_bot: Bot) -> None:
+    answer = corpus_bot.answer("Which articles do you have?", "cat")
+    assert answer.grounded and answer.text.count("\n•") == 3, answer.text
+    about = corpus_bot.answer("What is the article about the UK asylum questionnaire about?", "ov")
+    assert "asylum" in own_words(about.text).lower() and about.sources[0].article.endswith("questionnaire")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much will the new questionnaire process cost the Home Office?",  # no sum of money given
+        "Hoe lang is Kim Clijsters?",  # no height given
+        "Heeft Kim Clijsters ooit een toernooi in Waterloo gewonnen?",  # Waterloo is not in her article
+        "Who won the football World Cup in 2022?",  # nothing on it, and after every article's date
+        "What is the weather forecast for Brussels tomorrow?",
+    ],
+)
+def test_what_the_articles_do_not_say_is_refused(corpus_bot: Bot, question: str) -> None:
+    answer = corpus_bot.answer(question, f"u:{uuid.uuid4().hex}")
+    assert answer.grounded is False, answer.text
+    assert "the article" in answer.text or "artikel" in answer.text
+
+
+def test_a_thread_reads_pronouns_and_ellipsis(corpus_bot: Bot) -> None:
+    cid = "thread"
+    first = corpus_bot.answer("Wie won in 2005 de US Open bij de vrouwen?", cid)
+    assert first.grounded, first.text
+    against = corpus_bot.answer("Tegen wie speelde ze de finale?", cid)
+    assert "Pierce" in against.text, against.text
+    money = corpus_bot.answer("Hoeveel prijzengeld kreeg ze?", cid)
+    assert re.search(r"2,2 miljoen", own_words(money.text)), money.text
+
+
+def test_every_answer_can_say_why(corpus_bot: Bot) -> None:
+    answer = corpus_bot.answer("How many asylum seekers will get a questionnaire instead of an interview?", "why")
+    trace = answer.trace
+    assert trace is not None and trace.rule == "typed:number"
+    assert trace.passages and trace.windows and any(step.startswith("item ") for step in trace.steps)
+    assert answer.to_dict(explain=True)["trace"]["rule"] == "typed:number"

@@ -1,0 +1,226 @@
+"""The answer engine's rules and choices, each on small synthetic passages in English and Dutch.
+
+Windows are built by hand (no embedder, no store), so each test pins one rule: which item answers, and when the
+engine must say the articles do not hold the answer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bot import rules
+from bot.calibration import DEFAULT as CAL
+from bot.followup import is_follow_up, resolve
+from bot.items import lists_in
+from bot.match import Matcher
+from bot.models import Answer, Source, Turn
+from bot.overview import catalogue, is_dateline, summarise, topic_terms, wants_catalogue
+from bot.pick import candidates, choose_role
+from bot.question import analyse
+from bot.replies import the_article, trim
+from bot.retrieval import ArticleText, Sentences
+from bot.roles import role_of
+from bot.windows import Window
+
+SPELLING = Matcher(None)  # spelling only: what the rules do within one language
+
+
+def window(text: str, score: float = 0.9, language: str = "en", article: str = "a1", paragraph: int = 1,
+           related: float | None = None) -> Window:
+    src = Source(article, "Title", paragraph, text, score, "2024-05", language, article)
+    return Window(src, 0, 1, text, score, score, score if related is None else related)
+
+
+def top(question: str, *windows: Window, language: str = "en"):  # type: ignore[no-untyped-def]
+    picks = candidates(analyse(question), list(windows), SPELLING, CAL.type_margin, language)
+    return picks[0] if picks else None
+
+
+# --- which item answers --------------------------------------------------------------------------------------
+
+def test_a_count_is_the_number_beside_the_counted_thing() -> None:
+    w = window("Teams from ten countries met in groups of three; 163 teams took part in the final.")
+    pick = top("How many teams took part in the final?", w)
+    assert pick is not None and pick.item.stated == "163" and pick.fit == 1.0
+
+
+def test_a_number_is_stated_in_the_askers_format_from_a_dutch_text() -> None:
+    w = window("De conferentie wil de 16.200 gedeporteerde kinderen opsporen.", language="nl")
+    assert top("Hoeveel gedeporteerde kinderen wil de conferentie opsporen?", w, language="nl").item.stated == "16.200"
+    english = top("How many gedeporteerde kinderen are to be traced?", w, language="en")
+    assert english is not None and english.item.stated == "16,200"
+
+
+def test_a_date_in_a_dateline_answers_nothing() -> None:
+    assert top("When did the talks end?", window("Thursday, February 23, 2023")) is None
+
+
+def test_a_date_is_the_most_precise_one_near_the_question_words() -> None:
+    w = window("The talks began in 2019 and ended on 5 May 2021 in Geneva.")
+    assert top("When did the talks end?", w).item.stated == "5 May 2021"
+
+
+def test_a_place_needs_a_preposition_or_the_question_words_beside_it() -> None:
+    assert top("Which country did the minister visit?", window("China has crossed no red lines, she said.")) is None
+    pick = top("Where was the treaty signed?", window("The treaty was signed in Lisbon in 2007."))
+    assert pick is not None and pick.item.stated == "Lisbon"
+
+
+def test_places_of_a_list_are_given_together_in_the_askers_language() -> None:
+    w = window("Questionnaires go to asylum seekers from Afghanistan, Eritrea, Libië, Syrië en Jemen.", language="nl")
+    pick = top("From which countries do the asylum seekers come?", w, language="en")
+    assert pick is not None and pick.item.stated == "Afghanistan, Eritrea, Libya, Syria and Yemen"
+
+
+def test_who_prefers_a_persons_name_and_joins_names_listed_together() -> None:
+    w = window("Napoleon werd verslagen door legers onder leiding van Wellington en Blücher.", language="nl")
+    pick = top("Wie leidde de legers die Napoleon versloegen?", w, language="nl")
+    assert pick is not None and pick.item.stated == "Wellington en Blücher"
+    w2 = window("The Croucher Foundation and chief scientist Colette Heald led the study.")
+    assert top("Who led the study?", w2).item.stated == "Colette Heald"
+
+
+def test_which_team_names_the_team() -> None:
+    w = window("The six-member Afghan team had been denied visas twice.")
+    assert top("Which team was denied visas?", w).item.stated == "Afghan team"
+
+
+def test_a_plural_which_question_is_answered_with_a_list() -> None:
+    w = window("The study looked at yields of wheat, rice, maize and soybean crops worldwide.")
+    pick = top("Which crops did the study look at?", w)
+    assert pick is not None and pick.item.stated == "wheat, rice, maize and soybean"
+
+
+def test_lists_are_parallel_and_read_in_linear_time() -> None:
+    text = "supported by the Croucher Foundation, US National Science Foundation, and US Park Service."
+    [(start, end, elements)] = lists_in(text)
+    assert elements == ["Croucher Foundation", "US National Science Foundation", "US Park Service"]
+    assert text[start:end] == "Croucher Foundation, US National Science Foundation, and US Park Service"
+    assert lists_in("Het gewest heeft het Nederlands en het Frans als talen.", "nl")[0][2] == ["Nederlands", "Frans"]
+    assert lists_in("A" * 40_000) == []
+
+
+def test_a_role_prefers_an_apposition_to_a_description() -> None:
+    q = analyse("What role does Guterres hold?")
+    windows = [window("Guterres is chef mondiaal multilateralisme.", language="nl", paragraph=4),
+               window("Daarna was António Guterres, secretaris-generaal van de VN, te gast.", language="nl",
+                      score=0.85, paragraph=3)]
+    pick = choose_role(q, windows, CAL.type_margin)
+    assert pick is not None and pick.item.stated == "secretaris-generaal van de VN"
+    assert role_of(("borrell",), "Eén van hen is EU-Buitenlandchef Josep Borrell.")[0] == "EU-Buitenlandchef"
+    assert role_of(("braverman",), "On Wednesday, Home Secretary Suella Braverman said")[0] == "Home Secretary"
+
+
+# --- when to refuse ------------------------------------------------------------------------------------------
+
+def test_nothing_asked_without_a_thread() -> None:
+    assert rules.nothing_asked(analyse("and then?"), has_context=False) is not None
+    assert rules.nothing_asked(analyse("and then?"), has_context=True) is None
+    assert rules.nothing_asked(analyse("Who is Borrell?"), has_context=False) is None
+
+
+def test_off_topic_when_no_sentence_is_close() -> None:
+    assert rules.off_topic([window("x", score=CAL.off_topic - 0.01)], CAL) is not None
+    assert rules.off_topic([window("x", score=CAL.off_topic + 0.01)], CAL) is None
+
+
+def test_a_name_absent_from_the_store_is_refused() -> None:
+    cands = [window("Borrell spoke in Brussels.").source]
+    q = analyse("What did Macron say about Borrell?")
+    absent = rules.unknown_name(q, cands, SPELLING, in_store=lambda name: False)
+    assert absent == "'Macron' is not in the knowledge base"
+    assert rules.unknown_name(q, cands, SPELLING, in_store=lambda name: True) is None
+
+
+def test_a_name_outside_the_answers_article_is_refused_unless_translated() -> None:
+    article = ["Kim Clijsters won de US Open in 2005.", "Ze werd geboren in Bilzen."]
+    assert rules.foreign_names(analyse("Heeft Kim Clijsters ooit in Waterloo gewonnen?"), article, SPELLING, False)
+    # across languages a long name may be a translation ("Nationale Veiligheidsraad" for "National Security Council")
+    q = analyse("Who asked the Nationale Veiligheidsraad for help?")
+    assert rules.foreign_names(q, ["Trump asked the National Security Council."], SPELLING, cross=True) is None
+
+
+def test_a_year_the_article_cannot_know_is_refused() -> None:
+    article = ["The final was played in July 2018."]
+    assert rules.wrong_year(analyse("Who won the World Cup in 2022?"), article, "2018-07") is not None
+    assert rules.wrong_year(analyse("Who won the World Cup in 2018?"), article, "2018-07") is None
+
+
+def test_a_count_whose_words_are_about_something_else_is_refused() -> None:
+    q = analyse("How many farmers were interviewed?")
+    assert rules.weak_item(0.5, q, CAL) is not None and rules.weak_item(1.0, q, CAL) is None
+
+
+def test_a_number_far_from_the_questions_other_words_is_refused_in_one_language() -> None:
+    q = analyse("Hoeveel kinderen zijn al teruggevonden?")
+    w = window("De conferentie wil 16.200 kinderen opsporen.", language="nl")
+    assert rules.detached(0.0, q, w, "nl") is not None
+    assert rules.detached(0.0, q, w, "en") is None  # across languages the words cannot be compared by spelling
+
+
+def test_an_untyped_answer_shares_a_word_with_the_question_in_one_language() -> None:
+    w = window("China en Rusland willen samenwerken op elk terrein.", language="nl")
+    assert rules.uncovered(analyse("Wat is het recept voor appeltaart?"), w, "nl", SPELLING) is not None
+    assert rules.uncovered(analyse("Waarop willen China en Rusland samenwerken?"), w, "nl", SPELLING) is None
+
+
+def test_a_quote_must_report_words_of_the_person_asked_about() -> None:
+    q = analyse("What did Guterres say during the lunch?")
+    invited = window("Guterres was invited to a lunch with European leaders.")
+    said = window("“We feel lonely sometimes,” Guterres said at the lunch.")
+    assert rules.unattributed(q, invited, invited.text, SPELLING) == "the window reports nobody's words"
+    assert rules.unattributed(q, said, said.text, SPELLING) is None
+    other = window("“We feel lonely,” an EU official said.")
+    assert rules.unattributed(q, other, other.text, SPELLING) is not None
+
+
+def test_without_the_names_the_relation_must_still_be_close() -> None:
+    q = analyse("Which country did Borrell visit after Beijing?")
+    assert rules.weak_relation(window("x", related=CAL.min_relation - 0.01), q, CAL, masked=True) is not None
+    assert rules.weak_relation(window("x", related=CAL.min_relation - 0.01), q, CAL, masked=False) is None
+
+
+def test_weak_support_has_a_lower_floor_for_typed_answers() -> None:
+    w = window("x", score=(CAL.min_support + CAL.min_support_typed) / 2)
+    assert rules.weak_support(w, analyse("Why?"), CAL) is not None
+    assert rules.weak_support(w, analyse("When?"), CAL, typed=True) is None
+
+
+# --- threads, overviews, replies -----------------------------------------------------------------------------
+
+def _turn(question: str, item: str = "", grounded: bool = True) -> Turn:
+    src = Source("a1", "Title", 2, "text", 0.9, "", "en", "a1")
+    return Turn(question, Answer("…", (src,), grounded, "en", question, "id1", item=item), 0.0)
+
+
+def test_follow_ups_lean_on_the_previous_turn() -> None:
+    assert is_follow_up("And which country proposed it?") and not is_follow_up("Who proposed the conference?")
+    history = [_turn("Who defeated Napoleon at Waterloo?", item="Wellington and Blücher")]
+    f = resolve("Where was he sent afterwards?", history)
+    assert f is not None and f.referent == "Napoleon"  # "he" is one person; the answer named two
+    assert f.query == "Where was Napoleon sent afterwards?" and f.article == "a1"
+    why = resolve("Waarom?", [_turn("Welk team kreeg geen visum?")])
+    assert why is not None and why.anaphoric and "Welk team kreeg geen visum?" in why.query
+    assert resolve("Waarom?", []) is None
+
+
+def test_an_overview_is_the_title_the_lead_and_the_centre() -> None:
+    paragraphs = ("Thursday, February 23, 2023", "The Home Office will send questionnaires to 12,000 asylum seekers.",
+                  "Critics call the form a burden.", "The forms must be returned within twenty days.")
+    art = ArticleText("a1", "UK asylum questionnaire", "2023-02", "en", "a1", "", paragraphs)
+    rng = np.random.default_rng(1)
+    sentences = {("a1", p): Sentences((t,), rng.normal(size=(1, 8)).astype(np.float32))
+                 for p, t in enumerate(paragraphs, start=1)}
+    ov = summarise(art, sentences, "en")
+    assert ov.text.startswith("UK asylum questionnaire (2023-02) is about this [a1 ¶2]: „The Home Office")
+    assert is_dateline(paragraphs[0]) and not is_dateline(paragraphs[1])
+    assert "Ik heb 2 artikelen" in catalogue([art, art], "nl").text
+    assert topic_terms(analyse("What is the article about the asylum questionnaire about?").terms) == (
+        "asylum", "questionnaire")
+    assert wants_catalogue("Which articles do you have?", analyse("Which articles do you have?").terms)
+
+
+def test_replies_cut_quotes_at_words_and_say_article_or_articles() -> None:
+    cut = trim("one two three four five six seven eight nine ten", 20)
+    assert cut.endswith("…") and not cut[:-1].endswith(" ") and len(cut) <= 21
+    assert trim("one two three four five six", 12, around=(18, 21)).startswith("…")
+    assert (the_article("en", True), the_article("nl", False)) == ("the articles", "het artikel")
