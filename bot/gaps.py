@@ -86,6 +86,7 @@ class SQLiteGaps:
         if conn is None:
             conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA busy_timeout=10000")
+            conn.execute("PRAGMA synchronous=NORMAL")  # as the state store: WAL survives a crash of the process
             self._local.conn = conn
         return conn
 
