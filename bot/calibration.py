@@ -21,7 +21,7 @@ class Calibration:
     # deciding
     off_topic: float = 0.80  # best sentence below this: nothing in the knowledge base is about the question
     related: float = 0.83  # a refusal shows its closest passage only above this
-    min_support: float = 0.81  # an untyped answer needs a window at least this close to the question
+    min_support: float = 0.815  # an untyped answer needs a window at least this close to the question
     min_support_typed: float = 0.80  # a typed answer's window at least this close
     type_margin: float = 0.10  # a typed item may come from a window this far below the best one
     attach: float = 0.885  # a number's words must be this close to what the question counts (cosine)
