@@ -91,6 +91,25 @@ class E5Embedder:
                 self._cache.popitem(last=False)
         return vec
 
+    def queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Several queries in one model run (what the cache lacks): a question and its variant cost about one."""
+        out: dict[str, np.ndarray] = {}
+        with self._cache_lock:
+            for t in texts:
+                hit = self._cache.get(t)
+                if hit is not None:
+                    out[t] = hit
+        missing = list(dict.fromkeys(t for t in texts if t not in out))
+        if missing:
+            vecs = self._embed(missing, True)
+            with self._cache_lock:
+                for t, v in zip(missing, vecs):
+                    v.setflags(write=False)
+                    out[t] = self._cache[t] = v
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [out[t] for t in texts]
+
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
