@@ -100,6 +100,23 @@ class CachedWordVectors:
         self._size = size
         self._lock = threading.Lock()
 
+    def preload(self, limit: int = 20_000) -> int:
+        """Read the whole vocabulary into memory (in the background at start): a question across languages then
+        needs no store round trip for its passages' words. Skipped for a vocabulary larger than the cache."""
+        if self._col is None:
+            return 0
+        try:
+            if self._col.count() > min(limit, self._size):
+                return 0
+            got = self._col.get(include=["embeddings"])
+        except Exception:  # a store without a vocabulary, or one that went away: words are fetched as needed
+            return 0
+        with self._lock:
+            for w, emb in zip(got["ids"], got["embeddings"]):
+                if w not in self._cache:
+                    self._cache[w] = np.asarray(emb, dtype=np.float32)
+        return len(got["ids"])
+
     def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         missing = []

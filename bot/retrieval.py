@@ -77,6 +77,7 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
+        threading.Thread(target=self.words.preload, name="vocabulary", daemon=True).start()
         self._lock = threading.Lock()
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
         self._articles: OrderedDict[tuple[str, str], ArticleText] = OrderedDict()
