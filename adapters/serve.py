@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     configure(settings.log_format)  # uvicorn's own lines too (log_config=None leaves them to the root logger)
     prepare_metrics_dir()
+    if args.workers > 1:  # one compute thread per worker unless set: threads of several processes fight (issue 12)
+        os.environ.setdefault("BRIEFBOT_THREADS", "1")
     import uvicorn
 
     # On SIGTERM each worker stops accepting (Slack's retries go to another worker, or come back after the

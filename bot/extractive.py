@@ -16,14 +16,13 @@ from .match import Matcher, WordVectors
 from .models import Answer, Article, Source, Trace
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .pick import candidates, choose_role
-from .question import Question, analyse
+from .question import Question, analyse, masked
 from .replies import cite, say, the_article, trim
 from .retrieval import ArticleText, Sentences
 from .windows import Window, build
 from .words import fold, tokens
 
 log = logging.getLogger("briefbot.extractive")
-_PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voor".split())
 
 
 class KnowledgeSource(Protocol):
@@ -260,20 +259,15 @@ class ExtractiveEngine:
         every passage read shares ("Why is multilateralism under pressure?" -> "Why is it under pressure?").
         Left that way, the relation asked about is not drowned by the topic. A name after a preposition ("to
         Beijing") stays: it is part of the relation."""
-        text = q.text
-        masked = False
         untyped = not q.typed and q.kind not in ("quote", "role", "describe")
-        topics = [t.text for t in tokens(q.text) if t.fold in q.terms and _everywhere(t.fold, read)] \
-            if untyped and not q.names else []
-        for word in topics[:1]:
-            text = re.sub(rf"\b{re.escape(word)}\b", "het" if language == "nl" else "it", text, count=1)
-            masked = True
-        for name in sorted(q.names, key=len, reverse=True):
-            m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
-            if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
-                text = text[: m.start()] + (m.group(1) or "") + ("ze" if language == "nl" else "they") + text[m.end():]
-                masked = True
-        return self.embedder.query(text) if masked else None
+        if q.names:
+            variant = masked(q, language)  # embedded already, with the question, by the retriever
+            return self.embedder.query(variant) if variant else None
+        topics = [t.text for t in tokens(q.text) if t.fold in q.terms and _everywhere(t.fold, read)] if untyped else []
+        if not topics:
+            return None
+        text = re.sub(rf"\b{re.escape(topics[0])}\b", "het" if language == "nl" else "it", q.text, count=1)
+        return self.embedder.query(text)
 
     def _may_quote_instead(self, q: Question, window: Window) -> bool:
         """Who/which questions without a name to state ("a senior EU official", "the silver medal") are answered

@@ -43,6 +43,47 @@ def same_word(a: str, b: str) -> bool:
     return ta is not None and ta == tb
 
 
+_SOUNDS_ALIKE = str.maketrans("cvzy", "kfsj")  # friend ~ vriend, cannons ~ kanonnen: one bucket per sound
+
+
+def _initial(word: str) -> str:
+    return word[:1].translate(_SOUNDS_ALIKE)
+
+
+class WordIndex:
+    """The words of one text, bucketed so that `same_word` is tried only where it can hold (the hot path of a
+    question: every candidate paragraph is checked for every question word)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        self.plain = frozenset(w.replace("oe", "u") for w in self.words)
+        self.by_start: dict[str, list[str]] = {}
+        for w in self.words:
+            if len(w) >= 4:
+                self.by_start.setdefault(_initial(w), []).append(w)
+        self.places = frozenset(c for c in map(territory, self.words) if c)
+        self._memo: dict[str, bool] = {}
+
+    def has(self, term: str) -> bool:
+        hit = self._memo.get(term)
+        if hit is None:
+            hit = self._memo[term] = self._has(term)
+        return hit
+
+    def _has(self, term: str) -> bool:
+        if term in self.words or term.replace("oe", "u") in self.plain:
+            return True
+        if len(term) >= 4 and any(same_word(term, w) for w in self.by_start.get(_initial(term), ())):
+            return True
+        code = territory(term)
+        return code is not None and code in self.places
+
+
+@lru_cache(maxsize=8192)
+def index_of(words: frozenset[str]) -> WordIndex:
+    return WordIndex(words)
+
+
 class WordVectors(Protocol):
     """Vectors of single words (the knowledge base's vocabulary, embedded at ingest)."""
 
@@ -58,6 +99,23 @@ class CachedWordVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+
+    def preload(self, limit: int = 20_000) -> int:
+        """Read the whole vocabulary into memory (in the background at start): a question across languages then
+        needs no store round trip for its passages' words. Skipped for a vocabulary larger than the cache."""
+        if self._col is None:
+            return 0
+        try:
+            if self._col.count() > min(limit, self._size):
+                return 0
+            got = self._col.get(include=["embeddings"])
+        except Exception:  # a store without a vocabulary, or one that went away: words are fetched as needed
+            return 0
+        with self._lock:
+            for w, emb in zip(got["ids"], got["embeddings"]):
+                if w not in self._cache:
+                    self._cache[w] = np.asarray(emb, dtype=np.float32)
+        return len(got["ids"])
 
     def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .items import (
     Item,
@@ -232,13 +233,18 @@ def _named(q: Question, w: Window, matcher: Matcher, language: str) -> float:
     return (len(here) + 0.5 * len(around)) / (1.5 * len(parts))
 
 
+@lru_cache(maxsize=4096)
+def _known_in(text: str) -> frozenset[str]:
+    return known_words([text])
+
+
 def _persons(windows: Sequence[Window]) -> set[str]:
     """Surnames of the people the passages name in full ("Donald Trump" makes a lone "Trump" a person)."""
     from .names import names_in
 
     out: set[str] = set()
-    for w in windows:
-        for n in names_in(w.source.text):
+    for text in dict.fromkeys(w.source.text for w in windows):
+        for n in names_in(text):
             if n.kind == "person":
                 out.add(n.words[-1])
     return out
@@ -267,12 +273,12 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
     if not windows:
         return []
     best = windows[0].score
-    near = [w for w in windows if w.score >= best - margin][:40]
-    known = known_words([w.source.text for w in near])
+    near = [w for w in windows if w.score >= best - margin][:24]
     persons = _persons(near) if q.kind == "person" else set()
     picks: list[Pick] = []
     for rank, w in enumerate(near):
         context = _named(q, w, matcher, language)
+        known = _known_in(w.source.text)  # the paragraph's own names: a sentence may open with one
         for it, attach in items_in(q, w, matcher, known, persons, language):
             if not it.anchored:
                 continue  # "China heeft…" answers no "which country did he visit?"

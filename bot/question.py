@@ -88,6 +88,22 @@ def _subject(question: str, names: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
+_PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voor".split())
+
+
+def masked(q: Question, language: str) -> str | None:
+    """The question with the names it asks about replaced by a pronoun ("Who was they engaged to?"): what it asks
+    about them. A name after a preposition ("to Beijing") stays: it is part of the relation. None without names."""
+    text = q.text
+    changed = False
+    for name in sorted(q.names, key=len, reverse=True):
+        m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
+        if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
+            text = text[: m.start()] + (m.group(1) or "") + ("ze" if language == "nl" else "they") + text[m.end() :]
+            changed = True
+    return text if changed else None
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> Question:
     """The question read once; the retriever and the engine both use it."""

@@ -16,9 +16,9 @@ from knowledge.chroma import Collections
 
 from .calibration import DEFAULT, Calibration
 from .errors import StoreError
-from .match import CachedWordVectors, same_word
+from .match import CachedWordVectors, index_of
 from .models import Article, Source, short_tag
-from .question import analyse
+from .question import analyse, masked
 from .words import tokens
 
 log = logging.getLogger("briefbot.retrieval")
@@ -55,11 +55,8 @@ def word_set(text: str) -> frozenset[str]:
 
 def matched(terms: tuple[str, ...], words: frozenset[str]) -> frozenset[str]:
     """The terms a text holds in some spelling (exact first: most are)."""
-    out = set()
-    for t in terms:
-        if t in words or any(same_word(t, w) for w in words if w[:1] == t[:1] or len(t) >= 5):
-            out.add(t)
-    return frozenset(out)
+    idx = index_of(words)
+    return frozenset(t for t in terms if idx.has(t))
 
 
 def term_weights(terms: tuple[str, ...], texts: list[frozenset[str]]) -> dict[str, float]:
@@ -80,6 +77,7 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
+        threading.Thread(target=self.words.preload, name="vocabulary", daemon=True).start()
         self._lock = threading.Lock()
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
         self._articles: OrderedDict[tuple[str, str], ArticleText] = OrderedDict()
@@ -120,8 +118,10 @@ class ChromaRetriever:
         "Who funded it?" finds the funding in the article the conversation is about.
         """
         self._fresh()
-        vec = self.embedder.query(query)
-        terms = analyse(query).terms
+        q = analyse(query)
+        variant = masked(q, language) if language and q.names else None
+        vec = self.embedder.queries([query, variant])[0] if variant else self.embedder.query(query)
+        terms = q.terms
         if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
             rows = _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
         else:

@@ -26,12 +26,15 @@ def chroma_target(settings: Settings) -> ChromaTarget:
     return ChromaTarget(path=settings.data_dir / "chroma")
 
 
-def open_collections(settings: Settings, *, index_builtin: bool = True) -> tuple[Collections, WriterLock | None]:
-    """The knowledge base's collections (the bundled sample article goes into an empty store on first start)."""
+def open_collections(settings: Settings, *, index_builtin: bool = True,
+                     rebuild: bool | None = None) -> tuple[Collections, WriterLock | None]:
+    """The knowledge base's collections (the bundled sample article goes into an empty store on first start);
+    `rebuild`: see Collections (True re-embeds the stored texts with the configured model)."""
     target = chroma_target(settings)
     lock = None if target.host else WriterLock(settings.data_dir)
     try:
-        cols = Collections(open_client(target), settings.collection, E5Embedder.shared(), target)
+        embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
+        cols = Collections(open_client(target), settings.collection, embedder, target, rebuild=rebuild)
         if index_builtin:
             report = ensure_sample(cols, enabled=settings.sample_article)
             if report is not None:

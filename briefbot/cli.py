@@ -206,6 +206,8 @@ def _configure_logging(verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.ERROR)
     for noisy in ("chromadb", "httpx", "urllib3", "httpcore", "discord", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.CRITICAL)
+    for notices in ("briefbot.store", "briefbot.embedder"):  # one line each that explains a wait (re-embedding)
+        logging.getLogger(notices).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _one_line(exc: BaseException) -> str:

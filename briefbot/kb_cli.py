@@ -42,30 +42,8 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, old)
 
 
-def _rebuild(settings: Settings) -> str | None:
-    """Drop the collections (e.g. after a model change), keeping whether the sample article was offered."""
-    from bot.wiring import chroma_target
-    from knowledge.catalog import SAMPLE_KEY
-    from knowledge.chroma import ARTICLES, WriterLock, drop_collections, open_client
-
-    target = chroma_target(settings)
-    lock = None if target.host else WriterLock(settings.data_dir)
-    try:
-        client = open_client(target)
-        try:
-            offered = (client.get_collection(settings.collection + ARTICLES).metadata or {}).get(SAMPLE_KEY)
-        except Exception:  # no such collection (or one we cannot read): nothing to keep
-            offered = None
-        drop_collections(client, settings.collection)
-    finally:
-        if lock:
-            lock.release()
-    return offered
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import open_collections
-    from knowledge.catalog import SAMPLE_KEY, set_state
     from knowledge.ingest import Interrupted, ensure_sample, ingest
     from knowledge.sources import is_url, parse_since
 
@@ -82,16 +60,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         _err("ingest: --watch takes one folder, e.g. briefbot ingest --watch articles/")
         return 2
     max_bytes = int(args.max_mb * 1_000_000) if args.max_mb else settings.max_article_bytes
-    offered = _rebuild(settings) if args.rebuild else None
-    try:
-        cols, lock = open_collections(settings, index_builtin=False)
+    try:  # --rebuild: re-embed the stored texts with the configured model first (knowledge/reembed.py)
+        cols, lock = open_collections(settings, index_builtin=False, rebuild=True if args.rebuild else None)
     except StoreError as exc:
         hint = (" To keep a folder indexed while the bot runs on the embedded store, start the bot with "
                 "BRIEFBOT_WATCH=FOLDER instead." if args.watch and not settings.chroma_host else "")
         _err(f"briefbot: {exc.message}{hint}")
         return 2
-    if offered:
-        set_state(cols, **{SAMPLE_KEY: offered})
     try:
         t0 = time.perf_counter()
         with _sigterm_as_interrupt():
@@ -204,7 +179,8 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         log.close()
         store.close()
-    groups = group_gaps(gaps, E5Embedder.shared().query, args.distance) if gaps else []
+    embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
+    groups = group_gaps(gaps, embedder.query, args.distance) if gaps else []
     groups = groups[: args.limit]
     if args.json:
         for g in groups:
@@ -237,7 +213,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--watch", action="store_true",
                    help="keep one folder indexed until Ctrl-C (on a Chroma server, or when no bot runs; "
                         "else BRIEFBOT_WATCH)")
-    i.add_argument("--rebuild", action="store_true", help="drop the collections first (e.g. after a model change)")
+    i.add_argument("--rebuild", action="store_true",
+                   help="re-embed the stored texts with the configured model first (e.g. after a model change)")
     i.add_argument("--progress", action="store_true", help="always show the progress bar")
     i.add_argument("--max-mb", type=float,
                    help="skip articles with more text than this (default BRIEFBOT_MAX_ARTICLE_MB, 1)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .embeddings import DIM, MODEL_ID, E5Embedder, chroma_embedding_function
+from .embeddings import E5Embedder, chroma_embedding_function, is_ours
 from .errors import StoreError
 
 log = logging.getLogger("briefbot.store")
@@ -16,6 +16,7 @@ log = logging.getLogger("briefbot.store")
 SENTENCES = "-sentences"
 ARTICLES = "-articles"
 TERMS = "-terms"
+SUFFIXES = ("", SENTENCES, ARTICLES, TERMS)  # every collection of one knowledge base (drop, re-embed)
 
 
 @dataclass(frozen=True)
@@ -87,41 +88,74 @@ def open_client(target: ChromaTarget) -> Any:
 
 
 class Collections:
-    """The three collections of one knowledge base: paragraphs, their sentences, and the articles."""
+    """The three collections of one knowledge base: paragraphs, their sentences, and the articles.
 
-    def __init__(self, client: Any, name: str, embedder: E5Embedder, target: ChromaTarget) -> None:
+    A knowledge base built with another of our embedding models is re-embedded from its stored texts: on an
+    embedded store automatically (one process holds it, see WriterLock), on a Chroma server only when asked
+    (`rebuild=True`, i.e. `briefbot ingest --rebuild`): every worker sharing the server would start the same
+    rebuild at once. `rebuild=False` never rebuilds (a store of another model is refused).
+    """
+
+    def __init__(self, client: Any, name: str, embedder: E5Embedder, target: ChromaTarget,
+                 *, rebuild: bool | None = None) -> None:
         self.client = client
         self.name = name
         self.embedder = embedder
         self.target = target
+        self._check_model(rebuild)
         ef = chroma_embedding_function(embedder)
         self.chunks = self._open(name, ef)
         self.sentences = self._open(name + SENTENCES, ef)
         self.articles = self._open(name + ARTICLES, ef)
         self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
 
+    def _check_model(self, rebuild: bool | None) -> None:
+        from . import reembed
+
+        reembed.finish_or_drop_partial(self.client, self.name, SUFFIXES)
+        found = {c: (self.client.get_collection(c).metadata or {}).get("embedder")
+                 for c in collection_names(self.client) & {self.name + s for s in SUFFIXES}}
+        stale = sorted({m or "" for m in found.values()} - {self.embedder.model_id})
+        if not found or (not stale and rebuild is not True):
+            return
+        # ours when built by briefbot: the paragraphs and articles (all that re-embedding reads) with one of our models
+        ours = {self.name, self.name + ARTICLES} <= set(found) and all(is_ours(m) for m in found.values())
+        if not ours:
+            if rebuild is True:  # nothing of ours to re-embed: start empty
+                drop_collections(self.client, self.name)
+                return
+            raise StoreError(
+                f"The collection '{self.name}' in the {self.target.description} was built with the embedding "
+                f"model {stale[0] or 'unknown (not briefbot)'}, but this bot embeds with {self.embedder.model_id}. "
+                "Rebuild it with `briefbot ingest --rebuild [PATH ...]`, or point BRIEFBOT_DATA_DIR / "
+                "BRIEFBOT_COLLECTION elsewhere."
+            )
+        if rebuild is True or (rebuild is None and not self.target.host):
+            reembed.reembed(self, SUFFIXES, stale[0] if stale else self.embedder.model_id)
+            return
+        raise StoreError(
+            f"The knowledge base '{self.name}' in the {self.target.description} was built with the embedding "
+            f"model {stale[0]}, but this bot embeds with {self.embedder.model_id}. Run `briefbot ingest --rebuild` "
+            "once before starting the workers (it re-embeds the stored texts; no source files needed), or set "
+            "BRIEFBOT_EMBEDDER to the engine the store was built with."
+        )
+
     def _open(self, name: str, ef: Any) -> Any:
-        meta = {"embedder": MODEL_ID, "dim": DIM}
-        existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        if name in existing:
-            col = self.client.get_collection(name)
-            found = (col.metadata or {}).get("embedder")
-            if found != MODEL_ID:
-                raise StoreError(
-                    f"The collection '{name}' in the {self.target.description} was built with the embedding "
-                    f"model {found or 'unknown (not briefbot)'}, but this bot embeds with {MODEL_ID}. "
-                    "Rebuild it with `briefbot ingest --rebuild`, or point BRIEFBOT_DATA_DIR / "
-                    "BRIEFBOT_COLLECTION elsewhere."
-                )
+        if name in collection_names(self.client):
             return self.client.get_collection(name, embedding_function=ef)
         return self.client.get_or_create_collection(
-            name, metadata=meta, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+            name, metadata={"embedder": self.embedder.model_id, "dim": self.embedder.dim}, embedding_function=ef,
+            configuration={"hnsw": {"space": "cosine"}},
         )
+
+
+def collection_names(client: Any) -> set[str]:
+    return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
 
 def drop_collections(client: Any, name: str) -> None:
     """Delete a knowledge base's collections without opening them (they may be from another model)."""
-    existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
-    for suffix in ("", SENTENCES, ARTICLES, TERMS):
-        if name + suffix in existing:
+    names = collection_names(client)
+    for suffix in SUFFIXES:
+        if name + suffix in names:
             client.delete_collection(name + suffix)

