@@ -77,7 +77,8 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
-        threading.Thread(target=self.words.preload, name="vocabulary", daemon=True).start()
+        self._preload = threading.Thread(target=self.words.preload, name="vocabulary", daemon=True)
+        self._preload.start()
         self._lock = threading.Lock()
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
         self._articles: OrderedDict[tuple[str, str], ArticleText] = OrderedDict()
@@ -260,3 +261,7 @@ class ChromaRetriever:
             self.cols.chunks.count()
         except Exception as exc:
             raise StoreError(f"The knowledge store is not reachable ({type(exc).__name__}).") from exc
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Let the vocabulary preload finish: a process must not exit while it is inside Chroma's native code."""
+        self._preload.join(timeout_s)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import E5Embedder
@@ -67,13 +68,22 @@ def build_state(settings: Settings) -> tuple[Store, Gate]:
     return store, LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
 
 
-def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
+def chat_model_of(settings: Settings) -> Any:
+    """The configured LLM's chat model (None for the offline engine); a ConfigError naming the extra or key."""
+    if not settings.llm:
+        return None
+    from .llm import chat_model
+
+    return chat_model(settings)
+
+
+def build_engine(settings: Settings, retriever: ChromaRetriever, model: Any = None) -> Engine:
     if settings.llm:
-        from .llm import LLMEngine, chat_model
+        from .llm import LLMEngine
 
         return LLMEngine(
-            chat_model(settings), timeout_s=settings.llm_timeout_s, top_k=settings.top_k,
-            max_chars=settings.llm_max_chars,
+            model if model is not None else chat_model_of(settings), timeout_s=settings.llm_timeout_s,
+            top_k=settings.top_k, max_chars=settings.llm_max_chars,
         )
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
 
@@ -81,6 +91,9 @@ def build_engine(settings: Settings, retriever: ChromaRetriever) -> Engine:
 def build(settings: Settings) -> Bot:
     store, gate = build_state(settings)  # first: a wrong REDIS_URL fails before the store is opened
     try:
+        # Then the LLM's configuration, before the knowledge base starts its background work (the embedder's
+        # session, the vocabulary): a process that stops at once on a ConfigError must not exit under them.
+        model = chat_model_of(settings)
         cols, lock = open_collections(settings)
     except BaseException:
         gate.close()
@@ -88,8 +101,9 @@ def build(settings: Settings) -> Bot:
         raise
     retriever = ChromaRetriever(cols)
     try:
-        engine = build_engine(settings, retriever)
+        engine = build_engine(settings, retriever, model)
     except BaseException:
+        retriever.close()
         gate.close()
         store.close()
         if lock is not None:
@@ -97,7 +111,7 @@ def build(settings: Settings) -> Bot:
         raise
     gaps = build_gaps(settings, store)
     on_close = [start_watch(settings, cols).stop] if settings.watch_dir else []
-    on_close += [gaps.close] + ([lock.release] if lock is not None else [])
+    on_close += [retriever.close, gaps.close] + ([lock.release] if lock is not None else [])
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
         gate=gate, on_close=on_close, gaps=gaps,
