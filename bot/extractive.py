@@ -14,6 +14,7 @@ from .calibration import DEFAULT, Calibration
 from .followup import FollowUp
 from .match import Matcher, WordVectors
 from .models import Answer, Article, Source, Trace
+from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .pick import candidates, choose_role
 from .question import Question, analyse, masked
@@ -91,7 +92,7 @@ class ExtractiveEngine:
         boost = {context.article: self.cal.follow_up_boost} if context and context.article else None
         relation = self._relation(q, language, read)
         windows = build(qvec, q.terms, read, self.store.sentences(read), self.cal, boost, reason=q.kind == "reason",
-                        relation=relation)
+                        relation=relation, ordinals=ordinals_in(q.text))
         trail.windows = tuple((w.source.label, round(w.score, 4), w.text[:160]) for w in windows[:6])
         several = self._several()
         if (why := rules.off_topic(windows, self.cal)) is not None:

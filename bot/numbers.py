@@ -11,6 +11,8 @@ from .words import fold, load_list, load_pairs, tokens
 
 NUMBER_WORDS = load_pairs("number_words.txt")
 SCALES = load_pairs("scale_words.txt")
+ORDINAL_WORDS = load_pairs("ordinal_words.txt")
+_ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|e|ste|de)$")
 _SCALE_NAMES = {"en": {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"},
                 "nl": {1e3: "duizend", 1e6: "miljoen", 1e9: "miljard", 1e12: "biljoen"}}
 _DIGITS = re.compile(r"(?<![\w.,])(\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\2\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
@@ -29,6 +31,18 @@ def _unit_table() -> list[tuple[str, str, bool]]:
 
 
 UNITS = _unit_table()
+
+
+def ordinals_in(text: str) -> frozenset[int]:
+    """The ordinals a text names, in either language ("first", "eerste", "1st", "1e"): a question's "first title"
+    is answered by the sentence about the first one, not the fifth."""
+    out = set()
+    for t in tokens(text):
+        if t.fold in ORDINAL_WORDS:
+            out.add(int(ORDINAL_WORDS[t.fold]))
+        elif m := _ORDINAL_DIGITS.match(t.fold):
+            out.add(int(m.group(1)))
+    return frozenset(out)
 
 
 def unit_class(word: str) -> str | None:

@@ -8,11 +8,13 @@ import numpy as np
 
 from .calibration import Calibration
 from .models import Source
+from .numbers import ordinals_in
 from .retrieval import Sentences, matched, term_weights, word_set
 from .words import load_words, tokens
 
 REASON_MARKERS = load_words("reason_markers.txt")
 REASON_BONUS = 0.025  # a why-question's window that gives a reason ("omdat", "because", "over fears")
+ORDINAL_BONUS = 0.02  # a window naming the ordinal the question asks about ("first title" ~ "eerste toernooi")
 
 _LEANS = frozenset(
     "he she they it this that these those his her their its there then but however so therefore "
@@ -37,6 +39,17 @@ class Window:
         return (self.source.article, self.source.paragraph)
 
 
+def ordinal_agreement(asked: frozenset[int], named: Sequence[frozenset[int]]) -> float:
+    """A window naming the ordinal asked about ("first title" ~ "eerste toernooi") gains; one naming only other
+    ordinals ("de vijfde Grand Slam") is about another one of them and loses as much."""
+    if not asked:
+        return 0.0
+    held = frozenset().union(*named)
+    if held & asked:
+        return ORDINAL_BONUS
+    return -ORDINAL_BONUS if held else 0.0
+
+
 def leans_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun or connective, or points back ("daar", "there"), needs the one before."""
     toks = tokens(sentence[:80])
@@ -48,7 +61,7 @@ def leans_back(sentence: str) -> bool:
 def build(
     qvec: np.ndarray, terms: tuple[str, ...], cands: Sequence[Source], sentences: dict[tuple[str, int], Sentences],
     cal: Calibration, boost: dict[str, float] | None = None, reason: bool = False,
-    relation: np.ndarray | None = None,
+    relation: np.ndarray | None = None, ordinals: frozenset[int] = frozenset(),
 ) -> list[Window]:
     """Every sentence of the paragraphs read, alone and with a neighbour, scored; best first.
 
@@ -67,6 +80,7 @@ def build(
         sims = sents.vectors @ qvec
         rel = sents.vectors @ relation if relation is not None else sims
         words = [word_set(t) for t in sents.texts]
+        counted = [ordinals_in(t) if ordinals else frozenset() for t in sents.texts]
         hits = [matched(terms, w) for w in words]
         extra = (boost or {}).get(src.article, 0.0)
         for i in range(n):
@@ -91,6 +105,8 @@ def build(
                          + cal.window_lexical * share + extra - 0.004 * (end - start - 1))
                 if reason and any(w & REASON_MARKERS for w in words[start:end]):
                     score += REASON_BONUS
+                score += ordinal_agreement(ordinals, counted[start:end])
                 out.append(Window(src, start, end, " ".join(sents.texts[start:end]), dense, score, related))
     out.sort(key=lambda w: -w.score)
     return out
+

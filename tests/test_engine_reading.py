@@ -11,7 +11,7 @@ from bot.cues import kind_of
 from bot.dates import dates_in, format_when
 from bot.match import Matcher, same_word
 from bot.names import names_in, territory
-from bot.numbers import format_number, head_unit, numbers_in, parse_digits
+from bot.numbers import format_number, head_unit, numbers_in, ordinals_in, parse_digits
 from bot.question import analyse
 from bot.words import content_terms, fold, tokens
 
@@ -164,3 +164,10 @@ def test_vectors_match_words_only_across_languages() -> None:
     assert found == {"medaille": ("medal", pytest.approx(1.0, abs=1e-3))}
     assert matcher.best(["medaille"], ["silver", "medal"], cross=False) == {}  # one language: spelling only
     assert matcher.best(["zilver"], ["medal"], cross=True) == {}
+
+
+def test_ordinals_are_read_in_words_and_digits_in_both_languages() -> None:
+    assert ordinals_in("her first Grand Slam title") == {1}
+    assert ordinals_in("haar eerste Grand Slam-toernooi en de vijfde plaats") == {1, 5}
+    assert ordinals_in("the 21st century, de 3e ronde") == {21, 3}
+    assert ordinals_in("first-hand accounts of 1st-class mail") == frozenset()

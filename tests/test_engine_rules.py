@@ -19,7 +19,7 @@ from bot.question import analyse
 from bot.replies import the_article, trim
 from bot.retrieval import ArticleText, Sentences
 from bot.roles import role_of
-from bot.windows import Window
+from bot.windows import ORDINAL_BONUS, Window, ordinal_agreement
 
 SPELLING = Matcher(None)  # spelling only: what the rules do within one language
 
@@ -224,3 +224,11 @@ def test_replies_cut_quotes_at_words_and_say_article_or_articles() -> None:
     assert cut.endswith("…") and not cut[:-1].endswith(" ") and len(cut) <= 21
     assert trim("one two three four five six", 12, around=(18, 21)).startswith("…")
     assert (the_article("en", True), the_article("nl", False)) == ("the articles", "het artikel")
+
+
+def test_a_window_naming_the_asked_ordinal_gains_and_one_naming_another_loses() -> None:
+    first = frozenset({1})
+    assert ordinal_agreement(first, [frozenset({1}), frozenset()]) == ORDINAL_BONUS  # "haar eerste toernooi"
+    assert ordinal_agreement(first, [frozenset({5})]) == -ORDINAL_BONUS  # "de vijfde Grand Slam"
+    assert ordinal_agreement(first, [frozenset()]) == 0.0
+    assert ordinal_agreement(frozenset(), [frozenset({5})]) == 0.0
