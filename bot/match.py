@@ -99,6 +99,7 @@ class CachedWordVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._whole = False  # all of the vocabulary is in memory: a word it lacks is not in the collection either
 
     def preload(self, limit: int = 20_000) -> int:
         """Read the whole vocabulary into memory (in the background at start): a question across languages then
@@ -115,7 +116,12 @@ class CachedWordVectors:
             for w, emb in zip(got["ids"], got["embeddings"]):
                 if w not in self._cache:
                     self._cache[w] = np.asarray(emb, dtype=np.float32)
+            self._whole = True
         return len(got["ids"])
+
+    def stale(self) -> None:
+        """An ingest or remove changed the knowledge base: words the memory lacks may now be in the collection."""
+        self._whole = False
 
     def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -127,7 +133,7 @@ class CachedWordVectors:
                     missing.append(w)
                 else:
                     out[w] = v
-        if missing and self._col is not None:
+        if missing and self._col is not None and not self._whole:
             try:
                 got = self._col.get(ids=missing, include=["embeddings"])
                 for i, emb in zip(got["ids"], got["embeddings"]):
@@ -144,6 +150,7 @@ class CachedWordVectors:
                     self._cache[w] = out[w]
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
+                self._whole = False
         return out
 
 

@@ -109,6 +109,8 @@ class ChromaRetriever:
         except Exception:
             return
         if current != self._version:
+            if self._version is not None:
+                self.words.stale()
             self._version = current
             self._tags, self._article_meta = {}, {}
 

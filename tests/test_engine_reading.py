@@ -171,3 +171,40 @@ def test_ordinals_are_read_in_words_and_digits_in_both_languages() -> None:
     assert ordinals_in("haar eerste Grand Slam-toernooi en de vijfde plaats") == {1, 5}
     assert ordinals_in("the 21st century, de 3e ronde") == {21, 3}
     assert ordinals_in("first-hand accounts of 1st-class mail") == frozenset()
+
+
+class _Vocabulary:
+    """A vocabulary collection that counts its lookups."""
+
+    def __init__(self, words: dict[str, list[float]]) -> None:
+        self.words, self.gets = words, 0
+
+    def count(self) -> int:
+        return len(self.words)
+
+    def get(self, ids: list[str] | None = None, include: list[str] | None = None) -> dict:
+        self.gets += ids is not None
+        keys = [w for w in (ids if ids is not None else self.words) if w in self.words]
+        return {"ids": keys, "embeddings": [self.words[w] for w in keys]}
+
+
+class _WordEmbedder:
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        self.embedded += texts
+        return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+
+def test_word_vectors_skip_the_store_for_a_word_a_whole_vocabulary_lacks_until_it_changes() -> None:
+    from bot.match import CachedWordVectors
+
+    col, emb = _Vocabulary({"ontsnapte": [1.0, 0.0]}), _WordEmbedder()
+    words = CachedWordVectors(col, emb)
+    assert words.preload() == 1
+    got = words.vectors(["ontsnapte", "escape"])
+    assert col.gets == 0 and emb.embedded == ["escape"] and got["ontsnapte"][0] == 1.0
+    words.stale()  # an ingest since: the collection may hold new words
+    words.vectors(["eiland"])
+    assert col.gets == 1 and emb.embedded == ["escape", "eiland"]
