@@ -59,7 +59,8 @@ def summarise(art: ArticleText, sentences: dict[tuple[str, int], Sentences], lan
              for i in range(len(sentences.get((art.id, p), Sentences((), np.zeros((0, 1)))).texts))]
     lead_p = next((p for p in range(1, len(art.paragraphs) + 1) if not is_dateline(art.paragraphs[p - 1])), 1)
     lead_sents = sentences.get((art.id, lead_p))
-    lead = lead_sents.texts[0] if lead_sents and lead_sents.texts else art.paragraphs[lead_p - 1]
+    lead_i = lead_sentence(lead_sents.texts) if lead_sents else 0
+    lead = lead_sents.texts[lead_i] if lead_sents and lead_sents.texts else art.paragraphs[lead_p - 1]
     vecs = [sentences[(art.id, p)].vectors[i] for p, i in order]
     central: list[tuple[int, int]] = []
     if vecs:
@@ -68,7 +69,7 @@ def summarise(art: ArticleText, sentences: dict[tuple[str, int], Sentences], lan
         centre /= np.linalg.norm(centre) or 1.0
         ranked = [order[j] for j in np.argsort(-(matrix @ centre))]
         for p, i in ranked:
-            if (p, i) != (lead_p, 0) and all(p != q for q, _ in central) and \
+            if (p, i) != (lead_p, lead_i) and all(p != q for q, _ in central) and \
                     len(sentences[(art.id, p)].texts[i].split()) >= 6:
                 central.append((p, i))
             if len(central) == 2:
@@ -85,6 +86,13 @@ def summarise(art: ArticleText, sentences: dict[tuple[str, int], Sentences], lan
         lines.append(say("overview_names", language, names=join(names, language)))
     used = [lead_p, *(p for p, _ in central)]
     return Overview("\n".join(lines), tuple(_source(art, p) for p in dict.fromkeys(used)), "overview: lead and centre")
+
+
+def lead_sentence(texts: Sequence[str]) -> int:
+    """The lead's first statement: a feature often opens with a question ("Was het de Siberische zalm?") or a
+    fragment, which says nothing of what the article is about."""
+    return next((i for i, t in enumerate(texts) if not t.rstrip().rstrip("”\"'’»").endswith("?")
+                 and len(t.split()) >= 6), 0)
 
 
 def key_names(art: ArticleText, language: str, limit: int = 5) -> list[str]:

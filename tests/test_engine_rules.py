@@ -13,7 +13,7 @@ from bot.followup import is_follow_up, resolve
 from bot.items import lists_in
 from bot.match import Matcher
 from bot.models import Answer, Source, Turn
-from bot.overview import catalogue, is_dateline, summarise, topic_terms, wants_catalogue
+from bot.overview import catalogue, is_dateline, lead_sentence, summarise, topic_terms, wants_catalogue
 from bot.pick import candidates, choose_role
 from bot.question import analyse
 from bot.replies import the_article, trim
@@ -232,3 +232,11 @@ def test_a_window_naming_the_asked_ordinal_gains_and_one_naming_another_loses() 
     assert ordinal_agreement(first, [frozenset({5})]) == -ORDINAL_BONUS  # "de vijfde Grand Slam"
     assert ordinal_agreement(first, [frozenset()]) == 0.0
     assert ordinal_agreement(frozenset(), [frozenset({5})]) == 0.0
+
+
+def test_an_overview_leads_with_the_first_statement_not_an_opening_question() -> None:
+    texts = ["Was het de Siberische zalm?", "De steursoep?",
+             "Na een staatsbanket in Moskou nam Xi afscheid van zijn gastheer.", "Hij vertrok."]
+    assert lead_sentence(texts) == 2
+    assert lead_sentence(["The union may strike again next week, its leaders said.", "Why?"]) == 0
+    assert lead_sentence(["Why now?"]) == 0  # nothing better: the lead stays
