@@ -18,6 +18,7 @@ from .calibration import DEFAULT, Calibration
 from .errors import StoreError
 from .match import CachedWordVectors, index_of
 from .models import Article, Source, short_tag
+from .paragraph_index import ParagraphIndex
 from .question import analyse, masked
 from .words import tokens
 
@@ -77,9 +78,10 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
-        self._preload = threading.Thread(target=self.words.preload, name="vocabulary", daemon=True)
-        self._preload.start()
+        self.paragraphs = ParagraphIndex(cols.chunks)
         self._lock = threading.Lock()
+        self._loaders: list[threading.Thread] = []
+        self._load("vocabulary", self._warm)
         self._sentences: OrderedDict[tuple[str, int, str], Sentences] = OrderedDict()
         self._articles: OrderedDict[tuple[str, str], ArticleText] = OrderedDict()
         self._cache = cache
@@ -89,7 +91,28 @@ class ChromaRetriever:
         self._version: int | None = None
         self._checked = float("-inf")
 
+    def _warm(self) -> None:
+        """In the background at start: the paragraphs and the vocabulary into memory."""
+        self._load_paragraphs()
+        self.words.preload()
+
+    def _load_paragraphs(self) -> None:
+        try:
+            self.paragraphs.load(version(self.cols))
+        except Exception:  # the store is not reachable: Chroma answers, or fails, on its own
+            pass
+
+    def _load(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._lock:
+            self._loaders = [t for t in self._loaders if t.is_alive()] + [thread]
+        thread.start()
+
     def _query(self, vec: np.ndarray, n: int, where: dict | None = None) -> dict[str, Any]:
+        if not where or set(where) == {"article"}:
+            hit = self.paragraphs.query(vec, n, where["article"] if where else None)
+            if hit is not None:
+                return hit
         try:
             return self.cols.chunks.query(
                 query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
@@ -108,6 +131,9 @@ class ChromaRetriever:
             current = version(self.cols)
         except Exception:
             return
+        if self.paragraphs.version not in (None, current):
+            self.paragraphs.stale()
+            self._load("paragraphs", self._load_paragraphs)
         if current != self._version:
             if self._version is not None:
                 self.words.stale()
@@ -265,5 +291,8 @@ class ChromaRetriever:
             raise StoreError(f"The knowledge store is not reachable ({type(exc).__name__}).") from exc
 
     def close(self, timeout_s: float = 10.0) -> None:
-        """Let the vocabulary preload finish: a process must not exit while it is inside Chroma's native code."""
-        self._preload.join(timeout_s)
+        """Let the background loads finish: a process must not exit while one is inside Chroma's native code."""
+        with self._lock:
+            loaders = list(self._loaders)
+        for thread in loaders:
+            thread.join(timeout_s)

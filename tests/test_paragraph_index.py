@@ -1,0 +1,94 @@
+"""The in-memory paragraph search: Chroma's answers, exactly, and never a stale one after the knowledge base changes."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core import Bot
+from bot.paragraph_index import ParagraphIndex
+from knowledge.ingest import ingest
+
+
+class _Chunks:
+    """A chunks collection of three paragraphs in two articles; `on_get` runs inside the read (a change meanwhile)."""
+
+    def __init__(self) -> None:
+        self.on_get = lambda: None
+        self.rows = {
+            "a:1": ([1.0, 0.0, 0.0], "Xi bezocht Moskou.", {"article": "a", "paragraph": 1}),
+            "a:2": ([0.6, 0.8, 0.0], "Poetin ontving hem.", {"article": "a", "paragraph": 2}),
+            "b:1": ([0.0, 0.6, 0.8], "The union may strike.", {"article": "b", "paragraph": 1}),
+        }
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def get(self, include: list[str]) -> dict:
+        self.on_get()
+        ids = list(self.rows)
+        return {"ids": ids, "embeddings": [self.rows[i][0] for i in ids],
+                "documents": [self.rows[i][1] for i in ids], "metadatas": [self.rows[i][2] for i in ids]}
+
+
+def test_nearest_paragraphs_in_chromas_shape_within_one_article_if_asked() -> None:
+    index = ParagraphIndex(_Chunks())
+    assert index.query(np.array([1.0, 0.0, 0.0]), 2) is None  # not loaded: Chroma answers
+    assert index.load(version=7) and index.version == 7
+    got = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 2)
+    assert got is not None
+    assert got["ids"] == [["a:1", "a:2"]] and got["documents"][0][0] == "Xi bezocht Moskou."
+    assert got["distances"][0] == pytest.approx([0.0, 0.4])
+    within = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 5, article="b")
+    assert within is not None and within["ids"] == [["b:1"]]
+
+
+def test_a_change_stops_answers_from_memory_and_a_read_overtaken_by_one_is_dropped() -> None:
+    chunks = _Chunks()
+    index = ParagraphIndex(chunks)
+    assert index.load(version=1)
+    index.stale()
+    assert index.query(np.array([1.0, 0.0, 0.0]), 1) is None and index.version is None
+    chunks.on_get = index.stale  # another change while the rows are read
+    assert not index.load(version=2) and index.version is None
+    chunks.on_get = lambda: None
+    assert index.load(version=3) and index.version == 3
+
+
+def test_a_store_larger_than_the_limit_is_left_to_chroma() -> None:
+    index = ParagraphIndex(_Chunks(), limit=2)
+    assert not index.load() and index.query(np.array([1.0, 0.0, 0.0]), 1) is None
+
+
+def _wait(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_memory_gives_chromas_neighbours_and_sees_a_new_article(real_bot: Bot, tmp_path: Path) -> None:
+    retriever = real_bot.retriever
+    _wait(lambda: retriever.paragraphs.version is not None)
+    for q in ("How many deported children does the EU want to trace?", "Wat at Xi in Moskou?", "multilateralism"):
+        vec = retriever.embedder.query(q)
+        mine = retriever.paragraphs.query(vec, 8)
+        chroma = retriever.cols.chunks.query(query_embeddings=[vec], n_results=8,
+                                             include=["documents", "metadatas", "distances"])
+        assert mine is not None and mine["ids"] == chroma["ids"]
+        assert mine["distances"][0] == pytest.approx(chroma["distances"][0], abs=1e-4)
+    article = tmp_path / "2024-05-tulips.md"
+    article.write_text("---\ntitle: Tulip prices\ndate: 2024-05\n---\n\nGrowers in Lisse sold purple tulips at "
+                       "record prices this spring, the auction said.\n", encoding="utf-8")
+    ingest(retriever.cols, [article], progress=False)
+
+    def sees_it() -> bool:
+        found = retriever.retrieve("Who sold purple tulips at record prices?", 3)
+        return any("tulips" in s.text for s in found)
+
+    _wait(sees_it)  # within the retriever's poll of the change signal (≤ 1 s), from Chroma or from memory
+    _wait(lambda: retriever.paragraphs.version is not None)
+    assert "tulips" in retriever.retrieve("Who sold purple tulips at record prices?", 1)[0].text
