@@ -170,14 +170,14 @@ class Bot:
                         query, self.candidates, prefer=context.article if context else None, language=language)
                     if context is not None:
                         passages = carry_over(passages, context)
-                except StoreError as exc:
-                    log.warning("retrieval failed: %s", exc.message)
+                    for item in self.engine.stream(cleaned, passages, language, context=context):
+                        if isinstance(item, Answer):
+                            final = item
+                            break
+                        yield item
+                except StoreError as exc:  # the search (or the engine's reading of sentences) needed the store
+                    log.warning("knowledge store failed: %s", exc.message)
                     raise StoreError(phrase("store_down", language), language=language) from exc
-                for item in self.engine.stream(cleaned, passages, language, context=context):
-                    if isinstance(item, Answer):
-                        final = item
-                        break
-                    yield item
             if final is None:
                 raise RuntimeError("the engine finished without an Answer")
             final = self._remember(conversation_id, cleaned, final)

@@ -119,11 +119,17 @@ def test_watch_on_a_chroma_server_while_a_bot_runs(chroma_server, tmp_path: Path
         assert watcher.stdout.readline().startswith("watching ")
         (folder / "ferry.md").write_text(article_md("ferry", "Ferry", FERRY), encoding="utf-8")
         assert watcher.stdout.readline().startswith("added ferry ")
-        assert bot.from_article(QUESTION, "ferry")
+        # the bot polls the knowledge base's change signal at most once a second
+        wait_for(lambda: bot.from_article(QUESTION, "ferry"), 10, "the bot to answer from the new article",
+                 interval=0.5)
         (folder / "ferry.md").unlink()
         assert watcher.stdout.readline().startswith("removed ferry ")
-        answer = bot.ask(QUESTION)
-        assert not answer["grounded"] and all(s["article"] != "ferry" for s in answer["sources"])
+
+        def forgotten() -> bool:
+            answer = bot.ask(QUESTION)
+            return not answer["grounded"] and all(s["article"] != "ferry" for s in answer["sources"])
+
+        wait_for(forgotten, 10, "the bot to stop citing the removed article", interval=0.5)
     finally:
         watcher.terminate()
         watcher.wait(30)
