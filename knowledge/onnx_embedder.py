@@ -59,8 +59,11 @@ class OnnxE5Embedder(E5Embedder):
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
             opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            # Spinning threads keep a core busy after each run, slowing the Chroma and Python work that follows.
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            # Threads spin between the operators of a run (blocking there cost ~2 ms a query: 6.95 vs 4.73 ms on
+            # 2 cores) and stop spinning when the run ends, so no core stays busy for the Chroma and Python work
+            # that follows (onnxruntime's session.force_spinning_stop).
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
+            opts.add_session_config_entry("session.force_spinning_stop", "1")
             opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
             opts.log_severity_level = 3
             # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.

