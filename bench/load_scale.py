@@ -7,7 +7,9 @@
 What runs: `chroma run` and `redis-server` (tests/services), the fake Slack Web API (tests/slack_fake, answering
 each chat.* call after --slack-delay seconds, as the real one takes ~0.2 s) in this process, and N
 `python -m adapters.serve --workers 1` processes on their own ports (so a delivery can be sent to a chosen worker),
-pointed at all three. The bundled article is ingested into the Chroma server first (`python -m bot ingest`).
+pointed at all three. The bundled article is ingested into the Chroma server first (`python -m bot ingest`). With
+several workers each gets BRIEFBOT_THREADS=1, as `adapters.serve --workers N` gives its N workers (the README's
+deployment); `--env BRIEFBOT_THREADS 2` measures two processes whose embedder threads fight over the cores.
 
 The load: --events signed `app_mention` events, each a different question text from its own user in its own
 channel, offered at --rate events/s. Each event is delivered twice: first to worker i mod N, then, 0.05–1 s later,
@@ -165,6 +167,8 @@ def run_one(code: Path, label: str, args: argparse.Namespace, tmp: Path) -> dict
         env = child_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=secret, SLACK_API_URL=api.url, **chroma.env(),
                         REDIS_URL=redis.url, BRIEFBOT_DATA_DIR=str(tmp / "data"), LOG_FORMAT="json",
                         BRIEFBOT_RATE_PER_MINUTE="100000", BRIEFBOT_RATE_BURST="100000", PYTHONPATH=str(code))
+        if args.workers > 1:
+            env["BRIEFBOT_THREADS"] = "1"
         for k, v in args.env or []:
             env[k] = v
         done = subprocess.run([PYTHON, "-m", "bot", "ingest"], env=env, cwd=code, capture_output=True, text=True,
