@@ -25,10 +25,10 @@ from .items import (
 )
 from .match import Matcher, same_word
 from .names import ROLES, TERRITORIES, Name, known_words, territory
-from .numbers import head_unit, unit_class
+from .numbers import head_unit, numbers_in, unit_class
 from .question import PLACE_NOUNS, Question
 from .windows import Window
-from .words import FUNCTION_WORDS, fold, sentence_starts, tokens
+from .words import FUNCTION_WORDS, fold, is_content, sentence_starts, tokens
 
 _LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
 _COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
@@ -71,7 +71,7 @@ def _near(q: Question, ctx: tuple[str, ...], matcher: Matcher, cross: bool) -> f
 
 def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
     """Numbers of the asked kind, read the way the article writes them and stated the way the asker does."""
-    asked = tuple(float(t) for t in q.terms if t.isdigit())
+    asked = tuple(n.value for n in numbers_in(q.text, language))  # "in two months": 2 is given, not asked
     kind = q.kind or "number"
     units = [t for t in q.terms if unit_class(t) and t not in q.focus[:1]]  # "how long … in days"
     out = []
@@ -79,8 +79,9 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
         around = clause_distances(w.text, n.start, n.end)  # the counted thing stands right by the number
         ctx = tuple(word for word, _ in around)
         if q.focus:
-            fit = max((matcher.similarity(q.focus, (word,), cross) * DECAY ** (d - 1) for word, d in around),
-                      default=0.0)
+            head = counted_by(w.text, n.end)
+            fit = max((matcher.similarity(q.focus, (word,), cross) * DECAY ** (d - 1)
+                       for word, d in (head or around)), default=0.0)
             if n.unit is not None and head_unit(q.focus[0]) == n.unit:
                 fit = 1.0  # "hoeveel werkdagen" and "twenty working days" both count days
         else:
@@ -91,6 +92,16 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
         item = Item(kind, n.text, state_number(n, kind, language), n.start, n.end, fit, near)
         out.append((item, 0.6 * fit + 0.4 * near))
     return out
+
+
+def counted_by(text: str, end: int) -> list[tuple[str, int]]:
+    """The words a number counts when a noun follows it ("2 cavaleriedivisies", "one or two points", "16.200
+    gedeporteerde kinderen": the next word and, past a modifier, the one after); empty when none follows, and
+    then the clause around it says what it counts ("het aantal inwoners is 1.018.804")."""
+    m = re.match(r"[ \u00a0]*([^\W\d_][\w-]*)(?:[ \u00a0]+([^\W\d_][\w-]*))?", text[end : end + 80])
+    if not m or not is_content(fold(m.group(1))) or unit_class(m.group(1)):
+        return []
+    return [(fold(m.group(1)), 1)] + ([(fold(m.group(2)), 2)] if m.group(2) and is_content(fold(m.group(2))) else [])
 
 
 def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:

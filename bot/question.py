@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import cues
-from .dates import years_in
+from .dates import MONTHS, WEEKDAYS, years_in
 from .names import ORG_HEADS, ROLES, names_in
 from .numbers import head_unit
 from .words import FUNCTION_WORDS, content_terms, fold, load_words, tokens
@@ -104,6 +104,12 @@ def masked(q: Question, language: str) -> str | None:
     return text if changed else None
 
 
+def is_calendar_word(name: str) -> bool:
+    """"March", "dinsdag": capitalised like a name in English, but a date's part (CLDR month and day names)."""
+    words = [fold(w) for w in name.split()]
+    return bool(words) and all(w in MONTHS or w in WEEKDAYS for w in words)
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> Question:
     """The question read once; the retriever and the engine both use it."""
@@ -119,7 +125,8 @@ def analyse(question: str) -> Question:
             kind = _which_kind(focus)
     if kind == "number" and focus and head_unit(focus[0]) == "money":
         kind = "money"  # "hoeveel prijzengeld": a sum of money
-    names = tuple(n.text for n in names_in(question) if n.kind != "adjective" or " " in n.text)
+    names = tuple(n.text for n in names_in(question) if (n.kind != "adjective" or " " in n.text)
+                  and not is_calendar_word(n.text))
     return Question(
         text=question,
         kind=kind,

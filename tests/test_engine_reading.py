@@ -208,3 +208,9 @@ def test_word_vectors_skip_the_store_for_a_word_a_whole_vocabulary_lacks_until_i
     words.stale()  # an ingest since: the collection may hold new words
     words.vectors(["eiland"])
     assert col.gets == 1 and emb.embedded == ["escape", "eiland"]
+
+
+def test_month_and_day_names_are_not_names_a_question_asks_about() -> None:
+    assert analyse("Where did Napoleon arrive on 1 March 1815?").names == ("Napoleon",)
+    assert analyse("Wat gebeurde er op Dinsdag in Moskou?").names == ("Moskou",)
+    assert analyse("What did Theresa May say?").names == ("Theresa May",)

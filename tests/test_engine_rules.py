@@ -43,6 +43,26 @@ def test_a_count_is_the_number_beside_the_counted_thing() -> None:
     assert pick is not None and pick.item.stated == "163" and pick.fit == 1.0
 
 
+def test_a_number_counts_the_noun_after_it_not_a_word_further_along() -> None:
+    from bot.pick import counted_by
+
+    text = 'The robot "Afghan Girls" scored one or two points; 16.200 gedeporteerde kinderen; het aantal is 40.'
+    assert [w for w, _ in counted_by(text, text.index("two") + 3)] == ["points"]
+    assert [w for w, _ in counted_by(text, text.index("16.200") + 6)] == ["gedeporteerde", "kinderen"]
+    assert counted_by(text, len(text) - 1) == []  # nothing follows: the clause says what it counts
+    w = window('The robot "Better Idea of Afghan Girls" scored one or two points for the alliance.')
+    pick = top("How many girls were in the team?", w)
+    assert pick is None or pick.fit < CAL.attach
+
+
+def test_a_number_the_question_gives_is_not_its_answer() -> None:
+    w = window("In two months he raised an army of 200,000 men; 2 divisions stayed behind.")
+    pick = top("How many men did he raise in two months?", w)
+    assert pick is not None and pick.item.stated == "200,000"
+    assert all(p.item.stated != "2" for p in candidates(analyse("How many divisions in two months?"), [w],
+                                                           Matcher(None), CAL.type_margin, "en"))
+
+
 def test_a_number_is_stated_in_the_askers_format_from_a_dutch_text() -> None:
     w = window("De conferentie wil de 16.200 gedeporteerde kinderen opsporen.", language="nl")
     assert top("Hoeveel gedeporteerde kinderen wil de conferentie opsporen?", w, language="nl").item.stated == "16.200"
