@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .items import (
@@ -229,7 +229,26 @@ def _list_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
         fit = 0.6
         out.append((Item(q.kind or "which", w.text[start:end], join(stated, language), start, end, fit, near),
                     fit + 0.5 * near))
-    return out
+    return _likest_list_first(q, out, matcher)
+
+
+LIKEST_LIST = 0.1  # of several enumerations in a window, the one whose elements are most like the asked thing
+
+
+def _likest_list_first(q: Question, lists: list[tuple[Item, float]], matcher: Matcher) -> list[tuple[Item, float]]:
+    """"Which crops": "wheat, rice, maize and soybean", not "MIT and Colorado State University" beside it — the
+    list whose words are closest (by vector) to the asked thing gains."""
+    if len(lists) < 2 or not q.focus:
+        return lists
+
+    def likeness(item: Item) -> float:
+        words = [t.fold for t in tokens(item.text) if is_content(t.fold)]
+        return sum(matcher.similarity(q.focus[:1], (w,)) for w in words) / len(words) if words else 0.0
+
+    best = max(range(len(lists)), key=lambda i: likeness(lists[i][0]))
+    it, score = lists[best]
+    lists[best] = (replace(it, attach=it.attach + LIKEST_LIST), score + LIKEST_LIST)
+    return lists
 
 
 def _named(q: Question, w: Window, matcher: Matcher, language: str) -> float:

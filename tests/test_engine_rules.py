@@ -110,6 +110,22 @@ def test_a_plural_which_question_is_answered_with_a_list() -> None:
     assert pick is not None and pick.item.stated == "wheat, rice, maize and soybean"
 
 
+class _Likeness:
+    """Word vectors where crops lie close to the crop names and far from everything else."""
+
+    def vectors(self, words):  # type: ignore[no-untyped-def]
+        crop = {"crops", "wheat", "rice", "maize", "soybean"}
+        return {w: np.array([1.0, 0.0]) if w in crop else np.array([0.0, 1.0]) for w in words}
+
+
+def test_of_two_lists_in_a_window_the_one_like_the_asked_thing_answers() -> None:
+    w = window("A team from the Massachusetts Institute of Technology and Colorado State University studied the "
+               "yields of the crops wheat, rice, maize and soybean.")
+    picks = candidates(analyse("Which crops did the researchers study?"), [w], Matcher(_Likeness()),
+                       CAL.type_margin, "en")
+    assert picks and picks[0].item.stated == "wheat, rice, maize and soybean"
+
+
 def test_lists_are_parallel_and_read_in_linear_time() -> None:
     text = "supported by the Croucher Foundation, US National Science Foundation, and US Park Service."
     [(start, end, elements)] = lists_in(text)
