@@ -9,7 +9,7 @@ from . import cues
 from .dates import MONTHS, WEEKDAYS, years_in
 from .names import ORG_HEADS, ROLES, names_in
 from .numbers import head_unit
-from .words import FUNCTION_WORDS, content_terms, fold, load_words, tokens
+from .words import FUNCTION_WORDS, content_terms, fold, load_list, load_words, tokens
 
 # Which kind of item answers "which X" when X is one of these nouns.
 PLACE_NOUNS = load_words("place_nouns.txt")
@@ -104,6 +104,17 @@ def masked(q: Question, language: str) -> str | None:
     return text if changed else None
 
 
+EVENT_PHRASES = tuple(frozenset(line.split()) for line in load_list("event_phrases.txt"))
+
+
+def without_event_verbs(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """"When did the battle take place?": "take place" says only that it happened; what must stand by the answer
+    is the battle (`event_phrases.txt`)."""
+    present = set(terms)
+    drop = set().union(*(p for p in EVENT_PHRASES if p <= present))
+    return tuple(t for t in terms if t not in drop)
+
+
 def is_calendar_word(name: str) -> bool:
     """"March", "dinsdag": capitalised like a name in English, but a date's part (CLDR month and day names)."""
     words = [fold(w) for w in name.split()]
@@ -130,7 +141,7 @@ def analyse(question: str) -> Question:
     return Question(
         text=question,
         kind=kind,
-        terms=content_terms(question),
+        terms=without_event_verbs(content_terms(question)),
         names=tuple(dict.fromkeys(names)),
         focus=focus,
         years=years_in(question),

@@ -214,3 +214,9 @@ def test_month_and_day_names_are_not_names_a_question_asks_about() -> None:
     assert analyse("Where did Napoleon arrive on 1 March 1815?").names == ("Napoleon",)
     assert analyse("Wat gebeurde er op Dinsdag in Moskou?").names == ("Moskou",)
     assert analyse("What did Theresa May say?").names == ("Theresa May",)
+
+
+def test_verbs_that_only_say_something_happened_are_not_words_to_find() -> None:
+    assert analyse("Wanneer vond de Slag bij Waterloo plaats?").terms == ("slag", "waterloo")
+    assert analyse("When did the battle take place?").terms == ("battle",)
+    assert "place" in analyse("Which place did he visit?").terms  # a place asked about stays
