@@ -136,7 +136,8 @@ class ExtractiveEngine:
             window, span = said[0], None
         else:
             window, span = windows[0], None
-            if (why := rules.weak_support(window, q, self.cal)) is not None:
+            by_name = q.kind in ("role", "describe") and rules.names_subject(q, window.text)
+            if not by_name and (why := rules.weak_support(window, q, self.cal)) is not None:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
         if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)

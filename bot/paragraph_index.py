@@ -20,6 +20,7 @@ class _Snapshot:
     metadatas: list[dict]
     matrix: np.ndarray  # one L2-normalised row per paragraph
     articles: np.ndarray  # each row's article id, for a follow-up's search within one article
+    folded: list[str]  # each row's text in lower case, for the paragraphs that name someone
     version: Any  # the knowledge base's change signal read just before the rows
 
 
@@ -53,7 +54,8 @@ class ParagraphIndex:
         matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         snap = _Snapshot(list(got["ids"]), list(got["documents"]), metas, matrix / np.maximum(norms, 1e-12),
-                         np.asarray([m.get("article", "") for m in metas], dtype=object), version)
+                         np.asarray([m.get("article", "") for m in metas], dtype=object),
+                         [d.casefold() for d in got["documents"]], version)
         with self._lock:
             if generation != self._generation:
                 return False
@@ -72,13 +74,18 @@ class ParagraphIndex:
         snap = self._snap
         return snap.version if snap is not None else None
 
-    def query(self, vec: np.ndarray, n: int, article: str | None = None) -> dict[str, Any] | None:
-        """The n nearest paragraphs (within one article if given), best first, as Chroma's query returns them."""
+    def query(self, vec: np.ndarray, n: int, article: str | None = None,
+              contains: str | None = None) -> dict[str, Any] | None:
+        """The n nearest paragraphs (within one article, or holding a text, if given), best first, as Chroma's
+        query returns them."""
         snap = self._snap
         if snap is None:
             return None
         sims = snap.matrix @ np.asarray(vec, dtype=np.float32)
         rows = np.flatnonzero(snap.articles == article) if article is not None else np.arange(len(sims))
+        if contains is not None:
+            needle = contains.casefold()
+            rows = np.asarray([i for i in rows if needle in snap.folded[i]], dtype=np.int64)
         if len(rows) > n:
             rows = rows[np.argpartition(-sims[rows], n - 1)[:n]]
         rows = rows[np.argsort(-sims[rows], kind="stable")]

@@ -159,6 +159,7 @@ class ChromaRetriever:
                 seen = {r[0] for r in rows}
                 rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
                          if r[0] not in seen]
+        rows += self._naming(vec, q.names, rows)
         out = self._score(rows, terms)
         if language:  # e5 scores a passage in the other language lower than one in the question's (measured)
             out = sorted((replace(s, score=s.score + self.cal.cross_language) if s.language and s.language != language
@@ -265,6 +266,29 @@ class ChromaRetriever:
             while len(self._articles) > 256:
                 self._articles.popitem(last=False)
         return text
+
+    def _naming(self, vec: np.ndarray, names: tuple[str, ...], rows: list[tuple[str, str, dict, float]],
+                per_name: int = 2) -> list[tuple[str, str, dict, float]]:
+        """Paragraphs that name what the question names when none of those found does ("Wie is Colette Heald?"
+        asked in Dutch of an English article: e5 weighs the question's form over a name it does not know)."""
+        seen = {r[0] for r in rows}
+        extra: list[tuple[str, str, dict, float]] = []
+        for name in names[:3]:
+            if any(name.casefold() in doc.casefold() for _, doc, _, _ in rows):
+                continue
+            hit = self.paragraphs.query(vec, per_name, contains=name)
+            if hit is None:
+                try:
+                    hit = self.cols.chunks.query(query_embeddings=[vec], n_results=per_name,
+                                                 where_document={"$contains": name},
+                                                 include=["documents", "metadatas", "distances"])
+                except Exception as exc:
+                    raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+            for row in _rows(hit):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    extra.append(row)
+        return extra
 
     def mentions(self, name: str) -> bool:
         """Whether any paragraph in the knowledge base contains this name as written (a full-text scan)."""

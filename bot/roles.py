@@ -5,7 +5,7 @@ import re
 
 from .match import same_word
 from .names import ROLES, names_in
-from .words import fold, tokens
+from .words import FUNCTION_WORDS, fold, tokens
 
 _ARTICLES = frozenset("a an the een de het".split())
 _COPULA = re.compile(r"^\s*(?:is|was|wordt|werd|blijft|remains|became|werd)\s+(?:a|an|the|een|de|het)?\s*", re.I)
@@ -54,7 +54,7 @@ def role_of(person: tuple[str, ...], text: str) -> tuple[str, int, int, int] | N
         before = [t for t in tokens(head[cut + 1 :])][-3:]
         titles: list = []
         for t in reversed(before):
-            if is_role_word(t.text) or (titles and t.capitalised and t.fold not in _ARTICLES):
+            if is_role_word(t.text) or (titles and t.capitalised and t.fold not in _ARTICLES | FUNCTION_WORDS):
                 titles.insert(0, t)
             else:
                 break

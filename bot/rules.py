@@ -153,3 +153,9 @@ def weak_relation(window: Window, q: Question, cal: Calibration, masked: bool) -
     if masked and window.related < cal.min_relation:
         return f"relation {window.related:.3f} < {cal.min_relation}"
     return None
+
+
+def names_subject(q: Question, text: str) -> bool:
+    """"Who is Colette Heald?": a passage that names her in full is about her, however the question's form
+    ("Wie is …", in the other language) scores against it."""
+    return bool(q.subject) and fold(" ".join(q.subject)) in fold(text)

@@ -276,3 +276,10 @@ def test_an_overview_leads_with_the_first_statement_not_an_opening_question() ->
     assert lead_sentence(texts) == 2
     assert lead_sentence(["The union may strike again next week, its leaders said.", "Why?"]) == 0
     assert lead_sentence(["Why now?"]) == 0  # nothing better: the lead stays
+
+
+def test_a_passage_naming_the_person_in_full_supports_who_is_questions() -> None:
+    q = analyse("Wie is Colette Heald?")
+    assert rules.names_subject(q, "As coauthor Colette Heald told The Huffington Post, the projections agree.")
+    assert not rules.names_subject(q, "Heald said the projections agree.")
+    assert role_of(q.subject, "As coauthor Colette Heald told The Huffington Post.")[0] == "coauthor"

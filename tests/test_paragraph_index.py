@@ -45,6 +45,15 @@ def test_nearest_paragraphs_in_chromas_shape_within_one_article_if_asked() -> No
     assert within is not None and within["ids"] == [["b:1"]]
 
 
+def test_the_paragraphs_that_name_someone_nearest_first() -> None:
+    index = ParagraphIndex(_Chunks())
+    assert index.load()
+    got = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 2, contains="poetin")
+    assert got is not None and got["ids"] == [["a:2"]]
+    nobody = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 2, contains="Guterres")
+    assert nobody is not None and nobody["ids"] == [[]]
+
+
 def test_a_change_stops_answers_from_memory_and_a_read_overtaken_by_one_is_dropped() -> None:
     chunks = _Chunks()
     index = ParagraphIndex(chunks)
@@ -92,3 +101,29 @@ def test_memory_gives_chromas_neighbours_and_sees_a_new_article(real_bot: Bot, t
     _wait(sees_it)  # within the retriever's poll of the change signal (≤ 1 s), from Chroma or from memory
     _wait(lambda: retriever.paragraphs.version is not None)
     assert "tulips" in retriever.retrieve("Who sold purple tulips at record prices?", 1)[0].text
+
+
+@pytest.mark.slow
+def test_a_question_naming_someone_finds_the_paragraph_that_names_them_in_the_other_language(
+        real_bot: Bot, tmp_path: Path) -> None:
+    article = tmp_path / "2024-06-shipyard.md"
+    article.write_text("---\ntitle: Shipyard reopens\ndate: 2024-06\nlanguage: en\n---\n\nThe shipyard in "
+                       "Harlingen reopened on Monday after two years of repairs.\n\nThe yard is run by engineer "
+                       "Wietske Oldenhof, who restored three of its cranes herself.\n", encoding="utf-8")
+    retriever = real_bot.retriever
+    ingest(retriever.cols, [article], progress=False)
+    vec = retriever.embedder.query("Wie is Wietske Oldenhof?")
+    dutch = _rows_of(retriever.cols.chunks.query(query_embeddings=[vec], n_results=3, where={"language": "nl"},
+                                                 include=["documents", "metadatas", "distances"]))
+    retriever.retrieve("Wie is Wietske Oldenhof?", 4, language="nl")  # sees the change: memory is reloaded
+    for _ in range(2):  # from Chroma or the reloaded memory, then from memory
+        found = retriever._naming(vec, ("Wietske Oldenhof",), dutch)
+        assert [r[0] for r in found] == ["2024-06-shipyard:2"]
+        assert retriever._naming(vec, ("Wietske Oldenhof",), dutch + found) == []  # named already: nothing added
+        _wait(lambda: retriever.paragraphs.version is not None)
+    answer = real_bot.answer("Wie is Wietske Oldenhof?", "t:naming")
+    assert answer.grounded and answer.sources[0].article == "2024-06-shipyard", answer.text
+
+
+def _rows_of(res: dict) -> list:
+    return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
