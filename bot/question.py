@@ -9,7 +9,7 @@ from . import cues
 from .dates import MONTHS, WEEKDAYS, years_in
 from .names import ORG_HEADS, ROLES, names_in
 from .numbers import head_unit
-from .words import FUNCTION_WORDS, content_terms, fold, load_list, load_words, tokens
+from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, load_words, tokens
 
 # Which kind of item answers "which X" when X is one of these nouns.
 PLACE_NOUNS = load_words("place_nouns.txt")
@@ -46,8 +46,8 @@ def _focus_after(question: str, end: int) -> tuple[str, ...]:
     for t in tokens(question[end:]):
         if t.fold in ("and", "en", "or", "of") and out:
             continue
-        if t.fold in FUNCTION_WORDS or t.capitalised and out:
-            break
+        if t.fold in FUNCTION_WORDS or t.fold in _NO_FOCUS or t.capitalised and out:
+            break  # "What happens if…" asks for no "which X"
         out.append(t.fold)
         if len(out) == 3:
             break
@@ -105,6 +105,9 @@ def masked(q: Question, language: str) -> str | None:
 
 
 EVENT_PHRASES = tuple(frozenset(line.split()) for line in load_list("event_phrases.txt"))
+
+
+_NO_FOCUS = QUESTION_WORDS | {w for p in EVENT_PHRASES if len(p) == 1 for w in p}
 
 
 def without_event_verbs(terms: tuple[str, ...]) -> tuple[str, ...]:

@@ -220,3 +220,9 @@ def test_verbs_that_only_say_something_happened_are_not_words_to_find() -> None:
     assert analyse("Wanneer vond de Slag bij Waterloo plaats?").terms == ("slag", "waterloo")
     assert analyse("When did the battle take place?").terms == ("battle",)
     assert "place" in analyse("Which place did he visit?").terms  # a place asked about stays
+
+
+def test_what_happens_asks_for_no_which_item() -> None:
+    question = analyse("What happens if an asylum seeker does not return the questionnaire?")
+    assert question.kind is None and question.focus == ()
+    assert analyse("Which crops did they study?").focus == ("crops",)
