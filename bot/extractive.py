@@ -188,7 +188,8 @@ class ExtractiveEngine:
             for rule, why in (("weak_item", rules.weak_item(pick.fit, q, self.cal)),
                               ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
                                                                                        typed=True)),
-                              ("detached", rules.detached(pick.near, q, pick.window, language))):
+                              ("detached", rules.detached(pick.near, q, pick.window, language)),
+                              ("other_role", rules.other_role(q, pick.window, self.matcher, language))):
                 if why is not None:
                     trail.steps.append(f"  {rule}: {why}")
                     if first[0] == "no_item":

@@ -24,8 +24,9 @@ def same_word(a: str, b: str) -> bool:
     """
     if a == b:
         return True
-    if min(len(a), len(b)) < 4:
-        return False
+    if min(len(a), len(b)) < 4:  # short words only as abbreviations of one body or country (UN ~ VN)
+        ta = territory(a)
+        return ta is not None and ta == territory(b)
     a2, b2 = a.replace("oe", "u"), b.replace("oe", "u")
     if a2 == b2:
         return True

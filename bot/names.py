@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-from .words import FUNCTION_WORDS, NAME_PARTICLES, fold, load_words, sentence_starts, tokens
+from .words import FUNCTION_WORDS, NAME_PARTICLES, fold, load_list, load_words, sentence_starts, tokens
 
 ORG_HEADS = load_words("org_heads.txt")
 ROLES = load_words("roles.txt")
@@ -27,6 +27,10 @@ def _territories() -> dict[str, str]:
             if not key.isdigit() or len(name) > 3:
                 out[fold(name)] = key
                 out[fold(name).replace("-", " ")] = key  # "Sint Helena" as well as "Sint-Helena"
+    for line in load_list("abbreviations.txt"):  # UN ~ VN ~ Verenigde Naties
+        code, _, words = line.partition(":")
+        for word in words.split():
+            out[fold(word)] = code.strip()
     return out
 
 

@@ -226,3 +226,9 @@ def test_what_happens_asks_for_no_which_item() -> None:
     question = analyse("What happens if an asylum seeker does not return the questionnaire?")
     assert question.kind is None and question.focus == ()
     assert analyse("Which crops did they study?").focus == ("crops",)
+
+
+def test_abbreviations_of_bodies_match_across_languages() -> None:
+    assert territory("UN") == territory("VN") == territory("Verenigde Naties") == "UN"
+    assert territory("NAVO") == territory("NATO")
+    assert same_word("un", "vn") and not same_word("un", "us")

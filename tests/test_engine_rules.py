@@ -283,3 +283,19 @@ def test_a_passage_naming_the_person_in_full_supports_who_is_questions() -> None
     assert rules.names_subject(q, "As coauthor Colette Heald told The Huffington Post, the projections agree.")
     assert not rules.names_subject(q, "Heald said the projections agree.")
     assert role_of(q.subject, "As coauthor Colette Heald told The Huffington Post.")[0] == "coauthor"
+
+
+def test_a_post_the_question_names_must_stand_in_the_answers_passage() -> None:
+    q = analyse("Who is the coach of the team?")
+    coach = window("According to the team's coach, Alireza Mehraban, the robot scored two points.")
+    other = window("The team was welcomed by Hamdullah Mohib, the ambassador.")
+    assert rules.other_role(q, coach, SPELLING, "en") is None
+    assert rules.other_role(q, other, SPELLING, "en") is not None
+    assert rules.other_role(analyse("Which politician went to Beijing?"), other, SPELLING, "en") is None  # a kind
+
+
+def test_a_body_asked_about_in_one_language_is_no_answer_in_the_other() -> None:
+    w = window("Twee dagen later was António Guterres, secretaris-generaal van de Verenigde Naties, uitgenodigd.",
+               language="nl")
+    pick = top("Who is the secretary-general of the UN?", w)
+    assert pick is not None and pick.item.stated == "António Guterres"
