@@ -299,3 +299,10 @@ def test_a_body_asked_about_in_one_language_is_no_answer_in_the_other() -> None:
                language="nl")
     pick = top("Who is the secretary-general of the UN?", w)
     assert pick is not None and pick.item.stated == "António Guterres"
+
+
+def test_which_articles_do_you_have_asks_for_the_catalogue_in_both_languages() -> None:
+    for question in ("Welke artikelen heb je?", "Which articles do you have?", "Wat voor artikelen ken je?"):
+        assert wants_catalogue(question, analyse(question).terms), question
+    about = "What do the articles say about ozone?"
+    assert not wants_catalogue(about, analyse(about).terms)
