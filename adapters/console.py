@@ -54,8 +54,11 @@ def make_console(out: IO[str], *, color: bool, width: int | None = None) -> Cons
 
 
 def _sources(console: Console, answer: Answer, *, full: bool = False) -> None:
+    shown = answer.sources if full else listed_sources(answer)
+    if not shown:
+        return  # a refusal without a closest passage, the list of articles: no heading over nothing
     console.print(Text(f"{phrase('sources', answer.language)}:", style="dim"))
-    for s in answer.sources if full else listed_sources(answer):
+    for s in shown:
         head = Text()
         head.append(f"[{s.label}] ", style="cyan")
         url = web_url(s.url)

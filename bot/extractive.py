@@ -234,7 +234,8 @@ class ExtractiveEngine:
                         for p, t in enumerate(art.paragraphs, start=1)]
                 ov = summarise(art, self.store.sentences(srcs), language)
         trail.steps.append(ov.rule)
-        return Answer(ov.text, ov.sources or tuple(cands[: self.top_k]), True, language,
+        listed = ov.rule.endswith("catalogue")  # one line per article, each with its tag: no passages to list
+        return Answer(ov.text, ov.sources or (() if listed else tuple(cands[: self.top_k])), True, language,
                       trace=trail.trace("overview", ov.rule))
 
     def _off_topic(self, language: str, trail: _Trail, why: str) -> Answer:

@@ -306,3 +306,11 @@ def test_which_articles_do_you_have_asks_for_the_catalogue_in_both_languages() -
         assert wants_catalogue(question, analyse(question).terms), question
     about = "What do the articles say about ozone?"
     assert not wants_catalogue(about, analyse(about).terms)
+
+
+def test_the_list_of_articles_lists_no_passages_and_the_console_no_heading_over_nothing() -> None:
+    from adapters.console import render_sources
+
+    art = ArticleText("a1", "Tulips", "2024-05", "en", "tulips", "", ("Growers sold purple tulips.",))
+    answer = Answer(catalogue([art, art], "en").text, (), True, "en")
+    assert render_sources(answer) == ""
