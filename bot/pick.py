@@ -96,12 +96,14 @@ def _count_items(q: Question, w: Window, matcher: Matcher, language: str, cross:
 
 def counted_by(text: str, end: int) -> list[tuple[str, int]]:
     """The words a number counts when a noun follows it ("2 cavaleriedivisies", "one or two points", "16.200
-    gedeporteerde kinderen": the next word and, past a modifier, the one after); empty when none follows, and
-    then the clause around it says what it counts ("het aantal inwoners is 1.018.804")."""
+    gedeporteerde kinderen": the next word and the one after, either of which may be the head, since a modifier
+    comes first); empty when none follows, and then the clause around it says what it counts ("het aantal
+    inwoners is 1.018.804")."""
     m = re.match(r"[ \u00a0]*([^\W\d_][\w-]*)(?:[ \u00a0]+([^\W\d_][\w-]*))?", text[end : end + 80])
     if not m or not is_content(fold(m.group(1))) or unit_class(m.group(1)):
         return []
-    return [(fold(m.group(1)), 1)] + ([(fold(m.group(2)), 2)] if m.group(2) and is_content(fold(m.group(2))) else [])
+    second = fold(m.group(2)) if m.group(2) else ""
+    return [(fold(m.group(1)), 1)] + ([(second, 1)] if second and is_content(second) else [])  # head-final
 
 
 def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:

@@ -48,7 +48,7 @@ def test_a_number_counts_the_noun_after_it_not_a_word_further_along() -> None:
 
     text = 'The robot "Afghan Girls" scored one or two points; 16.200 gedeporteerde kinderen; het aantal is 40.'
     assert [w for w, _ in counted_by(text, text.index("two") + 3)] == ["points"]
-    assert [w for w, _ in counted_by(text, text.index("16.200") + 6)] == ["gedeporteerde", "kinderen"]
+    assert counted_by(text, text.index("16.200") + 6) == [("gedeporteerde", 1), ("kinderen", 1)]
     assert counted_by(text, len(text) - 1) == []  # nothing follows: the clause says what it counts
     w = window('The robot "Better Idea of Afghan Girls" scored one or two points for the alliance.')
     pick = top("How many girls were in the team?", w)
