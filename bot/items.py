@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from babel import Locale
 
-from .dates import dates_in, format_when
+from .dates import MONTHS, WEEKDAYS, dates_in, format_when
 from .match import same_word
-from .names import TERRITORIES, Name, known_words, names_in, territory
+from .names import PLACE_NOUNS, TERRITORIES, Name, known_words, names_in, territory
 from .numbers import Number, format_number, numbers_in
 from .words import fold, is_content, load_words, tokens
 
@@ -110,10 +110,13 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
     for n in names_in(text, known):
         if any(_same_person(n.words, tuple(fold(a) for a in q.split())) for q in asked):
             continue  # the name asked about is no answer ("Lei Clijsters" is, for "Kim Clijsters"'s father)
+        if all(w in MONTHS or w in WEEKDAYS for w in n.words):
+            continue  # "Tuesday", "March": a date's part, not a place or a person
         code = territory(n.text)
         if code is not None and any(territory(q) == code for q in asked):
             continue  # nor is it translated ("Verenigde Naties" for "the UN")
-        if kind == "place" and (n.kind == "place" and fold(n.text) in TERRITORIES or n.kind == "other"):
+        if kind == "place" and (n.kind == "place" and (fold(n.text) in TERRITORIES or n.words[-1] in PLACE_NOUNS)
+                                or n.kind == "other"):
             out.append(n)
         elif kind == "person" and n.kind != "adjective":
             out.append(n)  # "who supported it?" may be answered by a country or a body as well as a person

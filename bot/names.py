@@ -69,6 +69,7 @@ class Name:
     words: tuple[str, ...]  # folded
 
 
+PLACE_NOUNS = load_words("place_nouns.txt")
 _ADJECTIVE = re.compile(r"(se|sche|ese|ish|ian|ians)$")
 
 
@@ -82,6 +83,8 @@ def _kind(words: tuple[str, ...], text: str) -> str:
         return "place"
     if any(heads_org(w) for w in words) or (len(text) >= 2 and text.replace("-", "").isupper() and len(words) <= 3):
         return "organisation"
+    if len(words) >= 2 and words[-1] in PLACE_NOUNS:
+        return "place"  # "Mexico City", "Rhode Island": a name whose head is a kind of place
     if len(words) >= 2 and all(w not in ROLES for w in words) and all(
         part[:1].isupper() for word in text.split() if fold(word) not in NAME_PARTICLES for part in word.split("-")
     ):
@@ -144,9 +147,12 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]
 
 
 def _split_at_place(run: list) -> list[list]:
-    """"United States Hamdullah Mohib" is a country then a person: split a run after a leading place name."""
+    """"United States Hamdullah Mohib" is a country then a person: split a run after a leading place name, unless
+    what follows is the head of one name ("Mexico City", "Panama Canal" is a place noun or a body's head)."""
     for cut in range(len(run) - 1, 0, -1):
         if " ".join(t.fold for t in run[:cut]) in TERRITORIES and run[cut].fold not in ORG_HEADS:
+            if len(run) - cut == 1 and run[cut].fold in PLACE_NOUNS:
+                return [run]
             return [run[:cut], run[cut:]]
     return [run]
 

@@ -7,12 +7,11 @@ from functools import lru_cache
 
 from . import cues
 from .dates import MONTHS, WEEKDAYS, years_in
-from .names import ORG_HEADS, ROLES, names_in
+from .names import ORG_HEADS, PLACE_NOUNS, ROLES, names_in
 from .numbers import head_unit
-from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, load_words, tokens
+from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, tokens
 
 # Which kind of item answers "which X" when X is one of these nouns.
-PLACE_NOUNS = load_words("place_nouns.txt")
 
 
 @dataclass(frozen=True)

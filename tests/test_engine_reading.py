@@ -232,3 +232,10 @@ def test_abbreviations_of_bodies_match_across_languages() -> None:
     assert territory("UN") == territory("VN") == territory("Verenigde Naties") == "UN"
     assert territory("NAVO") == territory("NATO")
     assert same_word("un", "vn") and not same_word("un", "us")
+
+
+def test_a_name_headed_by_a_kind_of_place_is_one_place() -> None:
+    found = {n.text: n.kind for n in names_in("Next year the contest moves to Mexico City, said the United States "
+                                              "Hamdullah Mohib.")}
+    assert found["Mexico City"] == "place"  # not the country Mexico and a "City"
+    assert "United States" in found and "Hamdullah Mohib" in found  # a country before a person is still split

@@ -314,3 +314,9 @@ def test_the_list_of_articles_lists_no_passages_and_the_console_no_heading_over_
     art = ArticleText("a1", "Tulips", "2024-05", "en", "tulips", "", ("Growers sold purple tulips.",))
     answer = Answer(catalogue([art, art], "en").text, (), True, "en")
     assert render_sources(answer) == ""
+
+
+def test_a_day_or_month_is_no_place_or_person() -> None:
+    w = window("The competition ended on Tuesday; next year's contest will be held in Mexico City.")
+    pick = top("Where will next year's contest be held?", w)
+    assert pick is not None and pick.item.stated == "Mexico City"
