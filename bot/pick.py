@@ -131,8 +131,8 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
             return 0.1 if country else 0.4
         return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
     if kind == "person":
-        if n.kind in ("place", "organisation") and any(f in ROLES for f in q.focus):
-            return 0.0  # "which politician?" is not answered by a country
+        if n.kind in ("place", "organisation") and any(f in ROLES for f in (*q.focus, *q.terms)):
+            return 0.0  # "which politician?", "wie is de burgemeester?" are not answered by a country or a town
         if n.kind == "person":
             return 0.5
         if n.words[-1] in persons or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
@@ -158,6 +158,10 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
     for n in names_for(kind, w.text, known, q.names + q.given):
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
         fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
+        if fit == 0.0:
+            continue  # of another kind than a post's holder
+        if kind == "person" and holds_post(q, w.text, n.start, n.end):
+            fit += POST_HOLDER
         ctx = clause_words(w.text, n.start, n.end, reach=8)
         stated = place_name(n.text, language) if kind == "place" else n.text
         near = _near(q, ctx, matcher, cross)
@@ -168,6 +172,21 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
             fit = max(fit, out[-1][0].attach)
         out.append((Item(kind, n.text, stated, n.start, n.end, fit, near, anchored), fit + 0.5 * near))
     return out + extra + lists
+
+
+POST_HOLDER = 0.3  # "Wie is de burgemeester?": the name the passage gives that post, as a title or an apposition
+
+
+def holds_post(q: Question, text: str, start: int, end: int) -> bool:
+    """Whether the passage gives the name a post the question asks about: "burgemeester Freddy Thielemans" or
+    "Freddy Thielemans, de burgemeester van Brussel-stad"."""
+    posts = [t for t in q.terms if t in ROLES]
+    if not posts:
+        return False
+    title = [t.fold for t in tokens(text[max(0, start - 40) : start])][-1:]
+    m = re.match(r"\s*[,(]\s*((?:\S+\s+){0,2}\S+)", text[end : end + 60])
+    apposition = [t.fold for t in tokens(m.group(1))] if m else []
+    return any(same_word(p, w) for p in posts for w in title + apposition)
 
 
 def _direction(q: Question, before: str | None) -> bool:

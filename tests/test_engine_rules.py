@@ -320,3 +320,15 @@ def test_a_day_or_month_is_no_place_or_person() -> None:
     w = window("The competition ended on Tuesday; next year's contest will be held in Mexico City.")
     pick = top("Where will next year's contest be held?", w)
     assert pick is not None and pick.item.stated == "Mexico City"
+
+
+def test_who_holds_a_post_is_the_name_the_passage_gives_it() -> None:
+    from bot.pick import holds_post
+
+    text = ("De meeste burgemeesters zijn tweetalig, met als boegbeeld Freddy Thielemans, de burgemeester van "
+            "Brussel-stad.")
+    q = analyse("Wie is de burgemeester van Brussel?")
+    assert holds_post(q, text, text.index("Freddy"), text.index("Freddy") + len("Freddy Thielemans"))
+    assert not holds_post(q, text, text.index("Brussel-stad"), text.index("Brussel-stad") + len("Brussel-stad"))
+    pick = top("Wie is de burgemeester van Brussel?", window(text, language="nl"), language="nl")
+    assert pick is not None and pick.item.stated == "Freddy Thielemans"
