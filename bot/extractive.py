@@ -189,7 +189,8 @@ class ExtractiveEngine:
                               ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
                                                                                        typed=True)),
                               ("detached", rules.detached(pick.near, q, pick.window, language)),
-                              ("other_role", rules.other_role(q, pick.window, self.matcher, language))):
+                              ("other_role", rules.other_role(q, pick.window, self.matcher, language)),
+                              ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date))):
                 if why is not None:
                     trail.steps.append(f"  {rule}: {why}")
                     if first[0] == "no_item":

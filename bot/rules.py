@@ -10,7 +10,7 @@ from .match import Matcher
 from .models import Source
 from .question import Question
 from .windows import Window
-from .words import FUNCTION_WORDS, fold, tokens
+from .words import FUNCTION_WORDS, fold, load_words, tokens
 
 
 def empty_store(cands: Sequence[Source]) -> str | None:
@@ -121,6 +121,21 @@ def other_role(q: Question, window: Window, matcher: Matcher, language: str) -> 
     words = [t.fold for t in tokens(window.source.text)]
     if not matcher.best(roles, words, cross):
         return f"the passage calls nobody {', '.join(roles)}"
+    return None
+
+
+FUTURE_MARKERS = load_words("future_markers.txt")
+
+
+def past_for_future(q: Question, item_text: str, article_date: str) -> str | None:
+    """"When will the region get a new constitution?" is not answered by a year before the article was written
+    ("Sinds 1989…"): what the article reports as done cannot be what the question expects to come."""
+    if q.kind != "time" or not any(t.fold in FUTURE_MARKERS for t in tokens(q.text)):
+        return None
+    written = int(article_date[:4]) if article_date[:4].isdigit() else None
+    years = years_in(item_text)
+    if written is not None and years and max(years) < written:
+        return f"{max(years)} lies before the article ({article_date}); the question asks about what is to come"
     return None
 
 

@@ -332,3 +332,11 @@ def test_who_holds_a_post_is_the_name_the_passage_gives_it() -> None:
     assert not holds_post(q, text, text.index("Brussel-stad"), text.index("Brussel-stad") + len("Brussel-stad"))
     pick = top("Wie is de burgemeester van Brussel?", window(text, language="nl"), language="nl")
     assert pick is not None and pick.item.stated == "Freddy Thielemans"
+
+
+def test_a_year_before_the_article_does_not_answer_a_question_about_the_future() -> None:
+    future = analyse("When will the Brussels region get a new constitution?")
+    assert rules.past_for_future(future, "1989", "2006-08") is not None
+    assert rules.past_for_future(future, "2030", "2006-08") is None
+    assert rules.past_for_future(analyse("When did the region get its council?"), "1989", "2006-08") is None
+    assert rules.past_for_future(analyse("Wanneer zal de conferentie beginnen?"), "1 mei 2020", "2023-03") is not None
