@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .words import NAME_PARTICLES
+
 _I = re.I
 
 # "What is this about?" in any of its usual forms: the article as a whole, not a fact in it.
@@ -73,8 +75,9 @@ ROLE = re.compile(r"\b(what|which) (is |was )?(\w+'s |his |her |their )?(role|jo
 ARTICLE_SPEAKS = re.compile(r"\b(the|this|het|dit) (article|story|report|text|artikel|stuk|verhaal|bericht)\b", _I)
 
 # "Who is Guterres?", "Wat is multilateralisme?": a description of something the question names.
+_PARTICLE = "|".join(sorted(w for w in NAME_PARTICLES if w not in ("of", "the")))  # "Ursula von der Leyen"
 DESCRIBE = re.compile(r"^\s*(?i:who|wie) (?i:is|are|was|were|zijn|waren) "
-                      r"[A-ZÀ-Þ][\w'’-]*( [A-ZÀ-Þ][\w'’-]*){0,3}\s*\??\s*$|"
+                      rf"[A-ZÀ-Þ][\w'’-]*( (?:(?:{_PARTICLE}) ){{0,2}}[A-ZÀ-Þ][\w'’-]*){{0,3}}\s*\??\s*$|"
                       r"^\s*(?i:what|wat) (?i:is|are|was|were|zijn|waren) (?!(?i:the|de|het|een|a|an|there|er) )"
                       r"[\w'’-]+( [\w'’-]+){0,2}\s*\??\s*$")
 

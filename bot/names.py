@@ -13,6 +13,13 @@ ORG_HEADS = load_words("org_heads.txt")
 ROLES = load_words("roles.txt")
 
 
+def is_role_word(word: str) -> bool:
+    """A word for a post or occupation, also closing a compound (Buitenlandchef, Commissievoorzitter)."""
+    f = fold(word)
+    parts = f.split("-")
+    return any(p in ROLES or any(len(p) - len(r) >= 3 and p.endswith(r) for r in ROLES if len(r) >= 4) for p in parts)
+
+
 def heads_org(word: str) -> bool:
     """An institution's head noun, also closing a Dutch compound (Strafhof, Veiligheidsraad, Rijksuniversiteit)."""
     f = fold(word)
@@ -116,7 +123,7 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]
                     run.pop(0)
             first = run[0]
             if not lone_opener and not (len(run) == 1 and first.fold in FUNCTION_WORDS):
-                last_role = max((i for i, t in enumerate(run[:-1]) if t.fold in ROLES), default=-1)
+                last_role = max((i for i, t in enumerate(run[:-1]) if is_role_word(t.text)), default=-1)
                 if last_role >= 0 and len(run) - last_role - 1 >= 1 and run[last_role + 1].fold not in ORG_HEADS:
                     del run[: last_role + 1]  # "President Donald Trump": the title is not part of the name
                 for part in _split_at_place(run):

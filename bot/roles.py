@@ -4,19 +4,12 @@ from __future__ import annotations
 import re
 
 from .match import same_word
-from .names import ROLES, names_in
-from .words import FUNCTION_WORDS, fold, tokens
+from .names import is_role_word, names_in
+from .words import FUNCTION_WORDS, tokens
 
 _ARTICLES = frozenset("a an the een de het".split())
 _COPULA = re.compile(r"^\s*(?:is|was|wordt|werd|blijft|remains|became|werd)\s+(?:a|an|the|een|de|het)?\s*", re.I)
 _APPOSITION = re.compile(r"^\s*,\s*((?:[\w'’-]+\s+){0,9}?[\w'’-]+)\s*(?=,|\.|;|$)")
-
-
-def is_role_word(word: str) -> bool:
-    """A word for a post or occupation, also closing a compound (Buitenlandchef, Commissievoorzitter)."""
-    f = fold(word)
-    parts = f.split("-")
-    return any(p in ROLES or any(len(p) - len(r) >= 3 and p.endswith(r) for r in ROLES if len(r) >= 4) for p in parts)
 
 
 APPOSITION, TITLE, DESCRIPTION = 0, 1, 2  # how a role is given, most telling first

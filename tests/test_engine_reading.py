@@ -239,3 +239,10 @@ def test_a_name_headed_by_a_kind_of_place_is_one_place() -> None:
                                               "Hamdullah Mohib.")}
     assert found["Mexico City"] == "place"  # not the country Mexico and a "City"
     assert "United States" in found and "Hamdullah Mohib" in found  # a country before a person is still split
+
+
+def test_a_title_closing_a_compound_is_not_part_of_the_name_and_particles_stay_in_it() -> None:
+    found = [n.text for n in names_in("De EU, zo maakte Commissievoorzitter Ursula von der Leyen bekend.")]
+    assert "Ursula von der Leyen" in found
+    assert analyse("Who is Ursula von der Leyen?").kind == "describe"
+    assert analyse("Who is Ursula von der Leyen?").subject == ("ursula", "von", "der", "leyen")
