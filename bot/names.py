@@ -49,6 +49,15 @@ _TERRITORY_STEMS = {word[:5]: code for name, code in sorted(TERRITORIES.items(),
 _LANGUAGES = frozenset(fold(name) for code in ("en", "nl") for name in Locale(code).languages.values())
 
 
+_GROUPINGS = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "NATO"})  # CLDR's alphabetic non-country codes
+
+
+def is_country(text: str) -> bool:
+    """A country's name in either language (Polen, Poland), not a union of them (Europese Unie, VN)."""
+    code = TERRITORIES.get(fold(text).replace("-", " "))
+    return code is not None and code.isalpha() and code not in _GROUPINGS
+
+
 def adjective_of_people(word: str) -> bool:
     """French, Dutch, Frans, Afghaanse: a language or a people's adjective, not the name of something."""
     f = fold(word)

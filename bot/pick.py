@@ -24,7 +24,7 @@ from .items import (
     state_number,
 )
 from .match import Matcher, same_word
-from .names import ROLES, TERRITORIES, Name, known_words, territory
+from .names import ROLES, Name, is_country, known_words, territory
 from .numbers import head_unit, numbers_in, unit_class
 from .question import PLACE_NOUNS, Question
 from .windows import Window
@@ -123,7 +123,7 @@ def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
 def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
     kind = q.kind
     if kind == "place":
-        country = fold(n.text) in TERRITORIES
+        country = is_country(n.text)
         wants = {f for f in q.focus[:2]}
         if wants & _COUNTRY_NOUNS:
             return 0.5 if country else 0.1

@@ -246,3 +246,10 @@ def test_a_title_closing_a_compound_is_not_part_of_the_name_and_particles_stay_i
     assert "Ursula von der Leyen" in found
     assert analyse("Who is Ursula von der Leyen?").kind == "describe"
     assert analyse("Who is Ursula von der Leyen?").subject == ("ursula", "von", "der", "leyen")
+
+
+def test_a_union_of_countries_is_no_country() -> None:
+    from bot.names import is_country
+
+    assert is_country("Polen") and is_country("Poland") and is_country("Zuid-Korea")
+    assert not is_country("Europese Unie") and not is_country("VN") and not is_country("Afghaanse")
