@@ -74,13 +74,22 @@ def clause_distances(text: str, start: int, end: int, reach: int = 8) -> list[tu
     return sorted(out, key=lambda wd: wd[1])
 
 
+RELATIVE_TIME = load_words("relative_time.txt")
+
+
+def relative_time(text: str, n: Number) -> bool:
+    """"Twee dagen later", "three years ago": an amount of time that places something, not a length of time."""
+    after = [t.fold for t in tokens(text[n.end : n.end + 40])][:2]
+    return n.unit == "duration" and len(after) == 2 and after[1] in RELATIVE_TIME
+
+
 def numbers_for(kind: str, text: str, language: str, asked: tuple[float, ...], focus: bool = True) -> list[Number]:
     """Numbers in a passage that can answer a counting question of this kind (not the days of dates)."""
     wanted = UNITS_FOR.get(kind)
     days = [(d.start, d.end) for d in dates_in(text) if d.day is not None]
     out = []
     for n in numbers_in(text, language):
-        if n.value in asked or any(a <= n.start < b for a, b in days):
+        if n.value in asked or any(a <= n.start < b for a, b in days) or relative_time(text, n):
             continue
         if wanted is None:
             if n.year or (n.spelled and n.value == 1) or (focus and n.unit in ("percent", "money")):

@@ -340,3 +340,10 @@ def test_a_year_before_the_article_does_not_answer_a_question_about_the_future()
     assert rules.past_for_future(future, "2030", "2006-08") is None
     assert rules.past_for_future(analyse("When did the region get its council?"), "1989", "2006-08") is None
     assert rules.past_for_future(analyse("Wanneer zal de conferentie beginnen?"), "1 mei 2020", "2023-03") is not None
+
+
+def test_an_amount_of_time_that_places_something_is_no_length_of_time() -> None:
+    from bot.items import numbers_for
+
+    text = "Twee dagen later was Guterres uitgenodigd. Het bezoek duurde drie dagen."
+    assert [n.value for n in numbers_for("duration", text, "nl", ())] == [3.0]
