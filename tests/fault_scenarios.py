@@ -31,27 +31,30 @@ QUEUED = ("Busy right now", "Het is even druk")
 
 @dataclass
 class Worker:
-    """One `python -m adapters.serve --workers 1` process on its own port; start, stop, kill, start again."""
+    """One `python -m adapters.serve` process (one uvicorn worker unless told) on its own port; start, stop, kill,
+    start again."""
 
     env: dict[str, str]
     log: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    workers: int = 1
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
-    def start(self, timeout: float = 120.0) -> Worker:
+    def start(self, timeout: float = 120.0, ready: tuple[int, ...] = (200, 503)) -> Worker:
+        """Start and wait until /healthz answers with one of `ready` (503: serving, with its store down)."""
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "adapters.serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", "1"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                 "--workers", str(self.workers)], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
         def up() -> bool:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
-            return self.health()[0] in (200, 503)
+            return self.health()[0] in ready
 
         wait_until(up, timeout, f"the worker on {self.port}")
         return self

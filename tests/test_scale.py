@@ -14,6 +14,7 @@ from adapters.web import check_health
 from bot.config import Settings
 from bot.core import build_bot
 from bot.errors import StoreError
+from tests.fault_scenarios import Worker
 from tests.services import ChromaServer, free_port, wait_until
 from tests.slack_fake import FakeSlackAPI, wait_for
 from tests.slack_harness import BOT_TOKEN, SECRET, mention, post, signed_request
@@ -97,21 +98,6 @@ def test_redis_down_at_start_stops_the_worker_with_one_line(tmp_path):
     assert "REDIS_URL" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def start_worker(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "adapters.serve", "--port", str(port), "--workers", "1"],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited: {log.read_text()[-2000:]}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-            return r.status == 200
-
-    wait_until(up, 90, f"worker on {port}")
-    return proc
-
-
 def test_two_http_workers_sharing_redis_answer_a_retried_event_once(tmp_path, chroma_server, redis_url):
     api = FakeSlackAPI().start()
     settings = server_settings(chroma_server, tmp_path)
@@ -120,8 +106,10 @@ def test_two_http_workers_sharing_redis_answer_a_retried_event_once(tmp_path, ch
            **chroma_server.env(), "REDIS_URL": redis_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "m")}
     ports = [free_port(), free_port()]
-    workers = [start_worker(env, p, tmp_path / f"worker{i}.log") for i, p in enumerate(ports)]
+    workers = [Worker(env, tmp_path / f"worker{i}.log", p) for i, p in enumerate(ports)]
     try:
+        for w in workers:
+            w.start(90, ready=(200,))
         payload = mention("Wie kondigde de conferentie over gedeporteerde kinderen aan?")
         first = post(f"http://127.0.0.1:{ports[0]}/slack/events", *signed_request(payload))
         retry = post(f"http://127.0.0.1:{ports[1]}/slack/events", *signed_request(
@@ -142,10 +130,5 @@ def test_two_http_workers_sharing_redis_answer_a_retried_event_once(tmp_path, ch
         assert 'briefbot_dedup_hits_total{platform="slack"} 1.0' in metrics
     finally:
         for w in workers:
-            w.terminate()
-        for w in workers:
-            try:
-                w.wait(15)
-            except subprocess.TimeoutExpired:
-                w.kill()
+            w.stop(timeout=15)
         api.stop()

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,11 +12,10 @@ from bot.config import Settings
 from bot.core import build_bot
 from knowledge.embeddings import E5Embedder, default_threads
 from knowledge.onnx_embedder import OnnxE5Embedder
-from tests.services import free_port, wait_until
+from tests.fault_scenarios import Worker
 from tests.slack_fake import FakeSlackAPI
 from tests.slack_harness import BOT_TOKEN, SECRET
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow  # loads the real embedder
@@ -55,27 +51,14 @@ def test_serve_with_several_workers_gives_each_one_thread(tmp_path: Path, chroma
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     env.update({"BRIEFBOT_DATA_DIR": str(tmp_path), "BRIEFBOT_COLLECTION": collection, **chroma_server.env(),
                 "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api.url})
-    port = free_port()
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "adapters.serve", "--port", str(port), "--workers", "2"],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError(f"serve exited: {log.read_text()[-2000:]}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-            return r.status == 200
-
+    serve = Worker(env, log, workers=2)
     try:
-        wait_until(up, 90, "adapters.serve --workers 2")
+        proc = serve.start(90, ready=(200,)).proc
+        assert proc is not None
         workers = [pid for pid in _children(proc.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2, log.read_text()[-2000:]
         assert [_environ(pid).get("BRIEFBOT_THREADS") for pid in workers] == ["1", "1"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        serve.stop(timeout=20)
         api.stop()
