@@ -17,7 +17,6 @@ from tests.slack_fake import FakeSlackAPI
 from tests.slack_harness import BOT_TOKEN, SECRET
 
 
-
 @pytest.mark.slow  # loads the real embedder
 def test_one_process_uses_every_core_unless_told() -> None:
     """The embedder's thread count: BRIEFBOT_THREADS, else all the cores this process may use."""
