@@ -108,15 +108,17 @@ class ChromaRetriever:
             self._loaders = [t for t in self._loaders if t.is_alive()] + [thread]
         thread.start()
 
-    def _query(self, vec: np.ndarray, n: int, where: dict | None = None) -> dict[str, Any]:
+    def _query(self, vec: np.ndarray, n: int, where: dict | None = None, contains: str | None = None) -> dict[str, Any]:
+        """The n nearest paragraphs (within `where`, holding `contains`): from memory when it is loaded, else Chroma."""
         if not where or set(where) == {"article"}:
-            hit = self.paragraphs.query(vec, n, where["article"] if where else None)
+            hit = self.paragraphs.query(vec, n, where["article"] if where else None, contains=contains)
             if hit is not None:
                 return hit
         try:
             return self.cols.chunks.query(
                 query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
                 **({"where": where} if where else {}),
+                **({"where_document": {"$contains": contains}} if contains else {}),
             )
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
@@ -272,19 +274,12 @@ class ChromaRetriever:
         """Paragraphs that name what the question names when none of those found does ("Wie is Colette Heald?"
         asked in Dutch of an English article: e5 weighs the question's form over a name it does not know)."""
         seen = {r[0] for r in rows}
+        docs = [doc.casefold() for _, doc, _, _ in rows]
         extra: list[tuple[str, str, dict, float]] = []
         for name in names[:3]:
-            if any(name.casefold() in doc.casefold() for _, doc, _, _ in rows):
+            if any(name.casefold() in doc for doc in docs):
                 continue
-            hit = self.paragraphs.query(vec, per_name, contains=name)
-            if hit is None:
-                try:
-                    hit = self.cols.chunks.query(query_embeddings=[vec], n_results=per_name,
-                                                 where_document={"$contains": name},
-                                                 include=["documents", "metadatas", "distances"])
-                except Exception as exc:
-                    raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
-            for row in _rows(hit):
+            for row in _rows(self._query(vec, per_name, contains=name)):
                 if row[0] not in seen:
                     seen.add(row[0])
                     extra.append(row)
