@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +26,12 @@ def _months() -> dict[str, int]:
 
 MONTHS = _months()
 WEEKDAYS = {fold(name): num for loc in _LOCALES.values() for num, name in loc.days["format"]["wide"].items()}
+
+
+def calendar_words(words: Sequence[str]) -> bool:
+    """"March", "dinsdag": folded words that are all month or day names (CLDR), capitalised like a name but a date's
+    part."""
+    return bool(words) and all(w in MONTHS or w in WEEKDAYS for w in words)
 _M = "|".join(sorted(MONTHS, key=len, reverse=True))
 _D = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _DATE = re.compile(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 
-from .dates import MONTHS, WEEKDAYS, dates_in, format_when
+from .dates import calendar_words, dates_in, format_when
 from .match import same_word
 from .names import PLACE_NOUNS, TERRITORIES, Name, known_words, names_in, territory
 from .numbers import Number, format_number, numbers_in
@@ -119,7 +119,7 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
     for n in names_in(text, known):
         if any(_same_person(n.words, tuple(fold(a) for a in q.split())) for q in asked):
             continue  # the name asked about is no answer ("Lei Clijsters" is, for "Kim Clijsters"'s father)
-        if all(w in MONTHS or w in WEEKDAYS for w in n.words):
+        if calendar_words(n.words):
             continue  # "Tuesday", "March": a date's part, not a place or a person
         code = territory(n.text)
         if code is not None and any(territory(q) == code for q in asked):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import cues
-from .dates import MONTHS, WEEKDAYS, years_in
+from .dates import calendar_words, years_in
 from .names import ORG_HEADS, PLACE_NOUNS, ROLES, names_in
 from .numbers import head_unit
 from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, tokens
@@ -117,12 +117,6 @@ def without_event_verbs(terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for t in terms if t not in drop)
 
 
-def is_calendar_word(name: str) -> bool:
-    """"March", "dinsdag": capitalised like a name in English, but a date's part (CLDR month and day names)."""
-    words = [fold(w) for w in name.split()]
-    return bool(words) and all(w in MONTHS or w in WEEKDAYS for w in words)
-
-
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> Question:
     """The question read once; the retriever and the engine both use it."""
@@ -139,7 +133,7 @@ def analyse(question: str) -> Question:
     if kind == "number" and focus and head_unit(focus[0]) == "money":
         kind = "money"  # "hoeveel prijzengeld": a sum of money
     names = tuple(n.text for n in names_in(question) if (n.kind != "adjective" or " " in n.text)
-                  and not is_calendar_word(n.text))
+                  and not calendar_words(n.words))
     return Question(
         text=question,
         kind=kind,
