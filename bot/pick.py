@@ -131,7 +131,7 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
             return 0.1 if country else 0.4
         return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
     if kind == "person":
-        if n.kind in ("place", "organisation") and any(f in ROLES for f in (*q.focus, *q.terms)):
+        if n.kind in ("place", "organisation") and (q.posts or any(f in ROLES for f in q.focus)):
             return 0.0  # "which politician?", "wie is de burgemeester?" are not answered by a country or a town
         if n.kind == "person":
             return 0.5
@@ -180,7 +180,7 @@ POST_HOLDER = 0.3  # "Wie is de burgemeester?": the name the passage gives that 
 def holds_post(q: Question, text: str, start: int, end: int) -> bool:
     """Whether the passage gives the name a post the question asks about: "burgemeester Freddy Thielemans" or
     "Freddy Thielemans, de burgemeester van Brussel-stad"."""
-    posts = [t for t in q.terms if t in ROLES]
+    posts = q.posts
     if not posts:
         return False
     title = [t.fold for t in tokens(text[max(0, start - 40) : start])][-1:]

@@ -11,8 +11,6 @@ from .names import ORG_HEADS, PLACE_NOUNS, ROLES, names_in
 from .numbers import head_unit
 from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, tokens
 
-# Which kind of item answers "which X" when X is one of these nouns.
-
 
 @dataclass(frozen=True)
 class Question:
@@ -37,6 +35,11 @@ class Question:
     @property
     def counts(self) -> bool:
         return self.kind in ("money", "age", "distance", "percent", "duration", "length", "number")
+
+    @property
+    def posts(self) -> tuple[str, ...]:
+        """The posts the question names ("burgemeester", "coach"; the roles list), in its words."""
+        return tuple(t for t in self.terms if t in ROLES)
 
 
 def _focus_after(question: str, end: int) -> tuple[str, ...]:

@@ -112,9 +112,7 @@ def weak_item(attach: float, q: Question, cal: Calibration) -> str | None:
 def other_role(q: Question, window: Window, matcher: Matcher, language: str) -> str | None:
     """"Who is the British prime minister?" is not answered by a person the passage calls foreign-policy chief:
     a role the question names must stand in the answer's paragraph (in some spelling, or translated)."""
-    from .names import ROLES
-
-    roles = [t for t in q.terms if t in ROLES and t not in q.focus]  # "which politician" names a kind, not a post
+    roles = [t for t in q.posts if t not in q.focus]  # "which politician" names a kind, not a post
     if q.kind != "person" or not roles:
         return None
     cross = bool(window.source.language) and window.source.language != language
