@@ -235,9 +235,8 @@ class ExtractiveEngine:
                         for p, t in enumerate(art.paragraphs, start=1)]
                 ov = summarise(art, self.store.sentences(srcs), language)
         trail.steps.append(ov.rule)
-        listed = ov.rule.endswith("catalogue")  # one line per article, each with its tag: no passages to list
-        return Answer(ov.text, ov.sources or (() if listed else tuple(cands[: self.top_k])), True, language,
-                      trace=trail.trace("overview", ov.rule))
+        # a summary cites the paragraphs it quotes; the catalogue, one line per article with its tag, none
+        return Answer(ov.text, ov.sources, True, language, trace=trail.trace("overview", ov.rule))
 
     def _off_topic(self, language: str, trail: _Trail, why: str) -> Answer:
         arts = self.store.articles()

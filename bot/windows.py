@@ -109,4 +109,3 @@ def build(
                 out.append(Window(src, start, end, " ".join(sents.texts[start:end]), dense, score, related))
     out.sort(key=lambda w: -w.score)
     return out
-
