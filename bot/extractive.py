@@ -12,7 +12,7 @@ import numpy as np
 from . import rules
 from .calibration import DEFAULT, Calibration
 from .followup import FollowUp
-from .match import Matcher, WordVectors
+from .match import Matcher, WordVectors, article_words
 from .models import Answer, Article, Source, Trace
 from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
@@ -189,6 +189,9 @@ class ExtractiveEngine:
                               ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
                                                                                        typed=True)),
                               ("detached", rules.detached(pick.near, q, pick.window, language)),
+                              ("points_elsewhere", rules.points_elsewhere(q, pick.near, pick.window,
+                                                                          self._article_words(pick.window),
+                                                                          self.matcher, language)),
                               ("other_role", rules.other_role(q, pick.window, self.matcher, language)),
                               ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date))):
                 if why is not None:
@@ -199,6 +202,10 @@ class ExtractiveEngine:
             else:
                 return pick, first
         return None, first
+
+    def _article_words(self, window: Window) -> tuple[str, ...]:
+        art = self.store.article(window.source.article)
+        return article_words(art.paragraphs) if art is not None else ()
 
     def _widen(self, window: Window, windows: list[Window]) -> Window:
         """Windows of the same paragraph that score as well and touch the chosen one are read as one passage:

@@ -11,7 +11,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .names import territory
-from .words import fold
+from .words import fold, tokens
 
 
 @lru_cache(maxsize=65536)
@@ -197,6 +197,20 @@ class Matcher:
                 found[t] = (cands[i], float(sims[i]))
         return found
 
+    def nearest(self, terms: Sequence[str], words: Sequence[str]) -> dict[str, str]:
+        """Each term's closest word among `words`, by spelling else by vector, with no floor: across languages a
+        word's translation seldom clears a fixed cosine (escape ~ ontsnapte 0.90), but is mostly the closest."""
+        found = {t: w for t in terms if (w := self.spelled(t, words)) is not None}
+        rest = [t for t in terms if t not in found]
+        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        if not rest or not cands or self.vectors is None:
+            return found
+        vecs = self.vectors.vectors([*rest, *cands])
+        matrix = np.stack([vecs[w] for w in cands])
+        for t in rest:
+            found[t] = cands[int(np.argmax(matrix @ vecs[t]))]
+        return found
+
     def similarity(self, a: Sequence[str], b: Sequence[str], cross: bool = True) -> float:
         """How close two short word groups are: 1.0 when they share a word, else (across languages) the best
         cosine of their words."""
@@ -208,6 +222,13 @@ class Matcher:
             return 0.0
         vecs = self.vectors.vectors([*a, *b])
         return max(float(vecs[x] @ vecs[y]) for x in a for y in b)
+
+
+@lru_cache(maxsize=64)
+def article_words(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct folded words of an article that can carry meaning (four letters or more, not numbers)."""
+    return tuple(dict.fromkeys(t.fold for p in paragraphs for t in tokens(p) if len(t.fold) >= 4
+                               and not t.fold.isdigit()))
 
 
 def folded(words: Iterable[str]) -> tuple[str, ...]:

@@ -175,6 +175,30 @@ def detached(near: float, q: Question, window: Window, language: str) -> str | N
     return None
 
 
+def points_elsewhere(q: Question, near: float, window: Window, article_words: Sequence[str], matcher: Matcher,
+                     language: str) -> str | None:
+    """Across languages, a number or date is no answer when nothing of the question anchors its passage: no word
+    of it stands by the item, no name or year of it is in the passage, and none of its other words has its
+    closest word of the article there ("When will the gas pipeline be finished?" is not answered by "dinsdag" in a
+    sentence about a banquet): `detached`, for words spelled otherwise."""
+    if window.source.language == language or near > 0 or not (q.counts and q.focus or q.kind == "time"):
+        return None
+    text = fold(window.text)
+    if any(fold(n) in text for n in q.names) or any(str(y) in window.text for y in q.years):
+        return None
+    context = [t for t in _plain_terms(q) if t not in q.focus and len(t) >= 4]
+    if not context:
+        return None
+    here = [t.fold for t in tokens(window.text)]
+    if matcher.best(context, here, cross=False):
+        return None
+    closest = matcher.nearest(context, article_words)
+    if any(w in here for w in closest.values()):
+        return None
+    return "nothing of the question in the passage; the article's words closest to its words stand elsewhere: " + \
+        ", ".join(f"{t} ~ {w}" for t, w in closest.items())
+
+
 def weak_relation(window: Window, q: Question, cal: Calibration, masked: bool) -> str | None:
     """With the question's names left out, what it asks about them must still be close to the window ("which
     country did Borrell visit" is not answered by a sentence about Borrell and Ukraine's red lines)."""

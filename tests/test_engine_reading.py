@@ -9,7 +9,7 @@ import pytest
 
 from bot.cues import kind_of
 from bot.dates import dates_in, format_when
-from bot.match import Matcher, same_word
+from bot.match import Matcher, article_words, same_word
 from bot.names import names_in, territory
 from bot.numbers import format_number, head_unit, numbers_in, ordinals_in, parse_digits
 from bot.question import analyse
@@ -164,6 +164,16 @@ def test_vectors_match_words_only_across_languages() -> None:
     assert found == {"medaille": ("medal", pytest.approx(1.0, abs=1e-3))}
     assert matcher.best(["medaille"], ["silver", "medal"], cross=False) == {}  # one language: spelling only
     assert matcher.best(["zilver"], ["medal"], cross=True) == {}
+
+
+def test_the_nearest_word_has_no_floor_and_spelling_comes_first() -> None:
+    vectors = FixedVectors({"escape": [1, 0.6, 0], "ontsnapte": [1, 0.2, 0], "verbannen": [0.3, 1, 0]})
+    matcher = Matcher(vectors, word_match=0.99)
+    words = ["verbannen", "ontsnapte", "eiland", "1815"]
+    assert matcher.best(["escape"], words) == {}  # below the floor a translation is no match…
+    assert matcher.nearest(["escape", "eiland"], words) == {"escape": "ontsnapte", "eiland": "eiland"}  # …but nearest
+    assert article_words(("Op 26 februari 1815 ontsnapte hij.", "Hij ontsnapte van het eiland.")) == \
+        ("februari", "ontsnapte", "eiland")
 
 
 def test_ordinals_are_read_in_words_and_digits_in_both_languages() -> None:

@@ -11,7 +11,7 @@ from bot import rules
 from bot.calibration import DEFAULT as CAL
 from bot.followup import is_follow_up, resolve
 from bot.items import lists_in
-from bot.match import Matcher
+from bot.match import Matcher, article_words
 from bot.models import Answer, Source, Turn
 from bot.overview import catalogue, is_dateline, lead_sentence, summarise, topic_terms, wants_catalogue
 from bot.pick import candidates, choose_role
@@ -191,6 +191,28 @@ def test_a_number_far_from_the_questions_other_words_is_refused_in_one_language(
     w = window("De conferentie wil 16.200 kinderen opsporen.", language="nl")
     assert rules.detached(0.0, q, w, "nl") is not None
     assert rules.detached(0.0, q, w, "en") is None  # across languages the words cannot be compared by spelling
+
+
+class _Translations:
+    """Word vectors where a word lies nearest its translation (pipeline ~ pijpleiding) and all lie fairly close."""
+
+    def vectors(self, words):  # type: ignore[no-untyped-def]
+        axis = {"pipeline": 0, "pijpleiding": 0, "finished": 1, "klaar": 1, "banquet": 2, "staatsbanket": 2}
+        return {w: np.eye(4)[axis.get(w, 3)] * 0.3 + 0.7 for w in words}
+
+
+def test_across_languages_a_date_needs_the_question_anchored_in_its_passage() -> None:
+    q = analyse("When will the pipeline be finished?")
+    matcher = Matcher(_Translations())
+    article = ("Na een staatsbanket nam Xi dinsdag afscheid.", "De pijpleiding is pas in 2030 klaar.")
+    words = article_words(article)
+    banquet, pipeline = window(article[0], language="nl"), window(article[1], language="nl")
+    assert rules.points_elsewhere(q, 0.0, banquet, words, matcher, "en") is not None
+    assert rules.points_elsewhere(q, 0.0, pipeline, words, matcher, "en") is None
+    assert rules.points_elsewhere(q, 0.5, banquet, words, matcher, "en") is None  # a word of it stands by the date
+    assert rules.points_elsewhere(q, 0.0, banquet, words, matcher, "nl") is None  # one language: `detached`
+    named = analyse("When will Xi's pipeline be finished?")
+    assert rules.points_elsewhere(named, 0.0, banquet, words, matcher, "en") is None  # the name anchors it
 
 
 def test_an_untyped_answer_shares_a_word_with_the_question_in_one_language() -> None:
