@@ -137,7 +137,10 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
 
 
 def _same_person(name: tuple[str, ...], asked: tuple[str, ...]) -> bool:
-    """"António Guterres" is the "Guterres" asked about; "Lei Clijsters" is not "Kim Clijsters"."""
+    """"António Guterres" is the "Guterres" asked about, "Napoleon Bonaparte" the "Napoleon"; "Lei Clijsters" is not
+    "Kim Clijsters"."""
+    if len(asked) == 1 and any(same_word(w, asked[0]) for w in name):
+        return True
     if not name or not asked or not same_word(name[-1], asked[-1]):
         return all(any(same_word(w, a) for a in asked) for w in name)
     return len(asked) == 1 or len(name) == 1 or same_word(name[0], asked[0])

@@ -120,6 +120,15 @@ def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
     return out
 
 
+def placed_by(before: str | None) -> bool:
+    """The word before a name makes it a place: a locative preposition ("in Cannes") or a noun for a kind of place
+    ("het eiland Sint Helena", "de havenstad Cannes")."""
+    if not before:
+        return False
+    return before in _LOCATIVE or before in PLACE_NOUNS or any(
+        len(before) > len(noun) >= 4 and before.endswith(noun) for noun in PLACE_NOUNS)
+
+
 def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
     kind = q.kind
     if kind == "place":
@@ -129,7 +138,7 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
             return 0.5 if country else 0.1
         if wants & _TOWN_NOUNS:
             return 0.1 if country else 0.4
-        return 0.3 + 0.2 * (before in _LOCATIVE) + 0.1 * (n.kind == "place")
+        return 0.3 + 0.2 * placed_by(before) + 0.1 * (n.kind == "place")
     if kind == "person":
         if n.kind in ("place", "organisation") and (q.posts or any(f in ROLES for f in q.focus)):
             return 0.0  # "which politician?", "wie is de burgemeester?" are not answered by a country or a town
@@ -327,9 +336,11 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
     near = [w for w in windows if w.score >= best - margin][:24]
     persons = _persons(near) if q.kind == "person" else set()
     picks: list[Pick] = []
+    asked_words = frozenset(fold(x) for n in q.names for x in n.split())
     for rank, w in enumerate(near):
         context = _named(q, w, matcher, language)
-        known = _known_in(w.source.text)  # the paragraph's own names: a sentence may open with one
+        # the paragraph's own names and the question's: a sentence may open with one ("Napoleon Bonaparte werd…")
+        known = _known_in(w.source.text) | asked_words
         for it, attach in items_in(q, w, matcher, known, persons, language):
             if not it.anchored:
                 continue  # "China heeft…" answers no "which country did he visit?"

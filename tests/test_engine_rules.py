@@ -14,7 +14,7 @@ from bot.items import lists_in
 from bot.match import Matcher, article_words
 from bot.models import Answer, Source, Turn
 from bot.overview import catalogue, is_dateline, lead_sentence, summarise, topic_terms, wants_catalogue
-from bot.pick import candidates, choose_role
+from bot.pick import candidates, choose_role, placed_by
 from bot.question import analyse
 from bot.replies import the_article, trim
 from bot.retrieval import ArticleText, Sentences
@@ -97,6 +97,20 @@ def test_who_prefers_a_persons_name_and_joins_names_listed_together() -> None:
     assert pick is not None and pick.item.stated == "Wellington en Blücher"
     w2 = window("The Croucher Foundation and chief scientist Colette Heald led the study.")
     assert top("Who led the study?", w2).item.stated == "Colette Heald"
+
+
+def test_the_person_asked_about_is_no_answer_even_opening_a_sentence_under_a_longer_name() -> None:
+    w = window("De slag was kort. Napoleon Bonaparte werd hier verslagen door Wellington.", language="nl")
+    pick = top("Who defeated Napoleon?", w)
+    assert pick is not None and pick.item.stated == "Wellington"
+
+
+def test_a_noun_for_a_kind_of_place_before_a_name_places_it() -> None:
+    assert placed_by("eiland") and placed_by("havenstad") and placed_by("in")
+    assert not placed_by("keizer") and not placed_by(None)
+    w = window("Hij werd afgezet op het verlaten eiland Sint Helena, ver van Frankrijk.", language="nl")
+    pick = top("Where was Napoleon sent afterwards?", w)
+    assert pick is not None and pick.item.text == "Sint Helena"
 
 
 def test_which_team_names_the_team() -> None:
