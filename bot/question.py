@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from . import cues
 from .dates import calendar_words, years_in
-from .names import ORG_HEADS, PLACE_NOUNS, ROLES, names_in
+from .names import ORG_HEADS, PLACE_NOUNS, ROLES, is_role_word, names_in
 from .numbers import head_unit
 from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, tokens
 
@@ -38,8 +38,9 @@ class Question:
 
     @property
     def posts(self) -> tuple[str, ...]:
-        """The posts the question names ("burgemeester", "coach"; the roles list), in its words."""
-        return tuple(t for t in self.terms if t in ROLES)
+        """The posts the question names ("burgemeester", "coach", "secretary-general"; the roles list), in its
+        words."""
+        return tuple(t for t in self.terms if is_role_word(t))
 
 
 def _focus_after(question: str, end: int) -> tuple[str, ...]:

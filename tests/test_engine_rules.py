@@ -328,6 +328,9 @@ def test_a_post_the_question_names_must_stand_in_the_answers_passage() -> None:
     assert rules.other_role(q, coach, SPELLING, "en") is None
     assert rules.other_role(q, other, SPELLING, "en") is not None
     assert rules.other_role(analyse("Which politician went to Beijing?"), other, SPELLING, "en") is None  # a kind
+    # a compound post is a post: "secretary-general", "Commissievoorzitter"
+    assert analyse("Who will replace Guterres as secretary-general?").posts == ("secretary-general",)
+    assert analyse("Wie volgt de Commissievoorzitter op?").posts == ("commissievoorzitter",)
 
 
 def test_a_body_asked_about_in_one_language_is_no_answer_in_the_other() -> None:
