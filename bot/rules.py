@@ -8,6 +8,7 @@ from .dates import years_in
 from .items import says
 from .match import Matcher
 from .models import Source
+from .names import names_in
 from .question import Question
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, load_words, tokens
@@ -33,18 +34,31 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
+def named_by(match: tuple[str, float], lone: set[str]) -> bool:
+    """A one-word name is found as written, or by vector only as another one-word name (Kanaal ~ Channel), never
+    as a common word or part of a longer name (Wimbledon ~ tennis, ~ "Grand Slam-toernooi")."""
+    word, sure = match
+    return sure >= 1.0 or word in lone
+
+
 def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
                   single: Matcher | None = None) -> list[str]:
     """The question's names that none of the texts hold in any spelling or language (half a long name will do,
     unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
     sooner (Kanaal ~ Channel): one word has nothing else to be matched by."""
     words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
+    lone = {n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1}  # one-word names
     missing = []
     for name in q.names:
         parts = name_words(name)
         if not parts:
             continue
-        found = (single if single is not None and len(parts) == 1 else matcher).best(parts, words)
+        if len(parts) == 1:  # one word is looked for among names; a long name's words may be common ones
+            found = (single or matcher).best(parts, words)
+            if parts[0] not in found or not named_by(found[parts[0]], lone):
+                found = (single or matcher).best(parts, [w for w in words if w in lone])
+        else:
+            found = matcher.best(parts, words)
         need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2
         if len(found) < need:
             missing.append(name)

@@ -181,6 +181,25 @@ def test_a_name_absent_from_the_store_is_refused() -> None:
     assert rules.unknown_name(q, cands, SPELLING, in_store=lambda name: True) is None
 
 
+class _NameVectors:
+    """Word vectors where a name lies near its translation and, as close, near common words of its field."""
+
+    def vectors(self, words):  # type: ignore[no-untyped-def]
+        near = {"kanaal", "wimbledon"}  # the question's names, a little apart from the article's words
+        field = {"channel", "tennis", "slam-toernooi"}
+        unit = {w: np.array([1.0, 0.2]) / np.hypot(1.0, 0.2) for w in near} | {w: np.array([1.0, 0.0]) for w in field}
+        return {w: unit.get(w, np.array([0.0, 1.0])) for w in words}
+
+
+def test_a_one_word_name_is_found_translated_only_as_another_one_word_name() -> None:
+    names = Matcher(_NameVectors(), 0.9)
+    crossing = ["Record numbers crossed the Channel last year."]
+    tennis = ["Ze won haar eerste Grand Slam-toernooi; tennis bleef haar leven."]
+    assert rules.missing_names(analyse("Hoeveel migranten staken het Kanaal over?"), crossing, names) == []
+    assert rules.missing_names(analyse("How much did she earn at Wimbledon?"), tennis, names) == ["Wimbledon"]
+    assert rules.missing_names(analyse("Who won the Grand Slam?"), tennis, names) == []  # spelled: anywhere
+
+
 def test_a_name_outside_the_answers_article_is_refused_unless_translated() -> None:
     article = ["Kim Clijsters won de US Open in 2005.", "Ze werd geboren in Bilzen."]
     assert rules.foreign_names(analyse("Heeft Kim Clijsters ooit in Waterloo gewonnen?"), article, SPELLING, False)
