@@ -16,7 +16,7 @@ from .match import Matcher, WordVectors, article_words
 from .models import Answer, Article, Source, Trace
 from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
-from .pick import candidates, choose_role
+from .pick import Pick, candidates, choose_role
 from .question import Question, analyse, masked
 from .replies import cite, say, the_article, trim
 from .retrieval import ArticleText, Sentences
@@ -189,9 +189,7 @@ class ExtractiveEngine:
                               ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
                                                                                        typed=True)),
                               ("detached", rules.detached(pick.near, q, pick.window, language)),
-                              ("points_elsewhere", rules.points_elsewhere(q, pick.near, pick.window,
-                                                                          self._article_words(pick.window),
-                                                                          self.matcher, language)),
+                              ("points_elsewhere", self._points_elsewhere(q, pick, language)),
                               ("other_role", rules.other_role(q, pick.window, self.matcher, language)),
                               ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date))):
                 if why is not None:
@@ -203,9 +201,11 @@ class ExtractiveEngine:
                 return pick, first
         return None, first
 
-    def _article_words(self, window: Window) -> tuple[str, ...]:
-        art = self.store.article(window.source.article)
-        return article_words(art.paragraphs) if art is not None else ()
+    def _points_elsewhere(self, q: Question, pick: Pick, language: str) -> str | None:
+        art = self.store.article(pick.window.source.article)
+        words = article_words(art.paragraphs) if art is not None else ()
+        counted = q.counts and pick.fit >= self.cal.word_match  # "32 pages" for "how many pages"
+        return rules.points_elsewhere(q, pick.near, pick.window, words, self.matcher, language, counted)
 
     def _widen(self, window: Window, windows: list[Window]) -> Window:
         """Windows of the same paragraph that score as well and touch the chosen one are read as one passage:

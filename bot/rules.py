@@ -190,12 +190,13 @@ def detached(near: float, q: Question, window: Window, language: str) -> str | N
 
 
 def points_elsewhere(q: Question, near: float, window: Window, article_words: Sequence[str], matcher: Matcher,
-                     language: str) -> str | None:
+                     language: str, counted: bool = False) -> str | None:
     """Across languages, a number or date is no answer when nothing of the question anchors its passage: no word
     of it stands by the item, no name or year of it is in the passage, and none of its other words has its
     closest word of the article there ("When will the gas pipeline be finished?" is not answered by "dinsdag" in a
-    sentence about a banquet): `detached`, for words spelled otherwise."""
-    if window.source.language == language or near > 0 or not (q.counts and q.focus or q.kind == "time"):
+    sentence about a banquet): `detached`, for words spelled otherwise. A count beside the very thing it counts
+    (`counted`: "32 pages" for "how many pages") is anchored by that."""
+    if window.source.language == language or near > 0 or counted or not (q.counts and q.focus or q.kind == "time"):
         return None
     text = fold(window.text)
     if any(fold(n) in text for n in q.names) or any(str(y) in window.text for y in q.years):

@@ -244,6 +244,10 @@ def test_across_languages_a_date_needs_the_question_anchored_in_its_passage() ->
     assert rules.points_elsewhere(q, 0.0, pipeline, words, matcher, "en") is None
     assert rules.points_elsewhere(q, 0.5, banquet, words, matcher, "en") is None  # a word of it stands by the date
     assert rules.points_elsewhere(q, 0.0, banquet, words, matcher, "nl") is None  # one language: `detached`
+    count = analyse("How many pages does the pipeline report have?")
+    report = window("Het document telt 32 pagina's.", language="nl")
+    assert rules.points_elsewhere(count, 0.0, report, words, matcher, "en") is not None
+    assert rules.points_elsewhere(count, 0.0, report, words, matcher, "en", counted=True) is None  # "32 pagina's"
     named = analyse("When will Xi's pipeline be finished?")
     assert rules.points_elsewhere(named, 0.0, banquet, words, matcher, "en") is None  # the name anchors it
 
