@@ -23,6 +23,7 @@ from .items import (
     state_date,
     state_number,
 )
+from .languages import language_name, languages_in
 from .match import Matcher, same_word
 from .names import ROLES, Name, is_country, known_words, territory
 from .numbers import head_unit, numbers_in, unit_class
@@ -117,6 +118,17 @@ def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: 
         fit = 0.2 * min(d.precision, 3) + (0.2 if d.year else 0.0)
         near = _near(q, ctx, matcher, cross)
         out.append((Item("time", d.text, state_date(d, language), d.start, d.end, fit, near), fit + 0.5 * near))
+    return out
+
+
+def _language_items(q: Question, w: Window, matcher: Matcher, language: str,
+                    cross: bool) -> list[tuple[Item, float]]:
+    """"In welke taal?": the languages the window names, each in the asker's language ("in English" -> Engels)."""
+    out = []
+    for n in languages_in(w.text):
+        near = _near(q, clause_words(w.text, n.start, n.end, reach=8), matcher, cross)
+        out.append((Item("language", n.text, language_name(n.code, language), n.start, n.end, 1.0, near),
+                    0.5 + 0.5 * near))
     return out
 
 
@@ -318,6 +330,8 @@ def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], pe
         return _count_items(q, w, matcher, language, cross)
     if q.kind == "time":
         return _time_items(q, w, matcher, language, cross)
+    if q.kind == "language":
+        return _language_items(q, w, matcher, language, cross)
     return _name_items(q, w, known, persons, matcher, language, cross)
 
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from . import cues
 from .dates import calendar_words, years_in
+from .languages import LANGUAGE_NOUNS
 from .names import ORG_HEADS, PLACE_NOUNS, ROLES, is_role_word, names_in
 from .numbers import head_unit
 from .words import FUNCTION_WORDS, QUESTION_WORDS, content_terms, fold, load_list, tokens
@@ -30,7 +31,7 @@ class Question:
     def typed(self) -> bool:
         """Whether the answer is an item the reply can state in the asker's words."""
         return self.kind in ("money", "age", "distance", "percent", "duration", "length", "number", "time",
-                             "place", "person", "organisation", "which")
+                             "place", "person", "organisation", "which", "language")
 
     @property
     def counts(self) -> bool:
@@ -60,6 +61,8 @@ def _focus_after(question: str, end: int) -> tuple[str, ...]:
 def _which_kind(focus: tuple[str, ...]) -> str:
     """What a "which X" question asks for, from the noun X."""
     head = focus[:2]
+    if any(w in LANGUAGE_NOUNS for w in head):
+        return "language"
     if any(w in PLACE_NOUNS for w in head):
         return "place"
     if any(w in ROLES for w in head):

@@ -113,6 +113,17 @@ def test_a_noun_for_a_kind_of_place_before_a_name_places_it() -> None:
     assert pick is not None and pick.item.text == "Sint Helena"
 
 
+def test_which_language_is_answered_by_a_language_named_in_the_askers_language() -> None:
+    assert analyse("In welke taal moet de vragenlijst worden ingevuld?").kind == "language"
+    assert analyse("What languages do they speak?").kind == "language"
+    w = window("The document must be completed in English, the government says.")
+    pick = top("In welke taal moet het document worden ingevuld?", w, language="nl")
+    assert pick is not None and (pick.item.text, pick.item.stated) == ("English", "Engels")
+    assert top("In which language is it written?", window("Het is opgesteld in het Frans.", language="nl")
+               ).item.stated == "French"
+    assert top("Which language?", window("The document must be completed in time.")) is None
+
+
 def test_which_team_names_the_team() -> None:
     w = window("The six-member Afghan team had been denied visas twice.")
     assert top("Which team was denied visas?", w).item.stated == "Afghan team"
