@@ -12,14 +12,16 @@ import numpy as np
 from . import rules
 from .calibration import DEFAULT, Calibration
 from .followup import FollowUp
+from .items import says
 from .match import Matcher, WordVectors, article_words
 from .models import Answer, Article, Source, Trace
 from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .pick import Pick, candidates, choose_role
 from .question import Question, analyse, masked
-from .replies import cite, say, the_article, trim
+from .replies import cite, quoted, say, the_article, trim
 from .retrieval import ArticleText, Sentences
+from .speakers import speaker_in
 from .windows import Window, build
 from .words import fold, tokens
 
@@ -80,6 +82,8 @@ class ExtractiveEngine:
             trail.steps.append(f"follow-up of {context.previous.question!r}: article={context.article} "
                                f"referent={context.referent!r}")
             q = _with_referent(q, context)
+        if (said := self._speaker(q, context, language, trail)) is not None:
+            return said
         if (why := rules.empty_store(cands)) is not None:
             return Answer(say("empty", language), (), False, language, trace=trail.trace("empty_store", why))
         if q.kind == "overview":
@@ -260,6 +264,20 @@ class ExtractiveEngine:
             text += "\n" + say("closest", language, cite=cite(w.source), quote=trim(w.text, 300))
             sources = (w.source,)
         return Answer(text, sources, False, language, trace=trail.trace(rule, why))
+
+    def _speaker(self, q: Question, context: FollowUp | None, language: str, trail: _Trail) -> Answer | None:
+        """"Wie zei dat?" right after a quoted answer: the one the quote reports as speaking, from that quote."""
+        if context is None or not context.anaphoric or q.kind != "person" or not says(q.text):
+            return None
+        prev = context.previous.answer
+        quote = quoted(prev.text) if prev.grounded and prev.sources else ""
+        name = speaker_in(quote) if quote else None
+        if name is None:
+            return None
+        src = prev.sources[0]
+        trail.steps.append(f"speaker of the previous quote: {name.text!r}")
+        window = Window(src, 0, 1, quote, src.score, src.score, src.score)
+        return self._compose(q, window, (name.start, name.end), name.text, [window], [src], language, trail)
 
     def _sources(self, cited: list[Source], cands: list[Source]) -> tuple[Source, ...]:
         rest = [c for c in cands if c not in cited]

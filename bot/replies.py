@@ -46,6 +46,13 @@ def the_article(language: str, several: bool) -> str:
     return "the articles" if several else "the article"
 
 
+def quoted(reply: str) -> str:
+    """The passage a reply of ours quotes (between „ and ”), or "" when it quotes none."""
+    start = reply.find("„")
+    end = reply.find("”", start + 1)
+    return reply[start + 1 : end] if start >= 0 and end > start else ""
+
+
 def cite(source: Source) -> str:
     """The citation in the reply's text: the same label every platform lists under the answer."""
     return f"[{source.label}]"

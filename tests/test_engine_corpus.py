@@ -104,6 +104,19 @@ def test_a_thread_reads_pronouns_and_ellipsis(corpus_bot: Bot) -> None:
     assert re.search(r"2,2 miljoen", own_words(money.text)), money.text
 
 
+def test_who_said_that_names_the_speaker_of_the_quote_before(corpus_bot: Bot) -> None:
+    cid = "speaker"
+    why = corpus_bot.answer("Hoeveel asielzoekers krijgen een vragenlijst?", cid)
+    assert why.grounded, why.text
+    said = corpus_bot.answer("Wie zei dat?", cid)
+    # the quote above reports nobody by name: no speaker is invented, the question goes the usual way
+    assert said.trace is not None and not any("speaker" in s for s in said.trace.steps)
+    cid = "speaker2"
+    corpus_bot.answer("What did Yvette Cooper say about the Home Office?", cid)
+    said = corpus_bot.answer("Wie zei dat?", cid)
+    assert said.item == "Yvette Cooper", said.text
+
+
 def test_every_answer_can_say_why(corpus_bot: Bot) -> None:
     answer = corpus_bot.answer("How many asylum seekers will get a questionnaire instead of an interview?", "why")
     trace = answer.trace

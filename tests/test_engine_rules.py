@@ -16,9 +16,10 @@ from bot.models import Answer, Source, Turn
 from bot.overview import catalogue, is_dateline, lead_sentence, summarise, topic_terms, wants_catalogue
 from bot.pick import candidates, choose_role, placed_by
 from bot.question import analyse
-from bot.replies import the_article, trim
+from bot.replies import quoted, the_article, trim
 from bot.retrieval import ArticleText, Sentences
 from bot.roles import role_of
+from bot.speakers import speaker_in
 from bot.windows import ORDINAL_BONUS, Window, ordinal_agreement
 
 SPELLING = Matcher(None)  # spelling only: what the rules do within one language
@@ -122,6 +123,16 @@ def test_which_language_is_answered_by_a_language_named_in_the_askers_language()
     assert top("In which language is it written?", window("Het is opgesteld in het Frans.", language="nl")
                ).item.stated == "French"
     assert top("Which language?", window("The document must be completed in time.")) is None
+
+
+def test_the_speaker_of_a_passage_is_the_name_a_speech_verb_or_according_to_goes_with() -> None:
+    text = "Citing privacy rules, U.S. officials have not said why, but Afghan Ambassador Hamdullah Mohib says so."
+    assert speaker_in(text).text == "Hamdullah Mohib"
+    assert speaker_in("Dat is een fout, zei Borrell vrijdag.").text == "Borrell"
+    assert speaker_in("According to Colette Heald, ozone matters.").text == "Colette Heald"
+    assert speaker_in("The Home Office today is to begin issuing questionnaires.") is None
+    assert quoted("12,000, according to the article [uk ¶2]: „The Home Office today…”") == "The Home Office today…"
+    assert quoted("I can't find that in the articles.") == ""
 
 
 def test_which_team_names_the_team() -> None:
