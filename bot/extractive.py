@@ -99,7 +99,8 @@ class ExtractiveEngine:
                         relation=relation, ordinals=ordinals_in(q.text))
         trail.windows = tuple((w.source.label, round(w.score, 4), w.text[:160]) for w in windows[:6])
         several = self._several()
-        if (why := rules.off_topic(windows, self.cal)) is not None:
+        about_subject = q.kind in ("role", "describe") and any(rules.names_subject(q, c.text) for c in read)
+        if not about_subject and (why := rules.off_topic(windows, self.cal)) is not None:
             return self._off_topic(language, trail, why)
         if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions, self.names)) is not None:
             return self._refuse(windows, cands, language, several, trail, "unknown_name", why)

@@ -54,6 +54,7 @@ def own_words(text: str) -> str:
         ("Wie is de vader van Kim Clijsters?", "nl", r"Lei Clijsters"),
         ("How much prize money did Clijsters take home from the 2005 US Open?", "en", r"2\.2 million"),
         ("How many deported children does the conference aim to trace?", "en", r"16,200"),
+        ("Who is Yvette Cooper?", "en", r"Shadow Home Secretary"),  # named in full: never off-topic
     ],
 )
 def test_typed_answers_state_the_item_in_the_askers_words(corpus_bot: Bot, question: str, language: str,
