@@ -104,10 +104,10 @@ class ExtractiveEngine:
             return self._off_topic(language, trail, why)
         if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions, self.names)) is not None:
             return self._refuse(windows, cands, language, several, trail, "unknown_name", why)
-        return self._decide(q, cands, windows, language, several, trail)
+        return self._decide(q, cands, windows, language, several, trail, _quoted_before(context))
 
     def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
-                trail: _Trail) -> Answer:
+                trail: _Trail, thread: tuple[str, int] | None = None) -> Answer:
         item = ""
         why: str | None
         if q.kind in ("role", "describe"):
@@ -117,7 +117,7 @@ class ExtractiveEngine:
             picks = candidates(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else []
         if q.typed and not picks and not self._may_quote_instead(q, windows[0]):
             return self._refuse(windows, cands, language, several, trail, "no_item", f"no {q.kind} near the top")
-        pick, failed = self._vet(q, picks, language, trail)
+        pick, failed = self._vet(q, picks, language, trail, thread)
         if picks and pick is None:
             return self._refuse(windows, cands, language, several, trail, *failed)
         if pick is not None:
@@ -183,13 +183,16 @@ class ExtractiveEngine:
         sources = self._sources([w.source for w in chosen], cands)
         return Answer(text, sources, True, language, trace=trail.trace(rule, window.source.label), item=item)
 
-    def _vet(self, q: Question, picks: list, language: str, trail: _Trail) -> tuple:
-        """The best item that passes the item rules, or None and the first rule that failed (the best item's)."""
+    def _vet(self, q: Question, picks: list, language: str, trail: _Trail,
+             thread: tuple[str, int] | None = None) -> tuple:
+        """The best item that passes the item rules, or None and the first rule that failed (the best item's). An
+        item in the paragraph the thread's last answer quoted needs no similarity floor: the thread is about it
+        ("Uit welke landen komen ze?" after "12.000 … asylee hopefuls from Afghanistan, Eritrea…")."""
         first: tuple[str, str] = ("no_item", "")
         for pick in picks:
             trail.steps.append(f"item {pick.item.text!r} ({pick.item.kind}, fit {pick.fit:.3f}, near {pick.near:.2f}) "
                                f"in {pick.window.source.label}")
-            by_name = q.kind in ("role", "describe")  # found beside the name asked about: evidence enough
+            by_name = q.kind in ("role", "describe") or pick.window.key == thread  # evidence enough
             for rule, why in (("weak_item", rules.weak_item(pick.fit, q, self.cal)),
                               ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
                                                                                        typed=True)),
@@ -323,6 +326,14 @@ def context_pronoun(q: Question) -> bool:
     from .cues import PRONOUNS_PERSON
 
     return bool(PRONOUNS_PERSON.search(q.text))
+
+
+def _quoted_before(context: FollowUp | None) -> tuple[str, int] | None:
+    """The paragraph the thread's last answer quoted, when it quoted one."""
+    if context is None or not context.previous.answer.grounded or not context.previous.answer.sources:
+        return None
+    src = context.previous.answer.sources[0]
+    return (src.article, src.paragraph)
 
 
 def _with_referent(q: Question, context: FollowUp) -> Question:

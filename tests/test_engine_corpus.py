@@ -105,6 +105,13 @@ def test_a_thread_reads_pronouns_and_ellipsis(corpus_bot: Bot) -> None:
     assert re.search(r"2,2 miljoen", own_words(money.text)), money.text
 
 
+def test_a_follow_up_may_be_answered_from_the_passage_the_thread_quoted(corpus_bot: Bot) -> None:
+    cid = "thread-passage"
+    corpus_bot.answer("Hoeveel asielzoekers krijgen een vragenlijst?", cid)
+    countries = corpus_bot.answer("Uit welke landen komen ze?", cid)  # too bare to be close to any passage
+    assert re.search(r"Afghanistan, Eritrea", own_words(countries.text)), countries.text
+
+
 def test_who_said_that_names_the_speaker_of_the_quote_before(corpus_bot: Bot) -> None:
     cid = "speaker"
     why = corpus_bot.answer("Hoeveel asielzoekers krijgen een vragenlijst?", cid)
