@@ -88,6 +88,9 @@ YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|has|
 
 # "Which X" / "welke X" / "how many X": the cue before the noun the question asks about.
 WHICH = re.compile(r"\b(which|what|welke|welk|wat voor( een)?)\s+(?=[\w'’-])", _I)
+# Verbs that make a "how much" question ask for money ("Hoeveel verdiende ze?"): what is paid, not what is counted.
+MONEY_VERB = re.compile(r"(cost|costs|costed|pay|paid|spend|spent|charge|earn|earned|raise|raised|kost|kostte|"
+                        r"kosten|gekost|betaal\w*|verdien\w*)", _I)
 HOW_MANY = re.compile(r"\b(how (many|much)|hoeveel|welk aantal|what number of|the number of|het aantal)\s+", _I)
 
 # Words that say the question carries on the conversation ("and…", "what about…").

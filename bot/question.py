@@ -139,12 +139,16 @@ def analyse(question: str) -> Question:
             kind = _which_kind(focus)
     if kind == "number" and focus and head_unit(focus[0]) == "money":
         kind = "money"  # "hoeveel prijzengeld": a sum of money
+    terms = without_event_verbs(content_terms(question))
+    if kind == "money":  # "Hoeveel verdiende ze?": the verb says money is asked; nothing counted, nothing to stand by
+        focus = tuple(f for f in focus if not cues.MONEY_VERB.fullmatch(f))
+        terms = tuple(t for t in terms if not cues.MONEY_VERB.fullmatch(t))
     names = tuple(n.text for n in names_in(question) if (n.kind != "adjective" or " " in n.text)
                   and not calendar_words(n.words))
     return Question(
         text=question,
         kind=kind,
-        terms=without_event_verbs(content_terms(question)),
+        terms=terms,
         names=tuple(dict.fromkeys(names)),
         focus=focus,
         years=years_in(question),

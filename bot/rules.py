@@ -178,10 +178,15 @@ def uncovered(q: Question, window: Window, language: str, matcher: Matcher, type
     return None
 
 
+def asks_for_a_figure(q: Question) -> bool:
+    """A count of something named, a sum of money or a date: an item that must stand by the question's words."""
+    return q.counts and bool(q.focus) or q.kind in ("money", "time")
+
+
 def detached(near: float, q: Question, window: Window, language: str) -> str | None:
     """A number or date whose clause holds none of the question's other words, in the question's own language
     ("how many children have been found?" next to "16,200 children to be traced")."""
-    if window.source.language != language or not (q.counts and q.focus or q.kind == "time"):
+    if window.source.language != language or not asks_for_a_figure(q):
         return None
     context = [t for t in _plain_terms(q) if t not in q.focus]
     if context and near == 0:
@@ -196,7 +201,7 @@ def points_elsewhere(q: Question, near: float, window: Window, article_words: Se
     closest word of the article there ("When will the gas pipeline be finished?" is not answered by "dinsdag" in a
     sentence about a banquet): `detached`, for words spelled otherwise. A count beside the very thing it counts
     (`counted`: "32 pages" for "how many pages") is anchored by that."""
-    if window.source.language == language or near > 0 or counted or not (q.counts and q.focus or q.kind == "time"):
+    if window.source.language == language or near > 0 or counted or not asks_for_a_figure(q):
         return None
     text = fold(window.text)
     if any(fold(n) in text for n in q.names) or any(str(y) in window.text for y in q.years):

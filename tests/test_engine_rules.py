@@ -274,6 +274,15 @@ def test_across_languages_a_date_needs_the_question_anchored_in_its_passage() ->
     assert rules.points_elsewhere(named, 0.0, banquet, words, matcher, "en") is None  # the name anchors it
 
 
+def test_a_money_verb_says_money_is_asked_and_names_nothing_to_count_or_stand_by() -> None:
+    q = analyse("Hoeveel verdiende ze daarmee?")
+    assert q.kind == "money" and q.focus == () and "verdiende" not in q.terms
+    prize = window("Clijsters houdt aan haar zege 2,2 miljoen dollar over.", language="nl")
+    assert rules.detached(0.0, q, prize, "nl") is None  # nothing else asked: the sum stands
+    ticket = analyse("Hoeveel kost een kaartje voor de finale?")
+    assert ticket.kind == "money" and rules.detached(0.0, ticket, prize, "nl") is not None  # no ticket by it
+
+
 def test_an_untyped_answer_shares_a_word_with_the_question_in_one_language() -> None:
     w = window("China en Rusland willen samenwerken op elk terrein.", language="nl")
     assert rules.uncovered(analyse("Wat is het recept voor appeltaart?"), w, "nl", SPELLING) is not None
