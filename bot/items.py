@@ -116,8 +116,10 @@ def place_name(text: str, language: str) -> str:
 def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...]) -> list[Name]:
     """Names in a passage of the kind asked for that the question does not already hold."""
     out = []
+    asked_words = [tuple(fold(a) for a in q.split()) for q in asked]
     for n in names_in(text, known):
-        if any(_same_person(n.words, tuple(fold(a) for a in q.split())) for q in asked):
+        n = _after_asked(n, text, asked_words)
+        if any(_same_person(n.words, a) for a in asked_words):
             continue  # the name asked about is no answer ("Lei Clijsters" is, for "Kim Clijsters"'s father)
         if calendar_words(n.words):
             continue  # "Tuesday", "March": a date's part, not a place or a person
@@ -134,6 +136,19 @@ def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...
         elif kind == "which" and n.kind != "adjective":
             out.append(n)
     return out
+
+
+def _after_asked(n: Name, text: str, asked: list[tuple[str, ...]]) -> Name:
+    """A run that opens with a name the question gives is that name and the next one ("de US Open Mary Pierce te
+    verslaan" for a question about the US Open): the rest of the run is the candidate."""
+    for a in asked:
+        if 0 < len(a) < len(n.words) and n.words[: len(a)] == a:
+            rest_start = [t for t in tokens(text[n.start : n.end])][len(a)].start + n.start
+            rest = names_in(text[rest_start : n.end])
+            if rest:
+                r = rest[0]
+                return Name(r.text, r.start + rest_start, r.end + rest_start, r.kind, r.words)
+    return n
 
 
 def _same_person(name: tuple[str, ...], asked: tuple[str, ...]) -> bool:

@@ -106,6 +106,12 @@ def test_the_person_asked_about_is_no_answer_even_opening_a_sentence_under_a_lon
     assert pick is not None and pick.item.stated == "Wellington"
 
 
+def test_a_name_run_opening_with_the_asked_name_answers_with_the_rest() -> None:
+    w = window("Ze won door in de finale van de US Open Mary Pierce te verslaan.", language="nl")
+    pick = top("Wie versloeg ze in de finale van de US Open?", w, language="nl")
+    assert pick is not None and pick.item.stated == "Mary Pierce"
+
+
 def test_a_noun_for_a_kind_of_place_before_a_name_places_it() -> None:
     assert placed_by("eiland") and placed_by("havenstad") and placed_by("in")
     assert not placed_by("keizer") and not placed_by(None)
