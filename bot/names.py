@@ -89,6 +89,9 @@ PLACE_NOUNS = load_words("place_nouns.txt")
 _ADJECTIVE = re.compile(r"(se|sche|ese|ish|ian|ians)$")
 
 
+_ARTICLES = frozenset({"the", "het", "a", "an"})  # no person's name opens with one ("The Huffington Post")
+
+
 def _kind(words: tuple[str, ...], text: str) -> str:
     """Place if every word names a country or region, organisation if an acronym or an institution's head noun."""
     if fold(text) in TERRITORIES:
@@ -101,7 +104,7 @@ def _kind(words: tuple[str, ...], text: str) -> str:
         return "organisation"
     if len(words) >= 2 and words[-1] in PLACE_NOUNS:
         return "place"  # "Mexico City", "Rhode Island": a name whose head is a kind of place
-    if len(words) >= 2 and all(w not in ROLES for w in words) and all(
+    if len(words) >= 2 and words[0] not in _ARTICLES and all(w not in ROLES for w in words) and all(
         part[:1].isupper() for word in text.split() if fold(word) not in NAME_PARTICLES for part in word.split("-")
     ):
         return "person"  # every part capitalised: "Mary Pierce", not "Grand Slam-toernooi" or "EU-ambtenaar"

@@ -131,6 +131,7 @@ def test_names_are_runs_of_capitals_told_apart() -> None:
     assert {n.text: n.kind for n in names_in("De Britse en Pruisische legers")} == {
         "Britse": "adjective", "Pruisische": "adjective"}
     assert names_in("Which Schaerbeek mayor resigned?")[0].text == "Schaerbeek"  # not "Which Schaerbeek"
+    assert names_in("Heald told The Huffington Post so.")[0].kind == "other"  # no person's name opens with "The"
 
 
 def test_countries_match_across_languages() -> None:
