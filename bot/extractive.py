@@ -17,7 +17,7 @@ from .match import Matcher, WordVectors, article_words
 from .models import Answer, Article, Source, Trace
 from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
-from .pick import Pick, candidates, choose_role
+from .pick import Pick, candidates, choose_role, where_is
 from .question import Question, analyse, masked
 from .replies import cite, quoted, say, the_article, trim
 from .retrieval import ArticleText, Sentences
@@ -149,7 +149,8 @@ class ExtractiveEngine:
         trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
                            f"score={window.score:.3f}")
         masked = window.related != window.dense and bool(q.names)
-        if q.kind not in ("role", "describe", "quote") and (why := rules.weak_relation(window, q, self.cal, masked)):
+        relation = q.kind not in ("role", "describe", "quote") and not where_is(q)  # a gloss is the relation
+        if relation and (why := rules.weak_relation(window, q, self.cal, masked)):
             return self._refuse(windows, cands, language, several, trail, "weak_relation", why)
         art = self.store.article(window.source.article)
         if art is not None:

@@ -132,6 +132,24 @@ def _language_items(q: Question, w: Window, matcher: Matcher, language: str,
     return out
 
 
+def where_is(q: Question) -> bool:
+    """"Where is Waterloo?": a place asked about one name and nothing more."""
+    return q.kind == "place" and len(q.names) == 1 and not _context_terms(q)
+
+
+def _gloss_items(q: Question, w: Window, language: str) -> list[tuple[Item, float]]:
+    """Where a place lies is what the text glosses it with: a country or region in brackets or after a comma
+    ("het dorp Waterloo (België)", "Herat, Afghanistan"); nothing else in the passage says where it is."""
+    out = []
+    for g in re.finditer(rf"\b{re.escape(q.names[0])}\b\s*(?:\(([^()]{{2,40}})\)|,\s*([A-Z][\w-]+(?: [A-Z][\w-]+)?))",
+                         w.text):
+        text, start = (g.group(1), g.start(1)) if g.group(1) is not None else (g.group(2), g.start(2))
+        if territory(text) is not None:
+            item = Item("place", text, place_name(text, language), start, start + len(text), 1.0, 1.0)
+            out.append((item, 1.5))
+    return out
+
+
 def placed_by(before: str | None) -> bool:
     """The word before a name makes it a place: a locative preposition ("in Cannes") or a noun for a kind of place
     ("het eiland Sint Helena", "de havenstad Cannes")."""
@@ -332,6 +350,8 @@ def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], pe
         return _time_items(q, w, matcher, language, cross)
     if q.kind == "language":
         return _language_items(q, w, matcher, language, cross)
+    if where_is(q):
+        return _gloss_items(q, w, language)
     return _name_items(q, w, known, persons, matcher, language, cross)
 
 

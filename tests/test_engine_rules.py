@@ -112,6 +112,16 @@ def test_a_name_run_opening_with_the_asked_name_answers_with_the_rest() -> None:
     assert pick is not None and pick.item.stated == "Mary Pierce"
 
 
+def test_where_a_place_lies_is_the_country_the_text_glosses_it_with() -> None:
+    assert analyse("Waar ligt Cannes?").terms == ("cannes",)  # "ligt" only says where something is
+    gloss = window("De slag was bij het dorp Waterloo (België), ten zuiden van Brussel.", language="nl")
+    pick = top("Where is Waterloo?", gloss)
+    assert pick is not None and pick.item.stated == "Belgium"
+    comma = window("The team travelled from Herat, Afghanistan, to Kabul.")
+    assert top("Where is Herat?", comma).item.stated == "Afghanistan"
+    assert top("Where is Kabul?", comma) is None  # named, but nothing says where it lies
+
+
 def test_a_noun_for_a_kind_of_place_before_a_name_places_it() -> None:
     assert placed_by("eiland") and placed_by("havenstad") and placed_by("in")
     assert not placed_by("keizer") and not placed_by(None)
