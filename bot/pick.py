@@ -194,7 +194,10 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
              for it, _ in _which_items(q, w, matcher, cross)] if q.focus and kind == "organisation" else []
     toks = tokens(w.text)
     out: list[tuple[Item, float]] = []
+    lone = [fold(n) for n in q.names + q.given if " " not in n.strip()]
     for n in names_for(kind, w.text, known, q.names + q.given):
+        if cross and lone and len(n.words) == 1 and matcher.best(n.words, lone, cross):
+            continue  # the name asked about, translated ("Moskou" for "Moscow"), is no answer either
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
         fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
         if fit == 0.0:

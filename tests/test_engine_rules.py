@@ -122,6 +122,20 @@ def test_where_a_place_lies_is_the_country_the_text_glosses_it_with() -> None:
     assert top("Where is Kabul?", comma) is None  # named, but nothing says where it lies
 
 
+class _CityVectors:
+    """Word vectors where a city's names in the two languages lie together."""
+
+    def vectors(self, words):  # type: ignore[no-untyped-def]
+        return {w: np.array([1.0, 0.0]) if w in ("moscow", "moskou") else np.array([0.0, 1.0]) for w in words}
+
+
+def test_the_name_asked_about_translated_is_no_answer() -> None:
+    w = window("Na een banket in Moskou nam Xi afscheid van Poetin.", language="nl")
+    picks = candidates(analyse("Which leader did Xi visit in Moscow?"), [w], Matcher(_CityVectors()),
+                       CAL.type_margin, "en")
+    assert [p.item.text for p in picks] == ["Poetin"]
+
+
 def test_a_noun_for_a_kind_of_place_before_a_name_places_it() -> None:
     assert placed_by("eiland") and placed_by("havenstad") and placed_by("in")
     assert not placed_by("keizer") and not placed_by(None)
