@@ -13,17 +13,18 @@ ORG_HEADS = load_words("org_heads.txt")
 ROLES = load_words("roles.txt")
 
 
+@lru_cache(maxsize=65536)
 def is_role_word(word: str) -> bool:
     """A word for a post or occupation, also closing a compound (Buitenlandchef, Commissievoorzitter)."""
-    f = fold(word)
-    parts = f.split("-")
-    return any(p in ROLES or any(len(p) - len(r) >= 3 and p.endswith(r) for r in ROLES if len(r) >= 4) for p in parts)
+    parts = fold(word).split("-")  # a compound ends in a role of 4+ letters after 3+ letters of its own
+    return any(p in ROLES or any(p[i:] in ROLES for i in range(3, len(p) - 3)) for p in parts)
 
 
+@lru_cache(maxsize=65536)
 def heads_org(word: str) -> bool:
     """An institution's head noun, also closing a Dutch compound (Strafhof, Veiligheidsraad, Rijksuniversiteit)."""
-    f = fold(word)
-    return f in ORG_HEADS or any(len(f) - len(h) >= 4 and f.endswith(h) for h in _LONG_HEADS)
+    f = fold(word)  # a compound ends in a head of 3+ letters after 4+ letters of its own
+    return f in ORG_HEADS or any(f[i:] in _LONG_HEADS for i in range(4, len(f) - 2))
 
 
 def _territories() -> dict[str, str]:
@@ -42,7 +43,7 @@ def _territories() -> dict[str, str]:
 
 
 TERRITORIES = _territories()
-_LONG_HEADS = tuple(h for h in ORG_HEADS if len(h) >= 3)
+_LONG_HEADS = frozenset(h for h in ORG_HEADS if len(h) >= 3)
 _TERRITORY_STEMS = {word[:5]: code for name, code in sorted(TERRITORIES.items(), key=lambda kv: -len(kv[0]))
                     for word in name.split()[:1]
                     if len(word) >= 5 and word not in ("saint", "north", "south", "united")}
