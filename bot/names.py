@@ -65,6 +65,7 @@ def adjective_of_people(word: str) -> bool:
     return f in _LANGUAGES or (len(f) >= 5 and f[:5] in _TERRITORY_STEMS and f not in TERRITORIES)
 
 
+@lru_cache(maxsize=65536)
 def territory(text: str) -> str | None:
     """The CLDR code of a country or region name in either language, or of its adjective (Afghaanse -> AF)."""
     f = fold(text).replace("-", " ")
