@@ -42,10 +42,11 @@ def named_by(match: tuple[str, float], lone: set[str]) -> bool:
 
 
 def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
-                  single: Matcher | None = None) -> list[str]:
+                  single: Matcher | None = None, cross: bool = True) -> list[str]:
     """The question's names that none of the texts hold in any spelling or language (half a long name will do,
     unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
-    sooner (Kanaal ~ Channel): one word has nothing else to be matched by."""
+    sooner (Kanaal ~ Channel): one word has nothing else to be matched by. Texts in the question's own
+    language (`cross` false) hold a name only as spelled: Antwerpen is not Vlaanderen."""
     words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
     lone = {n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1}  # one-word names
     missing = []
@@ -54,11 +55,11 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: b
         if not parts:
             continue
         if len(parts) == 1:  # one word is looked for among names; a long name's words may be common ones
-            found = (single or matcher).best(parts, words)
+            found = (single or matcher).best(parts, words, cross)
             if parts[0] not in found or not named_by(found[parts[0]], lone):
-                found = (single or matcher).best(parts, [w for w in words if w in lone])
+                found = (single or matcher).best(parts, [w for w in words if w in lone], cross)
         else:
-            found = matcher.best(parts, words)
+            found = matcher.best(parts, words, cross)
         need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2
         if len(found) < need:
             missing.append(name)
@@ -80,7 +81,7 @@ def foreign_names(q: Question, article_text: Sequence[str], matcher: Matcher, cr
 
     Across languages only one-word names are held to it: longer ones are often translated (Binnenlandse Zaken
     for Home Office), one-word names rarely are (Waterloo, Clijsters)."""
-    missing = missing_names(q, article_text, matcher, single=single)
+    missing = missing_names(q, article_text, matcher, single=single, cross=cross)
     if cross:
         missing = [m for m in missing if len(name_words(m)) == 1]
     return f"'{missing[0]}' is not in the answer's article" if missing else None

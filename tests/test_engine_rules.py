@@ -252,6 +252,18 @@ def test_a_one_word_name_is_found_translated_only_as_another_one_word_name() -> 
     assert rules.missing_names(analyse("Who won the Grand Slam?"), tennis, names) == []  # spelled: anywhere
 
 
+def test_in_one_language_a_name_is_held_only_as_spelled() -> None:
+    class _Near:
+        def vectors(self, words):  # type: ignore[no-untyped-def]
+            return {w: np.array([1.0, 0.1 if w == "antwerpen" else 0.0]) for w in words}  # all close
+
+    names = Matcher(_Near(), 0.9)
+    article = ["De Vlaamse en de Franse Gemeenschap: Vlaanderen kiest mee."]
+    q = analyse("Wie is de burgemeester van Antwerpen?")
+    assert rules.foreign_names(q, article, names, cross=False, single=names) is not None
+    assert rules.foreign_names(q, article, names, cross=True, single=names) is None  # across, a translation may do
+
+
 def test_a_name_outside_the_answers_article_is_refused_unless_translated() -> None:
     article = ["Kim Clijsters won de US Open in 2005.", "Ze werd geboren in Bilzen."]
     assert rules.foreign_names(analyse("Heeft Kim Clijsters ooit in Waterloo gewonnen?"), article, SPELLING, False)
