@@ -213,7 +213,7 @@ class ExtractiveEngine:
     def _points_elsewhere(self, q: Question, pick: Pick, language: str) -> str | None:
         art = self.store.article(pick.window.source.article)
         words = article_words(art.paragraphs) if art is not None else ()
-        counted = q.counts and pick.fit >= self.cal.word_match  # "32 pages" for "how many pages"
+        counted = q.counts and pick.fit >= self.cal.attach  # "32 pages" for "how many pages": about what is counted
         return rules.points_elsewhere(q, pick.near, pick.window, words, self.matcher, language, counted)
 
     def _widen(self, window: Window, windows: list[Window]) -> Window:

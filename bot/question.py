@@ -124,6 +124,11 @@ def without_event_verbs(terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for t in terms if t not in drop)
 
 
+def _name_part(text: str) -> str:
+    """A name joined to a common noun is the name ("de NCLAN-studies" -> NCLAN, "EU-landen" -> EU)."""
+    return re.sub(r"-[^\W\d_A-Z][\w-]*$", "", text) or text
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> Question:
     """The question read once; the retriever and the engine both use it."""
@@ -143,8 +148,9 @@ def analyse(question: str) -> Question:
     if kind == "money":  # "Hoeveel verdiende ze?": the verb says money is asked; nothing counted, nothing to stand by
         focus = tuple(f for f in focus if not cues.MONEY_VERB.fullmatch(f))
         terms = tuple(t for t in terms if not cues.MONEY_VERB.fullmatch(t))
-    names = tuple(n.text for n in names_in(question) if (n.kind != "adjective" or " " in n.text)
-                  and not calendar_words(n.words))
+    written = tuple(n.text for n in names_in(question) if (n.kind != "adjective" or " " in n.text)
+                    and not calendar_words(n.words))  # a speaker stays as written ("een hoge EU-ambtenaar")
+    names = tuple(_name_part(n) for n in written)
     return Question(
         text=question,
         kind=kind,
@@ -152,6 +158,6 @@ def analyse(question: str) -> Question:
         names=tuple(dict.fromkeys(names)),
         focus=focus,
         years=years_in(question),
-        subject=_subject(question, names) if kind == "quote" and not cues.ARTICLE_SPEAKS.search(question) else
-        _subject(question, names) if kind in ("role", "describe") else (),
+        subject=_subject(question, written) if kind == "quote" and not cues.ARTICLE_SPEAKS.search(question) else
+        _subject(question, written) if kind in ("role", "describe") else (),
     )

@@ -134,6 +134,12 @@ def test_names_are_runs_of_capitals_told_apart() -> None:
     assert names_in("Heald told The Huffington Post so.")[0].kind == "other"  # no person's name opens with "The"
 
 
+def test_a_name_joined_to_a_common_noun_is_the_name() -> None:
+    assert analyse("Wie publiceerde in 1989 over de NCLAN-studies?").names == ("NCLAN",)
+    assert analyse("Wat is Brussel-Hoofdstad?").names == ("Brussel-Hoofdstad",)  # both parts names
+    assert analyse("Wat zei een hoge EU-ambtenaar over eenzaamheid?").subject == ("eu-ambtenaar",)  # as written
+
+
 def test_countries_match_across_languages() -> None:
     assert territory("Zuid-Korea") == territory("South Korea") == "KR"
     assert territory("Afghaanse") == "AF" and territory("Wellington") is None
