@@ -110,7 +110,8 @@ def place_name(text: str, language: str) -> str:
     code = TERRITORIES.get(fold(text))
     if code is None:
         return text
-    return str(Locale("nl" if language == "nl" else "en").territories.get(code, text))
+    name = str(Locale("nl" if language == "nl" else "en").territories.get(code, text))
+    return name.split(",")[0]  # "St. Helena, Ascension & Tristan da Cunha" names three places: the first is it
 
 
 def names_for(kind: str, text: str, known: frozenset[str], asked: tuple[str, ...]) -> list[Name]:
