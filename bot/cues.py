@@ -15,6 +15,8 @@ _I = re.I
 OVERVIEW = re.compile(
     r"^\s*(what|wat)('s| is| was)? (this|the|that|dit|het|dat)?\s*(article|story|piece|text|artikel|stuk|verhaal|tekst)"
     r"\b.{0,80}\babout\b|"
+    r"^\s*what('s| is| was) (this|the|that) ([\w-]+\s+){1,4}?(article|story|piece|text)\b.{0,40}\babout\b|"
+    r"^\s*what('s| is) (this|it) (all )?about\b|"
     r"\bwhat (is|are|was) (this|the|these) (articles?|stor(y|ies)|pieces?|texts?)\b.{0,80}\babout\b|"
     r"\bwhat (is|are) (the )?(main|key|central) (points?|ideas?|message|takeaways?)\b|"
     r"\b(summari[sz]e|summary|sum up|gist|tl;?dr|overview|in a nutshell|main points?)\b|"

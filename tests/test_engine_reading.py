@@ -22,6 +22,10 @@ from bot.words import content_terms, fold, tokens
         ("What is this article about?", "overview"),
         ("Waar gaat het stuk over?", "overview"),
         ("Summarise the main points", "overview"),
+        ("What is the Afghan robotics article about?", "overview"),
+        ("What is this about?", "overview"),
+        ("What happened to the article about cars?", None),
+        ("What does the article say about a new gas pipeline?", "quote"),  # about that: the passage, no overview
         ("How much did the new bridge cost?", "money"),
         ("Hoeveel kost een kaartje?", "money"),
         ("How old was the mayor?", "age"),
