@@ -110,7 +110,14 @@ def key_names(art: ArticleText, language: str, limit: int = 5) -> list[str]:
                 counts[key] += 1
                 if key not in first or len(n.text) > len(first[key]):
                     first[key] = place_name(n.text, language) if n.kind == "place" else n.text
-    return [first[k] for k, c in counts.most_common(limit) if c >= 2]
+    shown = [first[k] for k, c in counts.most_common() if c >= 2]
+    return list(dict.fromkeys(_fullest(name, shown) for name in shown))[:limit]
+
+
+def _fullest(name: str, names: Sequence[str]) -> str:
+    """"Kim" says nothing next to "Kim Clijsters": a name whose words all stand in a longer listed one is that one."""
+    words = {fold(w) for w in name.split()}
+    return max((n for n in names if words < {fold(w) for w in n.split()}), key=len, default=name)
 
 
 def catalogue(arts: Sequence[ArticleText], language: str) -> Overview:

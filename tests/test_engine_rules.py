@@ -13,7 +13,7 @@ from bot.followup import is_follow_up, resolve
 from bot.items import lists_in
 from bot.match import Matcher, article_words
 from bot.models import Answer, Source, Turn
-from bot.overview import catalogue, is_dateline, lead_sentence, summarise, topic_terms, wants_catalogue
+from bot.overview import catalogue, is_dateline, key_names, lead_sentence, summarise, topic_terms, wants_catalogue
 from bot.pick import candidates, choose_role, placed_by
 from bot.question import analyse
 from bot.replies import quoted, the_article, trim
@@ -400,6 +400,13 @@ def test_a_window_naming_the_asked_ordinal_gains_and_one_naming_another_loses() 
     assert ordinal_agreement(first, [frozenset({5})]) == -ORDINAL_BONUS  # "de vijfde Grand Slam"
     assert ordinal_agreement(first, [frozenset()]) == 0.0
     assert ordinal_agreement(frozenset(), [frozenset({5})]) == 0.0
+
+
+def test_an_overview_lists_a_person_once_by_the_fullest_name() -> None:
+    paragraphs = ("Kim Clijsters won in New York.", "Daar won Kim opnieuw.", "In Antwerpen speelde Kim Clijsters.",
+                  "Later speelde Kim in Antwerpen.")
+    art = ArticleText("a", "T", "2006-08", "nl", "a", "", paragraphs)
+    assert key_names(art, "nl") == ["Kim Clijsters", "Antwerpen"]  # not "Kim" as well
 
 
 def test_an_overview_leads_with_the_first_statement_not_an_opening_question() -> None:
