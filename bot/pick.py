@@ -25,19 +25,14 @@ from .items import (
 )
 from .languages import language_name, languages_in
 from .match import Matcher, same_word
-from .names import ROLES, Name, is_country, known_words, territory
+from .names import ROLES, Name, known_words, territory
 from .numbers import head_unit, numbers_in, unit_class
+from .places import FROM, LOCATIVE, TO, direction, gloss_items, place_fit
 from .question import PLACE_NOUNS, Question
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, is_content, sentence_starts, tokens
 
-_LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
-_COUNTRY_NOUNS = frozenset("country countries land landen nation nations natie naties state states".split())
-_TOWN_NOUNS = frozenset("city cities town towns village villages municipality municipalities stad steden dorp "
-                        "dorpen gemeente gemeenten plaats plaatsen".split())
-_FROM = frozenset("from uit van vanuit".split())
-_ANCHORS = _LOCATIVE | _FROM | frozenset("to naar into richting".split()) | PLACE_NOUNS  # "eiland Sint Helena"
-_TO = frozenset("to naar into richting".split())
+_ANCHORS = LOCATIVE | FROM | TO | PLACE_NOUNS  # "in Moskou", "uit Herat", "eiland Sint Helena"
 _LISTED = re.compile(r",\s|\s(and|en|or|of)\s")
 _LINK = re.compile(r"^(,\s*|\s+)((and|en|or|of|&)\s+)?([A-Z]{2,}\s+)?$")  # between two listed names
 ATTACH_WEIGHT = 0.15
@@ -137,38 +132,10 @@ def where_is(q: Question) -> bool:
     return q.kind == "place" and len(q.names) == 1 and not _context_terms(q)
 
 
-def _gloss_items(q: Question, w: Window, language: str) -> list[tuple[Item, float]]:
-    """Where a place lies is what the text glosses it with: a country or region in brackets or after a comma
-    ("het dorp Waterloo (België)", "Herat, Afghanistan"); nothing else in the passage says where it is."""
-    out = []
-    for g in re.finditer(rf"\b{re.escape(q.names[0])}\b\s*(?:\(([^()]{{2,40}})\)|,\s*([A-Z][\w-]+(?: [A-Z][\w-]+)?))",
-                         w.text):
-        text, start = (g.group(1), g.start(1)) if g.group(1) is not None else (g.group(2), g.start(2))
-        if territory(text) is not None:
-            item = Item("place", text, place_name(text, language), start, start + len(text), 1.0, 1.0)
-            out.append((item, 1.5))
-    return out
-
-
-def placed_by(before: str | None) -> bool:
-    """The word before a name makes it a place: a locative preposition ("in Cannes") or a noun for a kind of place
-    ("het eiland Sint Helena", "de havenstad Cannes")."""
-    if not before:
-        return False
-    return before in _LOCATIVE or before in PLACE_NOUNS or any(
-        len(before) > len(noun) >= 4 and before.endswith(noun) for noun in PLACE_NOUNS)
-
-
 def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
     kind = q.kind
     if kind == "place":
-        country = is_country(n.text)
-        wants = {f for f in q.focus[:2]}
-        if wants & _COUNTRY_NOUNS:
-            return 0.5 if country else 0.1
-        if wants & _TOWN_NOUNS:
-            return 0.1 if country else 0.4
-        return 0.3 + 0.2 * placed_by(before) + 0.1 * (n.kind == "place")
+        return place_fit(q.focus, n, before)
     if kind == "person":
         if n.kind in ("place", "organisation") and (q.posts or any(f in ROLES for f in q.focus)):
             return 0.0  # "which politician?", "wie is de burgemeester?" are not answered by a country or a town
@@ -199,7 +166,7 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
         if cross and lone and len(n.words) == 1 and matcher.best(n.words, lone, cross):
             continue  # the name asked about, translated ("Moskou" for "Moscow"), is no answer either
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
-        fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and _direction(q, before) else 0.0)
+        fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and direction(q.text, before) else 0.0)
         if fit == 0.0:
             continue  # of another kind than a post's holder
         if kind == "person" and holds_post(q, w.text, n.start, n.end):
@@ -229,12 +196,6 @@ def holds_post(q: Question, text: str, start: int, end: int) -> bool:
     m = re.match(r"\s*[,(]\s*((?:\S+\s+){0,2}\S+)", text[end : end + 60])
     apposition = [t.fold for t in tokens(m.group(1))] if m else []
     return any(same_word(p, w) for p in posts for w in title + apposition)
-
-
-def _direction(q: Question, before: str | None) -> bool:
-    """Where from / where to: the question's preposition matches the one before the place ("uit welke landen")."""
-    words = {t.fold for t in tokens(q.text)}
-    return bool(before) and (bool(words & _FROM) and before in _FROM or bool(words & _TO) and before in _TO)
 
 
 def _which_items(q: Question, w: Window, matcher: Matcher, cross: bool) -> list[tuple[Item, float]]:
@@ -354,7 +315,7 @@ def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], pe
     if q.kind == "language":
         return _language_items(q, w, matcher, language, cross)
     if where_is(q):
-        return _gloss_items(q, w, language)
+        return gloss_items(q.names[0], w.text, language)
     return _name_items(q, w, known, persons, matcher, language, cross)
 
 

@@ -14,7 +14,8 @@ from bot.items import lists_in
 from bot.match import Matcher, article_words
 from bot.models import Answer, Source, Turn
 from bot.overview import catalogue, is_dateline, key_names, lead_sentence, summarise, topic_terms, wants_catalogue
-from bot.pick import candidates, choose_role, placed_by
+from bot.pick import candidates, choose_role
+from bot.places import placed_by
 from bot.question import analyse
 from bot.replies import quoted, the_article, trim
 from bot.retrieval import ArticleText, Sentences
