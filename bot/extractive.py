@@ -200,7 +200,9 @@ class ExtractiveEngine:
                               ("detached", rules.detached(pick.near, q, pick.window, language)),
                               ("points_elsewhere", self._points_elsewhere(q, pick, language)),
                               ("other_role", rules.other_role(q, pick.window, self.matcher, language)),
-                              ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date))):
+                              ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date)),
+                              ("weekday_for_future", rules.weekday_for_future(q, pick.item.text, pick.window,
+                                                                              pick.item.start, pick.item.end))):
                 if why is not None:
                     trail.steps.append(f"  {rule}: {why}")
                     if first[0] == "no_item":

@@ -48,15 +48,22 @@ def _unbracket(text: str, start: int, end: int) -> str:
     return re.sub(r"\([^()]*\)", blank, text)
 
 
-def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, ...]:
-    """Content words of the clause around a span, nearest first, at most `reach` each side."""
+def clause_of(text: str, start: int, end: int) -> tuple[str, str]:
+    """The clause around a span: its text before the span and after it (parentheticals that do not hold it
+    blanked out, so a clause runs on past them)."""
     text = _unbracket(text, start, end)
     left = text[:start]
     cut = max((m.end() for m in _CLAUSE.finditer(left)), default=0)
     right = text[end:]
     stop = next((m.start() for m in _CLAUSE.finditer(right)), len(right))
-    before = [t.fold for t in tokens(left[cut:]) if is_content(t.fold) and not t.fold.isdigit()][-reach:]
-    after = [t.fold for t in tokens(right[:stop]) if is_content(t.fold) and not t.fold.isdigit()][:reach]
+    return left[cut:], right[:stop]
+
+
+def clause_words(text: str, start: int, end: int, reach: int = 5) -> tuple[str, ...]:
+    """Content words of the clause around a span, nearest first, at most `reach` each side."""
+    left, right = clause_of(text, start, end)
+    before = [t.fold for t in tokens(left) if is_content(t.fold) and not t.fold.isdigit()][-reach:]
+    after = [t.fold for t in tokens(right) if is_content(t.fold) and not t.fold.isdigit()][:reach]
     return tuple(after + before[::-1])
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .calibration import Calibration
-from .dates import years_in
-from .items import says
+from .dates import WEEKDAYS, calendar_words, years_in
+from .items import clause_of, says
 from .match import Matcher
 from .models import Source
 from .names import names_in
@@ -150,6 +150,21 @@ def past_for_future(q: Question, item_text: str, article_date: str) -> str | Non
     if written is not None and years and max(years) < written:
         return f"{max(years)} lies before the article ({article_date}); the question asks about what is to come"
     return None
+
+
+def weekday_for_future(q: Question, item_text: str, window: Window, start: int, end: int) -> str | None:
+    """"When will the next competition take place?" is not answered by "The competition ended on Tuesday": a day
+    of the week dates something in the article's own week, and only a clause that speaks of what is to come
+    ("will", "zal") makes it the day asked about."""
+    if q.kind != "time" or not any(t.fold in FUTURE_MARKERS for t in tokens(q.text)):
+        return None
+    words = [t.fold for t in tokens(item_text)]
+    if not calendar_words(words) or not any(w in WEEKDAYS for w in words):
+        return None
+    left, right = clause_of(window.text, start, end)
+    if any(t.fold in FUTURE_MARKERS for t in tokens(left + " " + right)):
+        return None
+    return f"'{item_text}' dates something in the article's week, and its clause does not speak of what is to come"
 
 
 def q_language(q: Question) -> str:

@@ -477,6 +477,20 @@ def test_who_holds_a_post_is_the_name_the_passage_gives_it() -> None:
     assert pick is not None and pick.item.stated == "Freddy Thielemans"
 
 
+def _weekday(question: str, text: str, day: str, language: str = "en") -> str | None:
+    w = window(text, language=language)
+    start = text.index(day)
+    return rules.weekday_for_future(analyse(question), day, w, start, start + len(day))
+
+
+def test_a_weekday_answers_a_question_about_the_future_only_from_a_clause_about_the_future() -> None:
+    assert _weekday("When will the next competition take place?", "The competition ended on Tuesday.", "Tuesday")
+    assert _weekday("When will the summit take place?", "The summit will take place on Thursday.", "Thursday") is None
+    text = "De EU, zo maakte Von der Leyen donderdag bekend, zal een conferentie organiseren."
+    assert _weekday("Wanneer zal de conferentie plaatsvinden?", text, "donderdag", "nl")  # "zal" is in another clause
+    assert _weekday("When did the competition end?", "The competition ended on Tuesday.", "Tuesday") is None
+
+
 def test_a_year_before_the_article_does_not_answer_a_question_about_the_future() -> None:
     future = analyse("When will the Brussels region get a new constitution?")
     assert rules.past_for_future(future, "1989", "2006-08") is not None
