@@ -39,8 +39,10 @@ _LIST = re.compile(r",| and | en | or | of ")
 def _referent(question: str, turn: Turn) -> str:
     """The name a pronoun in the question most likely points at: the previous answer's item if it is one
     person's name, else the first person or thing the previous question names ("he" after "Who defeated
-    Napoleon?" answered "Wellington and Blücher" is Napoleon)."""
-    item = turn.answer.item if turn.answer.grounded else ""
+    Napoleon?" answered "Wellington and Blücher" is Napoleon; "she" after "Who is Suella Braverman?" answered
+    "Home Secretary" is Braverman)."""
+    asked_who = analyse(turn.question).kind in ("role", "describe")  # "Wie is X?" answered "Home Secretary": X
+    item = turn.answer.item if turn.answer.grounded and not asked_who else ""
     names = [n.text for n in names_in(turn.question) if n.kind in ("person", "other")]
     one = bool(item) and not (_SINGULAR.search(question) and _LIST.search(item))
     if one and item[:1].isupper() and any(n.kind in ("person", "other") for n in names_in(item)):
@@ -57,7 +59,8 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
     """The follow-up reading of a question, or None when it stands on its own (or there is no history)."""
     if not history or not is_follow_up(question):
         return None
-    turn = history[-1]
+    # the last turn that answered: a refusal in between ("Met welke zender sprak ze?") does not end the thread
+    turn = next((t for t in reversed(history) if t.answer.grounded), history[-1])
     article = turn.answer.sources[0].article if turn.answer.grounded and turn.answer.sources else None
     referent = _referent(question, turn)
     given = tuple(dict.fromkeys([*(n.text for n in names_in(turn.question)), *([turn.answer.item] if turn.answer.item

@@ -372,6 +372,14 @@ def test_follow_ups_lean_on_the_previous_turn() -> None:
     assert resolve("Waarom?", []) is None
 
 
+def test_a_pronoun_after_who_is_x_is_x_and_a_refusal_does_not_end_the_thread() -> None:
+    who = _turn("Wie is Suella Braverman?", item="Home Secretary")  # the answer is her post, not another person
+    said = resolve("Wat zei ze?", [who])
+    assert said is not None and said.referent == "Suella Braverman"
+    after_refusal = resolve("Wat zei ze?", [who, _turn("Met welke zender sprak ze?", grounded=False)])
+    assert after_refusal is not None and after_refusal.referent == "Suella Braverman" and after_refusal.article == "a1"
+
+
 def test_an_overview_is_the_title_the_lead_and_the_centre() -> None:
     paragraphs = ("Thursday, February 23, 2023", "The Home Office will send questionnaires to 12,000 asylum seekers.",
                   "Critics call the form a burden.", "The forms must be returned within twenty days.")
