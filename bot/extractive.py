@@ -114,7 +114,8 @@ class ExtractiveEngine:
             found = choose_role(q, windows, self.cal.type_margin)
             picks = [found] if found else []
         else:
-            picks = candidates(q, windows, self.matcher, self.cal.type_margin, language) if q.typed else []
+            floor = self.cal.attach if q.counts and q.focus else 0.0  # what weak_item holds a count to
+            picks = candidates(q, windows, self.matcher, self.cal.type_margin, language, floor=floor) if q.typed else []
         if q.typed and not picks and not self._may_quote_instead(q, windows[0]):
             return self._refuse(windows, cands, language, several, trail, "no_item", f"no {q.kind} near the top")
         pick, failed = self._vet(q, picks, language, trail, thread)

@@ -326,8 +326,10 @@ def choose(q: Question, windows: Sequence[Window], matcher: Matcher, margin: flo
 
 
 def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin: float, language: str,
-               limit: int = 3) -> list[Pick]:
-    """Items near the top, best first (the first one with its list of fellows joined), for the rules to vet."""
+               limit: int = 3, floor: float = 0.0) -> list[Pick]:
+    """Items near the top, best first (the first one with its list of fellows joined), for the rules to vet: the
+    first `limit` whose fit reaches `floor`, and those before them (a count of something else, "19 gemeenten"
+    for "how many inhabitants", does not use up the places of "1.018.804")."""
     if not windows:
         return []
     best = windows[0].score
@@ -347,7 +349,7 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
     picks.sort(key=lambda p: -p.score)
     out: list[Pick] = []
     for top in picks:
-        if len(out) == limit:
+        if sum(p.fit >= floor for p in out) == limit:
             break
         single = [p for p in picks if p.window == top.window and p.item.kind == top.item.kind
                   and not _LISTED.search(p.item.text)]  # names, not the enumerations already joined

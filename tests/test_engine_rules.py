@@ -45,6 +45,16 @@ def test_a_count_is_the_number_beside_the_counted_thing() -> None:
     assert pick is not None and pick.item.stated == "163" and pick.fit == 1.0
 
 
+def test_counts_of_something_else_do_not_use_up_the_places_of_the_one_asked() -> None:
+    others = window("The region has 19 municipalities, 3 provinces and 161 districts.", score=1.0)
+    asked = window("The number of inhabitants is 1018804.", score=0.9, paragraph=2)
+    q = analyse("How many inhabitants does the region have?")
+    plain = candidates(q, [others, asked], SPELLING, CAL.type_margin, "en")
+    assert "1018804" not in [p.item.text for p in plain]  # three counts of other things came first
+    floored = candidates(q, [others, asked], SPELLING, CAL.type_margin, "en", floor=CAL.attach)
+    assert "1018804" in [p.item.text for p in floored]
+
+
 def test_a_number_counts_the_noun_after_it_not_a_word_further_along() -> None:
     from bot.pick import counted_by
 
