@@ -1,6 +1,7 @@
 """The answer engine's refusal rules: each a small function that says why the articles cannot answer, or None."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from .calibration import Calibration
@@ -105,12 +106,17 @@ def weak_support(best: Window, q: Question, cal: Calibration, typed: bool = Fals
     return f"window {best.dense:.3f} < {floor}" if best.dense < floor else None
 
 
+_QUOTED = re.compile(r"„[^”]*”|“[^”]*”|\"[^\"]*\"|«[^»]*»")
+
+
 def unattributed(q: Question, window: Window, paragraph: str, matcher: Matcher) -> str | None:
-    """A "what did X say" answer must report words, and X must be in the window or the paragraph around it."""
+    """A "what did X say" answer must report words, and X must be in the paragraph outside the quotations: named
+    only inside one ("„Ik denk dat Guterres zich ook weleens eenzaam voelt”", said an official), X is what was
+    said about, not who said it."""
     if not says(window.text):
         return "the window reports nobody's words"
     if q.subject:
-        words = [t.fold for t in tokens(paragraph)]
+        words = [t.fold for t in tokens(_QUOTED.sub(" ", paragraph))]
         subject = tuple(s for s in q.subject if s not in FUNCTION_WORDS and len(s) > 1)
         if subject and not matcher.best(subject[-1:], words, window.source.language != q_language(q)):
             return f"'{' '.join(subject)}' is not in the passage"

@@ -350,6 +350,9 @@ def test_a_quote_must_report_words_of_the_person_asked_about() -> None:
     assert rules.unattributed(q, said, said.text, SPELLING) is None
     other = window("“We feel lonely,” an EU official said.")
     assert rules.unattributed(q, other, other.text, SPELLING) is not None
+    about = window("„Wij voelen ons eenzaam”, zei een hoge EU-ambtenaar. „Ik denk dat Guterres zich ook eenzaam "
+                   "voelt.”", language="nl")
+    assert rules.unattributed(q, about, about.text, SPELLING) is not None  # named only inside what was said
 
 
 def test_without_the_names_the_relation_must_still_be_close() -> None:
