@@ -274,10 +274,9 @@ class Bot:
 
 def carry_over(passages: list[Source], context: FollowUp) -> list[Source]:
     """A follow-up also reads the paragraph the previous answer quoted ("Wie zei dat?" is about that passage)."""
-    prev = context.previous.answer
-    if not context.anaphoric or not prev.grounded or not prev.sources:
+    cited = context.quoted
+    if not context.anaphoric or cited is None:
         return passages
-    cited = prev.sources[0]
     if any((p.article, p.paragraph) == (cited.article, cited.paragraph) for p in passages):
         return passages
     top = passages[0].score if passages else cited.score

@@ -104,7 +104,9 @@ class ExtractiveEngine:
             return self._off_topic(language, trail, why)
         if (why := rules.unknown_name(q, cands, self.matcher, self.store.mentions, self.names)) is not None:
             return self._refuse(windows, cands, language, several, trail, "unknown_name", why)
-        return self._decide(q, cands, windows, language, several, trail, _quoted_before(context))
+        cited = context.quoted if context is not None else None
+        return self._decide(q, cands, windows, language, several, trail,
+                            (cited.article, cited.paragraph) if cited is not None else None)
 
     def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
                 trail: _Trail, thread: tuple[str, int] | None = None) -> Answer:
@@ -277,12 +279,11 @@ class ExtractiveEngine:
         """"Wie zei dat?" right after a quoted answer: the one the quote reports as speaking, from that quote."""
         if context is None or not context.anaphoric or q.kind != "person" or not says(q.text):
             return None
-        prev = context.previous.answer
-        quote = quoted(prev.text) if prev.grounded and prev.sources else ""
+        src = context.quoted
+        quote = quoted(context.previous.answer.text) if src is not None else ""
         name = speaker_in(quote) if quote else None
-        if name is None:
+        if src is None or name is None:
             return None
-        src = prev.sources[0]
         trail.steps.append(f"speaker of the previous quote: {name.text!r}")
         window = Window(src, 0, 1, quote, src.score, src.score, src.score)
         return self._compose(q, window, (name.start, name.end), name.text, [window], [src], language, trail)
@@ -330,14 +331,6 @@ def context_pronoun(q: Question) -> bool:
     from .cues import PRONOUNS_PERSON
 
     return bool(PRONOUNS_PERSON.search(q.text))
-
-
-def _quoted_before(context: FollowUp | None) -> tuple[str, int] | None:
-    """The paragraph the thread's last answer quoted, when it quoted one."""
-    if context is None or not context.previous.answer.grounded or not context.previous.answer.sources:
-        return None
-    src = context.previous.answer.sources[0]
-    return (src.article, src.paragraph)
 
 
 def _with_referent(q: Question, context: FollowUp) -> Question:

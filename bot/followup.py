@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from . import cues
-from .models import Turn
+from .models import Source, Turn
 from .names import names_in
 from .question import analyse
 
@@ -16,10 +16,20 @@ class FollowUp:
 
     query: str  # what to search for: the question widened with the previous turn
     previous: Turn
-    article: str | None  # the article the previous answer cited, if it answered
     referent: str  # who or what a pronoun points at ("Napoleon", "Suella Braverman"), or ""
     given: tuple[str, ...] = ()  # what the thread already named: the previous question's names and answer
     anaphoric: bool = False  # nothing of its own to search for ("Wie zei dat?", "Waarom?"): read the last passage
+
+    @property
+    def quoted(self) -> Source | None:
+        """The passage the previous answer quoted, when it answered."""
+        answer = self.previous.answer
+        return answer.sources[0] if answer.grounded and answer.sources else None
+
+    @property
+    def article(self) -> str | None:
+        """The article the previous answer cited, if it answered: the thread is about it."""
+        return self.quoted.article if self.quoted is not None else None
 
 
 def is_follow_up(question: str) -> bool:
@@ -61,7 +71,6 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
         return None
     # the last turn that answered: a refusal in between ("Met welke zender sprak ze?") does not end the thread
     turn = next((t for t in reversed(history) if t.answer.grounded), history[-1])
-    article = turn.answer.sources[0].article if turn.answer.grounded and turn.answer.sources else None
     referent = _referent(question, turn)
     given = tuple(dict.fromkeys([*(n.text for n in names_in(turn.question)), *([turn.answer.item] if turn.answer.item
                                                                                  else [])]))
@@ -70,12 +79,11 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
         query = cues.PRONOUNS_PERSON.sub(referent, question, count=1)
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             query += " " + turn.answer.item
-    elif article and _own_terms(question):
+    elif turn.answer.grounded and turn.answer.sources and _own_terms(question):
         query = question  # "Who funded it?" is searched as it is, within the thread's article (see retrieve)
     else:
         extra = [turn.question]  # "Waarom?", "En hoeveel gemeenten?": the previous question supplies the rest
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             extra.append(turn.answer.item)
         query = " ".join([question, *extra])
-    return FollowUp(query=query, previous=turn, article=article, referent=referent, given=given,
-                    anaphoric=not _own_terms(question))
+    return FollowUp(query=query, previous=turn, referent=referent, given=given, anaphoric=not _own_terms(question))
