@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -196,24 +196,27 @@ class ExtractiveEngine:
         for pick in picks:
             trail.steps.append(f"item {pick.item.text!r} ({pick.item.kind}, fit {pick.fit:.3f}, near {pick.near:.2f}) "
                                f"in {pick.window.source.label}")
-            by_name = q.kind in ("role", "describe") or pick.window.key == thread  # evidence enough
-            for rule, why in (("weak_item", rules.weak_item(pick.fit, q, self.cal)),
-                              ("weak_support", None if by_name else rules.weak_support(pick.window, q, self.cal,
-                                                                                       typed=True)),
-                              ("detached", rules.detached(pick.near, q, pick.window, language)),
-                              ("points_elsewhere", self._points_elsewhere(q, pick, language)),
-                              ("other_role", rules.other_role(q, pick.window, self.matcher, language)),
-                              ("past_for_future", rules.past_for_future(q, pick.item.text, pick.window.source.date)),
-                              ("weekday_for_future", rules.weekday_for_future(q, pick.item.text, pick.window,
-                                                                              pick.item.start, pick.item.end))):
-                if why is not None:
-                    trail.steps.append(f"  {rule}: {why}")
-                    if first[0] == "no_item":
-                        first = (rule, why)
-                    break
-            else:
+            failed = next(((rule, why) for rule, check in self._item_rules(q, pick, language, thread)
+                           if (why := check()) is not None), None)
+            if failed is None:
                 return pick, first
+            trail.steps.append(f"  {failed[0]}: {failed[1]}")
+            if first[0] == "no_item":
+                first = failed
         return None, first
+
+    def _item_rules(self, q: Question, pick: Pick, language: str,
+                    thread: tuple[str, int] | None) -> tuple[tuple[str, Callable[[], str | None]], ...]:
+        """The rules an item must pass, in order; each runs only when those before it passed."""
+        w, it = pick.window, pick.item
+        by_name = q.kind in ("role", "describe") or w.key == thread  # evidence enough without a similarity floor
+        return (("weak_item", lambda: rules.weak_item(pick.fit, q, self.cal)),
+                ("weak_support", lambda: None if by_name else rules.weak_support(w, q, self.cal, typed=True)),
+                ("detached", lambda: rules.detached(pick.near, q, w, language)),
+                ("points_elsewhere", lambda: self._points_elsewhere(q, pick, language)),
+                ("other_role", lambda: rules.other_role(q, w, self.matcher, language)),
+                ("past_for_future", lambda: rules.past_for_future(q, it.text, w.source.date)),
+                ("weekday_for_future", lambda: rules.weekday_for_future(q, it.text, w, it.start, it.end)))
 
     def _points_elsewhere(self, q: Question, pick: Pick, language: str) -> str | None:
         art = self.store.article(pick.window.source.article)
