@@ -146,10 +146,15 @@ def other_role(q: Question, window: Window, matcher: Matcher, language: str) -> 
 FUTURE_MARKERS = load_words("future_markers.txt")
 
 
+def speaks_ahead(text: str) -> bool:
+    """"When will…", "zal … plaatsvinden": the text speaks of what is to come."""
+    return any(t.fold in FUTURE_MARKERS for t in tokens(text))
+
+
 def past_for_future(q: Question, item_text: str, article_date: str) -> str | None:
     """"When will the region get a new constitution?" is not answered by a year before the article was written
     ("Sinds 1989…"): what the article reports as done cannot be what the question expects to come."""
-    if q.kind != "time" or not any(t.fold in FUTURE_MARKERS for t in tokens(q.text)):
+    if q.kind != "time" or not speaks_ahead(q.text):
         return None
     written = int(article_date[:4]) if article_date[:4].isdigit() else None
     years = years_in(item_text)
@@ -162,13 +167,12 @@ def weekday_for_future(q: Question, item_text: str, window: Window, start: int, 
     """"When will the next competition take place?" is not answered by "The competition ended on Tuesday": a day
     of the week dates something in the article's own week, and only a clause that speaks of what is to come
     ("will", "zal") makes it the day asked about."""
-    if q.kind != "time" or not any(t.fold in FUTURE_MARKERS for t in tokens(q.text)):
+    if q.kind != "time" or not speaks_ahead(q.text):
         return None
     words = [t.fold for t in tokens(item_text)]
     if not calendar_words(words) or not any(w in WEEKDAYS for w in words):
         return None
-    left, right = clause_of(window.text, start, end)
-    if any(t.fold in FUTURE_MARKERS for t in tokens(left + " " + right)):
+    if speaks_ahead(" ".join(clause_of(window.text, start, end))):
         return None
     return f"'{item_text}' dates something in the article's week, and its clause does not speak of what is to come"
 
