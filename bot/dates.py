@@ -32,6 +32,8 @@ def calendar_words(words: Sequence[str]) -> bool:
     """"March", "dinsdag": folded words that are all month or day names (CLDR), capitalised like a name but a date's
     part."""
     return bool(words) and all(w in MONTHS or w in WEEKDAYS for w in words)
+
+
 _M = "|".join(sorted(MONTHS, key=len, reverse=True))
 _D = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _DATE = re.compile(

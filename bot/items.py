@@ -151,7 +151,7 @@ def _after_asked(n: Name, text: str, asked: list[tuple[str, ...]]) -> Name:
     verslaan" for a question about the US Open): the rest of the run is the candidate."""
     for a in asked:
         if 0 < len(a) < len(n.words) and n.words[: len(a)] == a:
-            rest_start = [t for t in tokens(text[n.start : n.end])][len(a)].start + n.start
+            rest_start = tokens(text[n.start : n.end])[len(a)].start + n.start
             rest = names_in(text[rest_start : n.end])
             if rest:
                 r = rest[0]
