@@ -12,17 +12,18 @@ from .words import fold, load_words, tokens
 LANGUAGE_NOUNS = load_words("language_nouns.txt")
 
 
-def _language_codes() -> dict[str, str]:
-    """Every one-word language name of four letters or more in English and Dutch, folded, to its code."""
+def _language_names() -> dict[str, str]:
+    """Every language name in English and Dutch (CLDR), folded, to its code."""
     out: dict[str, str] = {}
     for code in ("en", "nl"):
         for key, name in Locale(code).languages.items():
-            if len(name) >= 4 and " " not in name:
-                out.setdefault(fold(name), key)
+            out.setdefault(fold(name), key)
     return out
 
 
-LANGUAGE_CODES = _language_codes()
+LANGUAGE_NAMES = _language_names()
+# The ones a passage's single word can be read as: four letters or more ("Ga", "Yi" are too often something else).
+LANGUAGE_CODES = {name: code for name, code in LANGUAGE_NAMES.items() if len(name) >= 4 and " " not in name}
 
 
 @dataclass(frozen=True)

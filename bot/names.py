@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from babel import Locale
 
+from .languages import LANGUAGE_NAMES
 from .words import FUNCTION_WORDS, NAME_PARTICLES, fold, load_list, load_words, sentence_starts, tokens
 
 ORG_HEADS = load_words("org_heads.txt")
@@ -47,7 +48,6 @@ _LONG_HEADS = frozenset(h for h in ORG_HEADS if len(h) >= 3)
 _TERRITORY_STEMS = {word[:5]: code for name, code in sorted(TERRITORIES.items(), key=lambda kv: -len(kv[0]))
                     for word in name.split()[:1]
                     if len(word) >= 5 and word not in ("saint", "north", "south", "united")}
-_LANGUAGES = frozenset(fold(name) for code in ("en", "nl") for name in Locale(code).languages.values())
 
 
 _GROUPINGS = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "NATO"})  # CLDR's alphabetic non-country codes
@@ -62,7 +62,7 @@ def is_country(text: str) -> bool:
 def adjective_of_people(word: str) -> bool:
     """French, Dutch, Frans, Afghaanse: a language or a people's adjective, not the name of something."""
     f = fold(word)
-    return f in _LANGUAGES or (len(f) >= 5 and f[:5] in _TERRITORY_STEMS and f not in TERRITORIES)
+    return f in LANGUAGE_NAMES or (len(f) >= 5 and f[:5] in _TERRITORY_STEMS and f not in TERRITORIES)
 
 
 @lru_cache(maxsize=65536)
