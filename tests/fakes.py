@@ -5,6 +5,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+
 from bot.models import Answer, Article, Source
 
 GATE_TIMEOUT_S = 30.0  # a gated engine left waiting this long means the test forgot to release it
@@ -17,6 +19,17 @@ SOURCE = Source(
     score=0.9,
     date="2023-03",
 )
+
+
+class FixedVectors:
+    """Word vectors set by hand (normalised): translations close, other words at `default`."""
+
+    def __init__(self, table: dict[str, list[float]], default: Sequence[float] = (0.0, 0.0, 1.0)) -> None:
+        self.table = {w: np.asarray(v, dtype=np.float32) / np.linalg.norm(v) for w, v in table.items()}
+        self.default = np.asarray(default, dtype=np.float32) / np.linalg.norm(default)
+
+    def vectors(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        return {w: self.table.get(w, self.default) for w in words}
 
 
 class FakeRetriever:

@@ -14,6 +14,7 @@ from bot.names import names_in, territory
 from bot.numbers import format_number, head_unit, numbers_in, ordinals_in, parse_digits
 from bot.question import analyse
 from bot.words import content_terms, fold, tokens
+from tests.fakes import FixedVectors
 
 
 @pytest.mark.parametrize(
@@ -156,16 +157,6 @@ def test_countries_match_across_languages() -> None:
 )
 def test_same_word_across_spellings(a: str, b: str, same: bool) -> None:
     assert same_word(a, b) is same
-
-
-class FixedVectors:
-    """Word vectors set by hand: translations close, other words far."""
-
-    def __init__(self, table: dict[str, list[float]]) -> None:
-        self.table = {w: np.asarray(v, dtype=np.float32) / np.linalg.norm(v) for w, v in table.items()}
-
-    def vectors(self, words):  # type: ignore[no-untyped-def]
-        return {w: self.table.get(w, np.asarray([0.0, 0.0, 1.0], dtype=np.float32)) for w in words}
 
 
 def test_vectors_match_words_only_across_languages() -> None:

@@ -22,6 +22,7 @@ from bot.retrieval import ArticleText, Sentences
 from bot.roles import role_of
 from bot.speakers import speaker_in
 from bot.windows import ORDINAL_BONUS, Window, ordinal_agreement
+from tests.fakes import FixedVectors
 
 SPELLING = Matcher(None)  # spelling only: what the rules do within one language
 
@@ -133,17 +134,10 @@ def test_where_a_place_lies_is_the_country_the_text_glosses_it_with() -> None:
     assert top("Where is Kabul?", comma) is None  # named, but nothing says where it lies
 
 
-class _CityVectors:
-    """Word vectors where a city's names in the two languages lie together."""
-
-    def vectors(self, words):  # type: ignore[no-untyped-def]
-        return {w: np.array([1.0, 0.0]) if w in ("moscow", "moskou") else np.array([0.0, 1.0]) for w in words}
-
-
 def test_the_name_asked_about_translated_is_no_answer() -> None:
     w = window("Na een banket in Moskou nam Xi afscheid van Poetin.", language="nl")
-    picks = candidates(analyse("Which leader did Xi visit in Moscow?"), [w], Matcher(_CityVectors()),
-                       CAL.type_margin, "en")
+    city = Matcher(FixedVectors({"moscow": [1, 0], "moskou": [1, 0]}, default=[0, 1]))  # one city, two languages
+    picks = candidates(analyse("Which leader did Xi visit in Moscow?"), [w], city, CAL.type_margin, "en")
     assert [p.item.text for p in picks] == ["Poetin"]
 
 
@@ -187,18 +181,14 @@ def test_a_plural_which_question_is_answered_with_a_list() -> None:
     assert pick is not None and pick.item.stated == "wheat, rice, maize and soybean"
 
 
-class _Likeness:
-    """Word vectors where crops lie close to the crop names and far from everything else."""
-
-    def vectors(self, words):  # type: ignore[no-untyped-def]
-        crop = {"crops", "wheat", "rice", "maize", "soybean"}
-        return {w: np.array([1.0, 0.0]) if w in crop else np.array([0.0, 1.0]) for w in words}
+# crops lie close to the crop names and far from everything else
+_CROPS = FixedVectors({w: [1, 0] for w in ("crops", "wheat", "rice", "maize", "soybean")}, default=[0, 1])
 
 
 def test_of_two_lists_in_a_window_the_one_like_the_asked_thing_answers() -> None:
     w = window("A team from the Massachusetts Institute of Technology and Colorado State University studied the "
                "yields of the crops wheat, rice, maize and soybean.")
-    picks = candidates(analyse("Which crops did the researchers study?"), [w], Matcher(_Likeness()),
+    picks = candidates(analyse("Which crops did the researchers study?"), [w], Matcher(_CROPS),
                        CAL.type_margin, "en")
     assert picks and picks[0].item.stated == "wheat, rice, maize and soybean"
 
@@ -244,18 +234,14 @@ def test_a_name_absent_from_the_store_is_refused() -> None:
     assert rules.unknown_name(q, cands, SPELLING, in_store=lambda name: True) is None
 
 
-class _NameVectors:
-    """Word vectors where a name lies near its translation and, as close, near common words of its field."""
-
-    def vectors(self, words):  # type: ignore[no-untyped-def]
-        near = {"kanaal", "wimbledon"}  # the question's names, a little apart from the article's words
-        field = {"channel", "tennis", "slam-toernooi"}
-        unit = {w: np.array([1.0, 0.2]) / np.hypot(1.0, 0.2) for w in near} | {w: np.array([1.0, 0.0]) for w in field}
-        return {w: unit.get(w, np.array([0.0, 1.0])) for w in words}
+# a name lies near its translation and, as close, near common words of its field; the question's names a little
+# apart from the article's words
+_NAMES = FixedVectors({"kanaal": [1, 0.2], "wimbledon": [1, 0.2], "channel": [1, 0], "tennis": [1, 0],
+                       "slam-toernooi": [1, 0]}, default=[0, 1])
 
 
 def test_a_one_word_name_is_found_translated_only_as_another_one_word_name() -> None:
-    names = Matcher(_NameVectors(), 0.9)
+    names = Matcher(_NAMES, 0.9)
     crossing = ["Record numbers crossed the Channel last year."]
     tennis = ["Ze won haar eerste Grand Slam-toernooi; tennis bleef haar leven."]
     assert rules.missing_names(analyse("Hoeveel migranten staken het Kanaal over?"), crossing, names) == []
@@ -264,11 +250,7 @@ def test_a_one_word_name_is_found_translated_only_as_another_one_word_name() -> 
 
 
 def test_in_one_language_a_name_is_held_only_as_spelled() -> None:
-    class _Near:
-        def vectors(self, words):  # type: ignore[no-untyped-def]
-            return {w: np.array([1.0, 0.1 if w == "antwerpen" else 0.0]) for w in words}  # all close
-
-    names = Matcher(_Near(), 0.9)
+    names = Matcher(FixedVectors({"antwerpen": [1, 0.1]}, default=[1, 0]), 0.9)  # all close
     article = ["De Vlaamse en de Franse Gemeenschap: Vlaanderen kiest mee."]
     q = analyse("Wie is de burgemeester van Antwerpen?")
     assert rules.foreign_names(q, article, names, cross=False, single=names) is not None
@@ -301,17 +283,15 @@ def test_a_number_far_from_the_questions_other_words_is_refused_in_one_language(
     assert rules.detached(0.0, q, w, "en") is None  # across languages the words cannot be compared by spelling
 
 
-class _Translations:
-    """Word vectors where a word lies nearest its translation (pipeline ~ pijpleiding) and all lie fairly close."""
-
-    def vectors(self, words):  # type: ignore[no-untyped-def]
-        axis = {"pipeline": 0, "pijpleiding": 0, "finished": 1, "klaar": 1, "banquet": 2, "staatsbanket": 2}
-        return {w: np.eye(4)[axis.get(w, 3)] * 0.3 + 0.7 for w in words}
+# a word lies nearest its translation (pipeline ~ pijpleiding), and all lie fairly close
+_AXIS = {"pipeline": 0, "pijpleiding": 0, "finished": 1, "klaar": 1, "banquet": 2, "staatsbanket": 2}
+_TRANSLATIONS = FixedVectors({w: list(np.eye(4)[i] * 0.3 + 0.7) for w, i in _AXIS.items()},
+                             default=list(np.eye(4)[3] * 0.3 + 0.7))
 
 
 def test_across_languages_a_date_needs_the_question_anchored_in_its_passage() -> None:
     q = analyse("When will the pipeline be finished?")
-    matcher = Matcher(_Translations())
+    matcher = Matcher(_TRANSLATIONS)
     article = ("Na een staatsbanket nam Xi dinsdag afscheid.", "De pijpleiding is pas in 2030 klaar.")
     words = article_words(article)
     banquet, pipeline = window(article[0], language="nl"), window(article[1], language="nl")
