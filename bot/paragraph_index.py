@@ -11,6 +11,8 @@ import numpy as np
 log = logging.getLogger("briefbot.retrieval")
 
 LIMIT = 20_000  # paragraphs held in memory at most (~30 MB of vectors); a larger store is searched by Chroma alone
+SENTENCE_LIMIT = 60_000  # with their sentences' vectors (~3.3 a paragraph in news text, ~90 MB at most); a store
+# with more is left to Chroma too, whose candidates the retriever then ranks the same way (`best_sentence`)
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class _Snapshot:
     articles: np.ndarray  # each row's article id, for a follow-up's search within one article
     folded: list[str]  # each row's text in lower case, for the paragraphs that name someone
     version: Any  # the knowledge base's change signal read just before the rows
+    sentences: np.ndarray | None = None  # the paragraphs' sentence vectors, grouped by paragraph in row order
+    starts: np.ndarray | None = None  # where each paragraph's sentences start (for those that have any)
+    holders: np.ndarray | None = None  # the rows that have sentences
 
 
 class ParagraphIndex:
@@ -31,8 +36,11 @@ class ParagraphIndex:
     never sees a removed article or misses a new one. Results have the shape of Chroma's `query` (cosine distance).
     """
 
-    def __init__(self, collection: Any, limit: int = LIMIT) -> None:
+    def __init__(self, collection: Any, limit: int = LIMIT, sentences: Any = None,
+                 sentence_limit: int = SENTENCE_LIMIT) -> None:
         self._col = collection
+        self._sentences = sentences
+        self._sentence_limit = sentence_limit
         self._limit = limit
         self._snap: _Snapshot | None = None
         self._generation = 0
@@ -47,15 +55,19 @@ class ParagraphIndex:
             if self._col.count() > self._limit:
                 return False
             got = self._col.get(include=["embeddings", "documents", "metadatas"])
+            sents = None
+            if self._sentences is not None:
+                if self._sentences.count() > self._sentence_limit:
+                    return False
+                sents = self._sentences.get(include=["embeddings", "metadatas"])
         except Exception as exc:  # the store went away: Chroma answers, and fails, on its own
             log.debug("paragraph index not loaded: %s", type(exc).__name__)
             return False
         metas = [m or {} for m in got["metadatas"]]
-        matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        snap = _Snapshot(list(got["ids"]), list(got["documents"]), metas, matrix / np.maximum(norms, 1e-12),
+        matrix = _normalised(got["embeddings"], len(got["ids"]))
+        snap = _Snapshot(list(got["ids"]), list(got["documents"]), metas, matrix,
                          np.asarray([m.get("article", "") for m in metas], dtype=object),
-                         [d.casefold() for d in got["documents"]], version)
+                         [d.casefold() for d in got["documents"]], version, *_grouped(sents, metas))
         with self._lock:
             if generation != self._generation:
                 return False
@@ -74,14 +86,18 @@ class ParagraphIndex:
         snap = self._snap
         return snap.version if snap is not None else None
 
-    def query(self, vec: np.ndarray, n: int, article: str | None = None,
-              contains: str | None = None) -> dict[str, Any] | None:
+    def query(self, vec: np.ndarray, n: int, article: str | None = None, contains: str | None = None,
+              sentence_weight: float = 0.0) -> dict[str, Any] | None:
         """The n nearest paragraphs (within one article, or holding a text, if given), best first, as Chroma's
-        query returns them."""
+        query returns them; with `sentence_weight`, a paragraph's similarity is partly its best sentence's."""
         snap = self._snap
         if snap is None:
             return None
-        sims = snap.matrix @ np.asarray(vec, dtype=np.float32)
+        vec = np.asarray(vec, dtype=np.float32)
+        sims = snap.matrix @ vec
+        if sentence_weight and snap.sentences is not None and snap.starts is not None and len(snap.starts):
+            best = np.maximum.reduceat(snap.sentences @ vec, snap.starts)
+            sims[snap.holders] = best_sentence(sims[snap.holders], best, sentence_weight)
         rows = np.flatnonzero(snap.articles == article) if article is not None else np.arange(len(sims))
         if contains is not None:
             needle = contains.casefold()
@@ -95,3 +111,31 @@ class ParagraphIndex:
             "metadatas": [[snap.metadatas[i] for i in rows]],
             "distances": [[float(1.0 - sims[i]) for i in rows]],
         }
+
+
+def best_sentence(paragraph: np.ndarray, sentence: np.ndarray, weight: float) -> np.ndarray:
+    """A paragraph's similarity with its best sentence's mixed in: a short question answered by one sentence of a
+    long paragraph is found by that sentence, which the paragraph's vector dilutes."""
+    return (1.0 - weight) * paragraph + weight * sentence
+
+
+def _normalised(rows: Any, n: int) -> np.ndarray:
+    matrix = np.asarray(rows, dtype=np.float32).reshape(n, -1)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+def _grouped(sents: dict[str, Any] | None,
+             metas: list[dict]) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Sentence vectors ordered by the row of their paragraph, where each row's run starts, and those rows."""
+    if not sents or not sents["ids"]:
+        return None, None, None
+    row_of = {(m.get("article"), int(m.get("paragraph", -1))): i for i, m in enumerate(metas)}
+    owners = np.asarray([row_of.get(((m or {}).get("article"), int((m or {}).get("paragraph", -1))), -1)
+                         for m in sents["metadatas"]], dtype=np.int64)
+    order = np.argsort(owners, kind="stable")
+    order = order[owners[order] >= 0]
+    if not len(order):
+        return None, None, None
+    matrix = _normalised(sents["embeddings"], len(sents["ids"]))[order]
+    holders, starts = np.unique(owners[order], return_index=True)
+    return matrix, starts, holders

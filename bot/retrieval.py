@@ -18,7 +18,7 @@ from .calibration import DEFAULT, Calibration
 from .errors import StoreError
 from .match import CachedWordVectors, index_of
 from .models import Article, Source, short_tag
-from .paragraph_index import ParagraphIndex
+from .paragraph_index import ParagraphIndex, best_sentence
 from .question import analyse, masked
 from .words import tokens
 
@@ -78,7 +78,7 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
-        self.paragraphs = ParagraphIndex(cols.chunks)
+        self.paragraphs = ParagraphIndex(cols.chunks, sentences=getattr(cols, "sentences", None))
         self._lock = threading.Lock()
         self._loaders: list[threading.Thread] = []
         self._load("vocabulary", self._warm)
@@ -110,18 +110,38 @@ class ChromaRetriever:
 
     def _query(self, vec: np.ndarray, n: int, where: dict | None = None, contains: str | None = None) -> dict[str, Any]:
         """The n nearest paragraphs (within `where`, holding `contains`): from memory when it is loaded, else Chroma."""
+        weight = self.cal.sentence_weight
         if not where or set(where) == {"article"}:
-            hit = self.paragraphs.query(vec, n, where["article"] if where else None, contains=contains)
+            hit = self.paragraphs.query(vec, n, where["article"] if where else None, contains=contains,
+                                        sentence_weight=weight)
             if hit is not None:
                 return hit
         try:
-            return self.cols.chunks.query(
+            res = self.cols.chunks.query(
                 query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
                 **({"where": where} if where else {}),
                 **({"where_document": {"$contains": contains}} if contains else {}),
             )
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        return self._by_best_sentence(res, vec) if weight else res
+
+    def _by_best_sentence(self, res: dict[str, Any], vec: np.ndarray) -> dict[str, Any]:
+        """Chroma's candidates ranked as memory ranks every paragraph: partly by their best sentence."""
+        rows = _rows(res)
+        if not rows:
+            return res
+        keys = [(m["article"], int(m["paragraph"])) for _, _, m, _ in rows]
+        for key, (_, _, meta, _) in zip(keys, rows):
+            self._hashes[key] = meta.get("hash", "")
+        sents = self._sentences_of(keys)
+        dense = np.asarray([1.0 - float(r[3]) for r in rows], dtype=np.float32)
+        best = np.asarray([float((sents[k].vectors @ vec).max()) if k in sents and len(sents[k].texts) else d
+                           for k, d in zip(keys, dense)], dtype=np.float32)
+        mixed = best_sentence(dense, best, self.cal.sentence_weight)
+        order = sorted(range(len(rows)), key=lambda i: -mixed[i])
+        return {"ids": [[rows[i][0] for i in order]], "documents": [[rows[i][1] for i in order]],
+                "metadatas": [[rows[i][2] for i in order]], "distances": [[float(1.0 - mixed[i]) for i in order]]}
 
     def _fresh(self) -> None:
         """Forget what is known about the set of articles when an ingest or remove changed it (polled ≤ 1/s)."""
@@ -213,10 +233,12 @@ class ChromaRetriever:
 
     def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]:
         """Sentence texts and vectors of the given paragraphs (stored at ingest, fetched by id, then cached)."""
+        return self._sentences_of([(s.article, s.paragraph) for s in sources])
+
+    def _sentences_of(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Sentences]:
         out: dict[tuple[str, int], Sentences] = {}
         missing: list[tuple[str, int]] = []
-        for s in sources:
-            key = (s.article, s.paragraph)
+        for key in keys:
             hit = self._sentences.get((*key, self._hashes.get(key, "")))
             if hit is not None:
                 out[key] = hit

@@ -33,6 +33,39 @@ class _Chunks:
                 "documents": [self.rows[i][1] for i in ids], "metadatas": [self.rows[i][2] for i in ids]}
 
 
+class _Sentences:
+    """The sentences of _Chunks' paragraphs: a:2 has one sentence right on [0, 0, 1], b:1 has none stored."""
+
+    def __init__(self) -> None:
+        self.rows = [([0.6, 0.8, 0.0], {"article": "a", "paragraph": 1}),
+                     ([1.0, 0.0, 0.0], {"article": "a", "paragraph": 1}),
+                     ([0.0, 0.0, 1.0], {"article": "a", "paragraph": 2}),
+                     ([0.6, 0.8, 0.0], {"article": "a", "paragraph": 2})]
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def get(self, include: list[str]) -> dict:
+        return {"ids": [f"s{i}" for i in range(len(self.rows))], "embeddings": [r[0] for r in self.rows],
+                "metadatas": [r[1] for r in self.rows]}
+
+
+def test_a_paragraph_is_found_by_its_best_sentence_when_asked_to() -> None:
+    index = ParagraphIndex(_Chunks(), sentences=_Sentences())
+    assert index.load()
+    vec = np.array([0.0, 0.0, 1.0], dtype=np.float32)
+    plain = index.query(vec, 3)
+    assert plain is not None and plain["ids"] == [["b:1", "a:1", "a:2"]]  # by the paragraphs' own vectors
+    mixed = index.query(vec, 3, sentence_weight=0.9)
+    assert mixed is not None and mixed["ids"] == [["a:2", "b:1", "a:1"]]  # a:2's one sentence is the question
+    assert mixed["distances"][0] == pytest.approx([0.1, 0.2, 1.0])  # 0.1 * 0 + 0.9 * 1; b:1 has no sentences
+
+
+def test_too_many_sentences_leave_the_store_to_chroma() -> None:
+    index = ParagraphIndex(_Chunks(), sentences=_Sentences(), sentence_limit=3)
+    assert not index.load() and index.query(np.array([1.0, 0.0, 0.0]), 1) is None
+
+
 def test_nearest_paragraphs_in_chromas_shape_within_one_article_if_asked() -> None:
     index = ParagraphIndex(_Chunks())
     assert index.query(np.array([1.0, 0.0, 0.0]), 2) is None  # not loaded: Chroma answers
@@ -89,6 +122,13 @@ def test_memory_gives_chromas_neighbours_and_sees_a_new_article(real_bot: Bot, t
                                              include=["documents", "metadatas", "distances"])
         assert mine is not None and mine["ids"] == chroma["ids"]
         assert mine["distances"][0] == pytest.approx(chroma["distances"][0], abs=1e-4)
+    vec = retriever.embedder.query("How many deported children does the EU want to trace?")
+    everything = retriever.cols.chunks.count()
+    mine = retriever._query(vec, everything)  # memory, by paragraph and best sentence
+    theirs = retriever._by_best_sentence(retriever.cols.chunks.query(  # Chroma's candidates, ranked the same way
+        query_embeddings=[vec], n_results=everything, include=["documents", "metadatas", "distances"]), vec)
+    assert mine["ids"] == theirs["ids"] and mine["ids"] != chroma["ids"]
+    assert mine["distances"][0] == pytest.approx(theirs["distances"][0], abs=1e-4)
     article = tmp_path / "2024-05-tulips.md"
     article.write_text("---\ntitle: Tulip prices\ndate: 2024-05\n---\n\nGrowers in Lisse sold purple tulips at "
                        "record prices this spring, the auction said.\n", encoding="utf-8")
