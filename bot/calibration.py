@@ -32,6 +32,8 @@ class Calibration:
     second_margin: float = 0.02  # a second quote from another paragraph when it scores this close
     max_quote_chars: int = 420
     follow_up_boost: float = 0.05  # paragraphs of the article a conversation is about
+    thread_lean: float = 0.05  # a follow-up's windows in the passage the previous answer quoted, when it
+    # asks about something quoted there
 
 
 DEFAULT = Calibration()

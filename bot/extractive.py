@@ -94,6 +94,8 @@ class ExtractiveEngine:
         read = cands[: self.cal.read_paragraphs]
         qvec = self.embedder.query(context.query if context else question)
         boost = {context.article: self.cal.follow_up_boost} if context and context.article else None
+        if context is not None and context.quoted is not None and rules.in_previous_quote(q, context):
+            boost = {**(boost or {}), context.quoted.label: self.cal.thread_lean}  # "… ze de finale?": that final
         relation = self._relation(q, language, read)
         windows = build(qvec, q.terms, read, self.store.sentences(read), self.cal, boost, reason=q.kind == "reason",
                         relation=relation, ordinals=ordinals_in(q.text))

@@ -28,6 +28,7 @@ from .match import Matcher, same_word
 from .names import ROLES, Name, known_words, territory
 from .numbers import head_unit, numbers_in, unit_class
 from .places import FROM, LOCATIVE, TO, direction, gloss_items, place_fit
+from .pronouns import People, doer_items, persons_in
 from .question import PLACE_NOUNS, Question
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, is_content, sentence_starts, tokens
@@ -151,10 +152,11 @@ def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> fl
     return 0.3
 
 
-def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str], matcher: Matcher,
+def _name_items(q: Question, w: Window, known: frozenset[str], persons: People, matcher: Matcher,
                 language: str, cross: bool) -> list[tuple[Item, float]]:
     kind = q.kind or "which"
     lists = _list_items(q, w, matcher, language, cross)
+    doer = doer_items(q, w, _context_terms(q), persons, matcher, cross) if kind == "person" else []
     if kind == "which":
         return _which_items(q, w, matcher, cross) + lists
     extra = [(Item(kind, it.text, it.stated, it.start, it.end, 0.5, it.near), 0.5 + 0.5 * it.near)
@@ -166,7 +168,8 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
         if cross and lone and len(n.words) == 1 and matcher.best(n.words, lone, cross):
             continue  # the name asked about, translated ("Moskou" for "Moscow"), is no answer either
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
-        fit = _name_fit(q, n, before, persons) + (0.15 if kind == "place" and direction(q.text, before) else 0.0)
+        toward = 0.15 if kind == "place" and direction(q.text, before) else 0.0
+        fit = _name_fit(q, n, before, persons.surnames) + toward
         if fit == 0.0:
             continue  # of another kind than a post's holder
         if kind == "person" and holds_post(q, w.text, n.start, n.end):
@@ -180,7 +183,7 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: set[str]
         if listed:
             fit = max(fit, out[-1][0].attach)
         out.append((Item(kind, n.text, stated, n.start, n.end, fit, near, anchored), fit + 0.5 * near))
-    return out + extra + lists
+    return doer + out + extra + lists
 
 
 POST_HOLDER = 0.3  # "Wie is de burgemeester?": the name the passage gives that post, as a title or an apposition
@@ -292,19 +295,7 @@ def _known_in(text: str) -> frozenset[str]:
     return known_words([text])
 
 
-def _persons(windows: Sequence[Window]) -> set[str]:
-    """Surnames of the people the passages name in full ("Donald Trump" makes a lone "Trump" a person)."""
-    from .names import names_in
-
-    out: set[str] = set()
-    for text in dict.fromkeys(w.source.text for w in windows):
-        for n in names_in(text):
-            if n.kind == "person":
-                out.add(n.words[-1])
-    return out
-
-
-def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], persons: set[str],
+def items_in(q: Question, w: Window, matcher: Matcher, known: frozenset[str], persons: People,
              language: str) -> list[tuple[Item, float]]:
     """Every item of the asked kind in a window, with its attachment (fit plus nearness)."""
     cross = bool(w.source.language) and w.source.language != language
@@ -334,7 +325,7 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
         return []
     best = windows[0].score
     near = [w for w in windows if w.score >= best - margin][:24]
-    persons = _persons(near) if q.kind == "person" else set()
+    persons = persons_in(near) if q.kind == "person" else People(set())
     picks: list[Pick] = []
     asked_words = frozenset(fold(x) for n in q.names for x in n.split())
     for rank, w in enumerate(near):

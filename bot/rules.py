@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 
 from .calibration import Calibration
 from .dates import WEEKDAYS, calendar_words, years_in
+from .followup import FollowUp
 from .items import clause_of, says
-from .match import Matcher
+from .match import Matcher, same_word
 from .models import Source
 from .names import names_in
 from .question import Question
+from .replies import quoted
 from .windows import Window
 from .words import FUNCTION_WORDS, fold, load_words, tokens
 
@@ -257,3 +259,11 @@ def names_subject(q: Question, text: str) -> bool:
     """"Who is Colette Heald?": a passage that names her in full is about her, however the question's form
     ("Wie is …", in the other language) scores against it."""
     return bool(q.subject) and fold(" ".join(q.subject)) in fold(text)
+
+
+def in_previous_quote(q: Question, context: FollowUp) -> bool:
+    """A follow-up that asks about something the previous answer quoted ("Tegen wie speelde ze de finale?" after a
+    quote of "in de finale van de US Open") is about that passage, before any other that mentions it."""
+    said = [t.fold for t in tokens(quoted(context.previous.answer.text))]
+    asked = [t for t in q.terms if t not in {fold(w) for n in q.names for w in n.split()} and len(t) >= 4]
+    return bool(asked) and any(same_word(t, w) for t in asked for w in said)

@@ -82,7 +82,7 @@ def build(
         words = [word_set(t) for t in sents.texts]
         counted = [ordinals_in(t) if ordinals else frozenset() for t in sents.texts]
         hits = [matched(terms, w) for w in words]
-        extra = (boost or {}).get(src.article, 0.0)
+        extra = (boost or {}).get(src.article, 0.0) + (boost or {}).get(src.label, 0.0)  # its article, itself
         for i in range(n):
             spans = [(i, i + 1)]
             if i > 0 and leans_back(sents.texts[i]):

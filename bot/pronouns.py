@@ -1,0 +1,96 @@
+"""Who a pronoun stands for, when it is the one doing what a who-question asks ("won ze haar eerste titel")."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .items import Item
+from .match import Matcher
+from .names import names_in
+from .question import Question
+from .windows import Window
+from .words import Token, fold, load_words, tokens
+
+SUBJECT_PRONOUNS = load_words("subject_pronouns.txt")
+SUBJECT = 0.3  # "Wie won …?": the person a pronoun beside the asked verb stands for ("won ze"), over the names after
+
+
+@dataclass(frozen=True)
+class People:
+    """Who the passages near the top name: surnames of people named in full ("Donald Trump" makes a lone "Trump"
+    a person), and the one they name most (who an unexplained "she" is)."""
+
+    surnames: set[str]
+    salient: str | None = None
+
+
+def persons_in(windows: Sequence[Window]) -> People:
+    texts = list(dict.fromkeys(w.source.text for w in windows))
+    out: set[str] = set()
+    for text in texts:
+        for n in names_in(text):
+            if n.kind == "person":
+                out.add(n.words[-1])
+    return People(out, salient(texts, out))
+
+
+def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, matcher: Matcher,
+               cross: bool) -> list[tuple[Item, float]]:
+    """"Wie won de US Open?" read in "… won ze haar eerste Grand Slam door Mary Pierce te verslaan": "ze" did it,
+    and stands for the person last named before it, else for the one the passages name most."""
+    if not verbs:
+        return []
+    pronoun = subject_pronoun(w.text, lambda word: bool(matcher.best(verbs, (word,), cross)))
+    if pronoun is None:
+        return []
+    at = w.source.text.find(w.text)
+    who = referent(w.source.text, (at if at >= 0 else 0) + pronoun.start, persons.surnames, persons.salient)
+    asked = {fold(x) for n in q.names for x in n.split()}
+    if who is None or fold(who.split()[-1]) in asked:
+        return []
+    fit = 0.5 + SUBJECT
+    return [(Item("person", pronoun.text, who, pronoun.start, pronoun.end, fit, 1.0), fit + 0.5)]
+
+
+def subject_pronoun(text: str, asked: Callable[[str], bool]) -> Token | None:
+    """A personal pronoun right beside a word of what the question asks ("won ze", "she won"), unless a name
+    stands just before that word: then the name does it, and the pronoun after it is its object ("Pierce
+    versloeg ze")."""
+    toks = tokens(text)
+    name_ends = {n.end for n in names_in(text)}
+    for i, t in enumerate(toks):
+        if t.fold in SUBJECT_PRONOUNS or not asked(t.fold):
+            continue
+        before = toks[i - 1] if i > 0 else None
+        after = toks[i + 1] if i + 1 < len(toks) else None
+        if before is not None and before.fold in SUBJECT_PRONOUNS:
+            return before
+        if after is not None and after.fold in SUBJECT_PRONOUNS and (before is None or before.end not in name_ends):
+            return after
+    return None
+
+
+def salient(texts: Sequence[str], persons: set[str]) -> str | None:
+    """The person the passages name most (in the fullest form they give): who an unexplained "she" is."""
+    counts: Counter[str] = Counter()
+    forms: Counter[tuple[str, bool, str]] = Counter()  # the form most often given as a person's, then the shortest
+    for text in texts:
+        for n in names_in(text):
+            last = n.words[-1]
+            if n.kind == "person" or last in persons:
+                counts[last] += 1
+                forms[(last, n.kind == "person" and len(n.words) > 1, n.text)] += 1
+    if not counts:
+        return None
+    (top, most), *rest = counts.most_common(2) + [("", 0)]
+    if most == rest[0][1]:
+        return None  # a tie names nobody for sure
+    return max((k for k in forms if k[0] == top), key=lambda k: (k[1], forms[k], -len(k[2])))[2]
+
+
+def referent(paragraph: str, offset: int, persons: set[str], fallback: str | None) -> str | None:
+    """The person a pronoun at `offset` of the paragraph stands for: the last one named before it there, else
+    the one the passages name most."""
+    before = [n for n in names_in(paragraph[:offset]) if n.kind == "person" or n.words[-1] in persons]
+    return before[-1].text if before else fallback

@@ -1,0 +1,74 @@
+"""Who a pronoun beside the asked verb stands for: the rules on small passages in both languages."""
+from __future__ import annotations
+
+import pytest
+
+from bot import rules
+from bot.calibration import DEFAULT as CAL
+from bot.followup import resolve
+from bot.models import Answer, Source, Turn
+from bot.pick import candidates
+from bot.pronouns import referent, salient, subject_pronoun
+from bot.question import analyse
+from tests.test_engine_rules import SPELLING, window
+
+
+def _is(*words: str):  # type: ignore[no-untyped-def]
+    return lambda w: w in words
+
+
+def test_the_pronoun_beside_the_asked_verb_is_its_subject_unless_a_name_stands_before_the_verb() -> None:
+    dutch = "Enkele weken later (op 10 september 2005) won ze haar eerste titel door Mary Pierce te verslaan."
+    assert (t := subject_pronoun(dutch, _is("won"))) is not None and t.text == "ze"
+    assert (t := subject_pronoun("In 2005 she won the final against Pierce.", _is("won"))) is not None
+    assert t.text == "she"
+    assert subject_pronoun("Mary Pierce versloeg ze in de finale.", _is("versloeg")) is None  # ze: her, the object
+    assert subject_pronoun("The final was won by Pierce.", _is("won")) is None
+
+
+def test_the_pronoun_stands_for_the_last_person_named_before_it_else_the_one_named_most() -> None:
+    text = "Justine Henin lost early. Then she won in Miami."
+    assert referent(text, text.index("she"), set(), "Kim Clijsters") == "Justine Henin"
+    assert referent("Then she won in Miami.", 5, set(), "Kim Clijsters") == "Kim Clijsters"
+    texts = ["Kim Clijsters won. Then Clijsters smiled.", "Later Clijsters met Venus Williams."]
+    assert salient(texts, {"clijsters"}) == "Kim Clijsters"  # the form given as a person's name
+    assert salient(["Ann Smit met Bo Dekker."], set()) is None  # a tie: nobody for sure
+
+
+def test_who_won_is_the_one_a_pronoun_beside_won_stands_for_not_the_name_after_it() -> None:
+    lead = window("Kim Clijsters is a Belgian tennis player. In 1997 Clijsters turned professional.", score=0.85,
+                  language="nl", paragraph=1)
+    final = window("Enkele weken later won ze haar eerste Grand Slam door in de finale Mary Pierce te verslaan.",
+                   language="nl", paragraph=5)
+    picks = candidates(analyse("Wie won de Grand Slam?"), [final, lead], SPELLING, CAL.type_margin, "nl")
+    assert picks and picks[0].item.stated == "Kim Clijsters" and picks[0].item.text == "ze"
+    other = candidates(analyse("Wie versloeg ze in de finale?"), [final, lead], SPELLING, CAL.type_margin, "nl")
+    assert other and other[0].item.stated != "Kim Clijsters"  # "te verslaan" has no pronoun beside it
+
+
+def test_a_follow_up_about_what_the_last_quote_names_leans_on_that_passage() -> None:
+    src = Source("a1", "Title", 5, "text", 0.9, "", "nl", "a1")
+    said = "Kim Clijsters, volgens het artikel [a1 ¶5]: „won ze door in de finale Mary Pierce te verslaan.”"
+    history = [Turn("Wie won de US Open?", Answer(said, (src,), True, "nl", "Wie won de US Open?", "id1",
+                                                  item="Kim Clijsters"), 0.0)]
+    final = resolve("Tegen wie speelde ze de finale?", history)
+    assert final is not None and rules.in_previous_quote(analyse("Tegen wie speelde ze de finale?"), final)
+    money = resolve("Hoeveel prijzengeld kreeg ze?", history)
+    assert money is not None and not rules.in_previous_quote(analyse("Hoeveel prijzengeld kreeg ze?"), money)
+
+
+def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
+    import numpy as np
+
+    from bot.retrieval import Sentences
+    from bot.windows import build
+
+    one, two = window("In de finale won ze.", paragraph=5), window("In de finale verloor ze.", paragraph=7)
+    vec = np.array([1.0, 0.0], dtype=np.float32)
+    sents = {("a1", 5): Sentences(("In de finale won ze.",), np.array([[0.9, 0.1]], dtype=np.float32)),
+             ("a1", 7): Sentences(("In de finale verloor ze.",), np.array([[0.92, 0.1]], dtype=np.float32))}
+    srcs = [one.source, two.source]
+    plain = build(vec, ("finale",), srcs, sents, CAL)
+    assert plain[0].source.paragraph == 7
+    leaning = build(vec, ("finale",), srcs, sents, CAL, boost={one.source.label: CAL.thread_lean})
+    assert leaning[0].source.paragraph == 5 and leaning[0].score - plain[1].score == pytest.approx(CAL.thread_lean)
