@@ -99,15 +99,37 @@ _PREPOSITIONS = frozenset("to in at from into near naar in te bij uit op van voo
 
 def masked(q: Question, language: str) -> str | None:
     """The question with the names it asks about replaced by a pronoun ("Who was they engaged to?"): what it asks
-    about them. A name after a preposition ("to Beijing") stays: it is part of the relation. None without names."""
+    about them. A name after a preposition ("to Beijing") stays: it is part of the relation; one that qualifies a
+    noun is left out ("the whole region"). None without names."""
     text = q.text
     changed = False
     for name in sorted(q.names, key=len, reverse=True):
         m = re.search(rf"(\b\w+\s+)?{re.escape(name)}", text)
         if m and not (m.group(1) and m.group(1).strip().lower() in _PREPOSITIONS):
-            text = text[: m.start()] + (m.group(1) or "") + ("ze" if language == "nl" else "they") + text[m.end() :]
+            stand_in = "ze" if language == "nl" else "they"
+            pronoun = "" if attributive(text, m.end() - len(name), m.end(), language) else stand_in
+            text = text[: m.start()] + (m.group(1) or "") + pronoun + text[m.end() :]
+            text = re.sub(r"\s{2,}", " ", text)
             changed = True
     return text if changed else None
+
+
+_ARTICLES = frozenset("the a an".split())
+_AUXILIARIES = frozenset("do does did will would can could shall should may might must".split())
+# the noun a name qualifies ends its noun phrase: the question, a clause, a possessive or a preposition follows
+_HEAD_NOUN = re.compile(r" ([a-z]+)(?=\s*[?.!,;]|'s\b|\s*$| (?:the|a|an|of|in|on|at|to|for|from|with|by)\b)")
+
+
+def attributive(text: str, start: int, end: int, language: str) -> bool:
+    """An English name that qualifies the noun ending its noun phrase ("the whole Brussels region?", "in the
+    2005 US Open final?"): left out of the question rather than replaced by a pronoun ("the whole they region"
+    is no question). Not after an auxiliary, where the word after the name is a verb ("did the EU announce")."""
+    if language != "en":
+        return False
+    before = [t.fold for t in tokens(text[:start])]
+    head = _HEAD_NOUN.match(text, end)
+    return any(w in _ARTICLES for w in before[-2:]) and not any(w in _AUXILIARIES for w in before) \
+        and head is not None and head.group(1) not in FUNCTION_WORDS
 
 
 EVENT_PHRASES = tuple(frozenset(line.split()) for line in load_list("event_phrases.txt"))

@@ -505,3 +505,17 @@ def test_an_amount_of_time_that_places_something_is_no_length_of_time() -> None:
 
     text = "Twee dagen later was Guterres uitgenodigd. Het bezoek duurde drie dagen."
     assert [n.value for n in numbers_for("duration", text, "nl", ())] == [3.0]
+
+
+def test_the_relation_asked_leaves_out_a_name_that_only_qualifies_a_noun() -> None:
+    from bot.question import masked
+
+    assert masked(analyse("What is the population density of the Brussels region?"), "en") == \
+        "What is the population density of the region?"
+    assert masked(analyse("Of what is the whole Brussels region the de facto capital?"), "en") == \
+        "Of what is the whole region the de facto capital?"
+    assert masked(analyse("When did Napoleon escape from Elba?"), "en") == "When did they escape from Elba?"
+    assert masked(analyse("What sanctions did the EU announce?"), "en") == \
+        "What sanctions did the they announce?"  # after "did", the word after the name is a verb
+    assert masked(analyse("How many migrants crossed the Channel last year?"), "en") == \
+        "How many migrants crossed the they last year?"  # "last" ends no noun phrase
