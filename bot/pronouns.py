@@ -41,7 +41,10 @@ def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, ma
     and stands for the person last named before it, else for the one the passages name most."""
     if not verbs:
         return []
-    pronoun = subject_pronoun(w.text, lambda word: bool(matcher.best(verbs, (word,), cross)))
+    found = {word for word, _ in matcher.best(verbs, [t.fold for t in tokens(w.text)], cross).values()}
+    if not found:
+        return []
+    pronoun = subject_pronoun(w.text, found.__contains__)
     if pronoun is None:
         return []
     at = w.source.text.find(w.text)
