@@ -141,6 +141,9 @@ def names_in(text: str, known: frozenset[str] = frozenset()) -> tuple[Name, ...]
                 if last_role >= 0 and len(run) - last_role - 1 >= 1 and run[last_role + 1].fold not in ORG_HEADS:
                     del run[: last_role + 1]  # "President Donald Trump": the title is not part of the name
                 for part in _split_at_place(run):
+                    if len(part) >= 3 and adjective_of_people(part[0].text) and \
+                            _kind(tuple(t.fold for t in part[1:]), text[part[1].start : part[-1].end]) == "person":
+                        part = part[1:]  # "de Russin Elena Dementieva": her nationality is not her name
                     words = tuple(t.fold for t in part)
                     span = text[part[0].start : part[-1].end].rstrip("'’")
                     span = span[:-2] if span.endswith(("'s", "’s")) else span

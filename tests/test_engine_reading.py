@@ -139,6 +139,11 @@ def test_names_are_runs_of_capitals_told_apart() -> None:
     assert names_in("Heald told The Huffington Post so.")[0].kind == "other"  # no person's name opens with "The"
 
 
+def test_a_nationality_before_a_persons_name_is_not_part_of_it() -> None:
+    assert [n.text for n in names_in("tegen de Russin Elena Dementieva, met 6-4")] == ["Elena Dementieva"]
+    assert [n.text for n in names_in("the Russian Federation Council met")] == ["Russian Federation Council"]
+
+
 def test_a_name_joined_to_a_common_noun_is_the_name() -> None:
     assert analyse("Wie publiceerde in 1989 over de NCLAN-studies?").names == ("NCLAN",)
     assert analyse("Wat is Brussel-Hoofdstad?").names == ("Brussel-Hoofdstad",)  # both parts names
