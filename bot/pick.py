@@ -133,18 +133,20 @@ def where_is(q: Question) -> bool:
     return q.kind == "place" and len(q.names) == 1 and not _context_terms(q)
 
 
-def _name_fit(q: Question, n: Name, before: str | None, persons: set[str]) -> float:
+def _name_fit(q: Question, n: Name, before: str | None, persons: People) -> float:
     kind = q.kind
     if kind == "place":
         return place_fit(q.focus, n, before)
     if kind == "person":
         if n.kind in ("place", "organisation") and (q.posts or any(f in ROLES for f in q.focus)):
             return 0.0  # "which politician?", "wie is de burgemeester?" are not answered by a country or a town
-        if n.kind == "person":
+        if persons.person(n):
             return 0.5
-        if n.words[-1] in persons or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
+        if n.words[-1] in persons.surnames or before in ROLES:  # "Trump" beside "Donald Trump"; "maarschalk Ney"
             return 0.45
-        if n.kind in ("place", "organisation"):
+        if n.kind == "organisation":
+            return 0.35  # "Who funded it?": a body may have done it, less often than a person
+        if n.kind == "place":
             return 0.25
         return 0.35 if len(n.words) > 1 else 0.3
     if kind == "organisation":
@@ -169,7 +171,7 @@ def _name_items(q: Question, w: Window, known: frozenset[str], persons: People, 
             continue  # the name asked about, translated ("Moskou" for "Moscow"), is no answer either
         before = next((t.fold for t in reversed(toks) if t.end <= n.start), None)
         toward = 0.15 if kind == "place" and direction(q.text, before) else 0.0
-        fit = _name_fit(q, n, before, persons.surnames) + toward
+        fit = _name_fit(q, n, before, persons) + toward
         if fit == 0.0:
             continue  # of another kind than a post's holder
         if kind == "person" and holds_post(q, w.text, n.start, n.end):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .items import Item
 from .match import Matcher
-from .names import names_in
+from .names import Name, names_in
 from .question import Question
 from .windows import Window
 from .words import Token, fold, load_words, tokens
@@ -23,16 +23,23 @@ class People:
 
     surnames: set[str]
     salient: str | None = None
+    common: frozenset[str] = frozenset()  # words the passages also write in lower case
+
+    def person(self, n: Name) -> bool:
+        """A run of capitals read as a person's name, unless most of its words are common words of the passages:
+        then it is a title ("Nature Climate Change", a journal, beside "climate" and "change")."""
+        return n.kind == "person" and 3 * sum(w in self.common for w in n.words) < 2 * len(n.words)
 
 
 def persons_in(windows: Sequence[Window]) -> People:
     texts = list(dict.fromkeys(w.source.text for w in windows))
+    common = frozenset(t.fold for text in texts for t in tokens(text) if t.text[:1].islower())
     out: set[str] = set()
     for text in texts:
         for n in names_in(text):
-            if n.kind == "person":
+            if n.kind == "person" and People(set(), None, common).person(n):
                 out.add(n.words[-1])
-    return People(out, salient(texts, out))
+    return People(out, salient(texts, out), common)
 
 
 def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, matcher: Matcher,

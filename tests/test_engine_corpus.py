@@ -23,7 +23,7 @@ QUOTED = re.compile(r"„.*”", re.S)
 
 @pytest.fixture(scope="module")
 def corpus_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    """Three articles in two languages in one real knowledge base (Chroma, the bundled embedder)."""
+    """Four articles in two languages in one real knowledge base (Chroma, the bundled embedder)."""
     from bot.wiring import open_collections
     from knowledge.ingest import ingest
 
@@ -74,7 +74,7 @@ def test_citations_name_their_article_everywhere(corpus_bot: Bot) -> None:
 
 def test_an_overview_of_several_articles_lists_them(corpus_bot: Bot) -> None:
     answer = corpus_bot.answer("Which articles do you have?", "cat")
-    assert answer.grounded and answer.text.count("\n•") == 3, answer.text
+    assert answer.grounded and answer.text.count("\n•") == 4, answer.text
     about = corpus_bot.answer("What is the article about the UK asylum questionnaire about?", "ov")
     assert "asylum" in own_words(about.text).lower() and about.sources[0].article.endswith("questionnaire")
 
@@ -103,6 +103,13 @@ def test_a_thread_reads_pronouns_and_ellipsis(corpus_bot: Bot) -> None:
     assert own_words(against.text).startswith("Mary Pierce"), against.text
     money = corpus_bot.answer("Hoeveel prijzengeld kreeg ze?", cid)
     assert re.search(r"2,2 miljoen", own_words(money.text)), money.text
+
+
+def test_who_funded_it_may_be_answered_by_bodies(corpus_bot: Bot) -> None:
+    cid = "thread-funders"
+    corpus_bot.answer("Which crops did the study on ozone pollution look at?", cid)
+    funded = corpus_bot.answer("Who funded it?", cid)  # not the journal "Nature Climate Change", nor a co-author
+    assert own_words(funded.text).startswith("Croucher Foundation"), funded.text
 
 
 def test_a_follow_up_may_be_answered_from_the_passage_the_thread_quoted(corpus_bot: Bot) -> None:

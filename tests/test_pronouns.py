@@ -72,3 +72,22 @@ def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
     assert plain[0].source.paragraph == 7
     leaning = build(vec, ("finale",), srcs, sents, CAL, boost={one.source.label: CAL.thread_lean})
     assert leaning[0].source.paragraph == 5 and leaning[0].score - plain[1].score == pytest.approx(CAL.thread_lean)
+
+
+def test_a_run_of_capitals_made_of_the_passages_common_words_is_a_title_not_a_person() -> None:
+    from bot.names import names_in
+    from bot.pronouns import People, persons_in
+
+    journal, = names_in("The study appeared in Nature Climate Change this week.")
+    pierce, = names_in("She beat Mary Pierce in the final.")
+    near = [window("The climate will change, and climate change costs crops."), window("She beat Mary Pierce.")]
+    people = persons_in(near)
+    assert not people.person(journal) and people.person(pierce)
+    assert People(set()).person(journal)  # with no common words known, capitals are a name
+
+
+def test_who_did_it_may_be_a_body_in_the_best_window_over_a_person_in_a_weaker_one() -> None:
+    funded = window("The study was supported by the Croucher Foundation.", score=0.895, paragraph=8)
+    quoted = window("As coauthor Colette Heald told reporters, the results are clear.", score=0.863, paragraph=3)
+    picks = candidates(analyse("Who funded it?"), [funded, quoted], SPELLING, CAL.type_margin, "en")
+    assert picks and picks[0].item.stated == "Croucher Foundation"
