@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ class _Snapshot:
     sentences: np.ndarray | None = None  # the paragraphs' sentence vectors, grouped by paragraph in row order
     starts: np.ndarray | None = None  # where each paragraph's sentences start (for those that have any)
     holders: np.ndarray | None = None  # the rows that have sentences
+    places: dict[int, frozenset[str]] = field(default_factory=dict)  # countries a row names, read when first asked
 
 
 class ParagraphIndex:
@@ -74,6 +75,16 @@ class ParagraphIndex:
             self._snap = snap
         return True
 
+    def _places(self, snap: _Snapshot, row: int) -> frozenset[str]:
+        """The CLDR codes of the countries a paragraph names, in any language or as an adjective (read once)."""
+        from .match import index_of
+        from .words import tokens
+
+        got = snap.places.get(row)
+        if got is None:
+            got = snap.places[row] = index_of(frozenset(t.fold for t in tokens(snap.documents[row]))).places
+        return got
+
     def stale(self) -> None:
         """The knowledge base changed: stop answering from memory until `load` runs again."""
         with self._lock:
@@ -87,9 +98,10 @@ class ParagraphIndex:
         return snap.version if snap is not None else None
 
     def query(self, vec: np.ndarray, n: int, article: str | None = None, contains: str | None = None,
-              sentence_weight: float = 0.0) -> dict[str, Any] | None:
-        """The n nearest paragraphs (within one article, or holding a text, if given), best first, as Chroma's
-        query returns them; with `sentence_weight`, a paragraph's similarity is partly its best sentence's."""
+              sentence_weight: float = 0.0, place: str | None = None) -> dict[str, Any] | None:
+        """The n nearest paragraphs (within one article, holding a text, or naming a country in any language, if
+        given), best first, as Chroma's query returns them; with `sentence_weight`, a paragraph's similarity is
+        partly its best sentence's."""
         snap = self._snap
         if snap is None:
             return None
@@ -102,6 +114,8 @@ class ParagraphIndex:
         if contains is not None:
             needle = contains.casefold()
             rows = np.asarray([i for i in rows if needle in snap.folded[i]], dtype=np.int64)
+        if place is not None:
+            rows = np.asarray([i for i in rows if place in self._places(snap, i)], dtype=np.int64)
         if len(rows) > n:
             rows = rows[np.argpartition(-sims[rows], n - 1)[:n]]
         rows = rows[np.argsort(-sims[rows], kind="stable")]

@@ -18,9 +18,10 @@ from .calibration import DEFAULT, Calibration
 from .errors import StoreError
 from .match import CachedWordVectors, index_of
 from .models import Article, Source, short_tag
+from .names import territory
 from .paragraph_index import ParagraphIndex, best_sentence
-from .question import analyse, masked
-from .words import tokens
+from .question import Question, analyse, masked
+from .words import fold, tokens
 
 log = logging.getLogger("briefbot.retrieval")
 
@@ -122,12 +123,31 @@ class ChromaRetriever:
                 **({"where": where} if where else {}),
                 **({"where_document": {"$contains": contains}} if contains else {}),
             )
+            if weight and not contains:
+                res = self._with_sentence_hits(res, vec, n, where)
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
-        return self._by_best_sentence(res, vec) if weight else res
+        return self._by_best_sentence(res, vec, n) if weight else res
 
-    def _by_best_sentence(self, res: dict[str, Any], vec: np.ndarray) -> dict[str, Any]:
-        """Chroma's candidates ranked as memory ranks every paragraph: partly by their best sentence."""
+    def _with_sentence_hits(self, res: dict[str, Any], vec: np.ndarray, n: int, where: dict | None) -> dict[str, Any]:
+        """Chroma's nearest paragraphs plus those of its nearest sentences: the candidates memory would find by
+        their best sentence, which the paragraph's own vector ranks too low."""
+        hits = self.cols.sentences.query(query_embeddings=[vec], n_results=n, include=["metadatas"],
+                                         **({"where": where} if where else {}))
+        have = set(res["ids"][0])
+        extra = list(dict.fromkeys(m["chunk"] for m in hits["metadatas"][0] if m.get("chunk") not in have))
+        if not extra:
+            return res
+        got = self.cols.chunks.get(ids=extra, include=["embeddings", "documents", "metadatas"])
+        matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        sims = matrix @ np.asarray(vec, dtype=np.float32) / np.maximum(np.linalg.norm(matrix, axis=1), 1e-12)
+        return {"ids": [res["ids"][0] + list(got["ids"])],
+                "documents": [res["documents"][0] + list(got["documents"])],
+                "metadatas": [res["metadatas"][0] + list(got["metadatas"])],
+                "distances": [res["distances"][0] + [float(1.0 - x) for x in sims]]}
+
+    def _by_best_sentence(self, res: dict[str, Any], vec: np.ndarray, n: int | None = None) -> dict[str, Any]:
+        """Chroma's candidates ranked as memory ranks every paragraph, partly by their best sentence; the n best."""
         rows = _rows(res)
         if not rows:
             return res
@@ -139,7 +159,7 @@ class ChromaRetriever:
         best = np.asarray([float((sents[k].vectors @ vec).max()) if k in sents and len(sents[k].texts) else d
                            for k, d in zip(keys, dense)], dtype=np.float32)
         mixed = best_sentence(dense, best, self.cal.sentence_weight)
-        order = sorted(range(len(rows)), key=lambda i: -mixed[i])
+        order = sorted(range(len(rows)), key=lambda i: -mixed[i])[:n]
         return {"ids": [[rows[i][0] for i in order]], "documents": [[rows[i][1] for i in order]],
                 "metadatas": [[rows[i][2] for i in order]], "distances": [[float(1.0 - mixed[i]) for i in order]]}
 
@@ -182,6 +202,7 @@ class ChromaRetriever:
                 rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
                          if r[0] not in seen]
         rows += self._naming(vec, q.names, rows)
+        rows += self._placing(vec, q, rows)
         out = self._score(rows, terms)
         if language:  # e5 scores a passage in the other language lower than one in the question's (measured)
             out = sorted((replace(s, score=s.score + self.cal.cross_language) if s.language and s.language != language
@@ -302,6 +323,25 @@ class ChromaRetriever:
             if any(name.casefold() in doc for doc in docs):
                 continue
             for row in _rows(self._query(vec, per_name, contains=name)):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    extra.append(row)
+        return extra
+
+    def _placing(self, vec: np.ndarray, q: Question, rows: list[tuple[str, str, dict, float]],
+                 per_place: int = 2) -> list[tuple[str, str, dict, float]]:
+        """Paragraphs that name a country the question names, in any language or as an adjective, when none of
+        those found does ("Uit hoeveel leden bestond het Afghaanse team?" of an English article that says
+        "Afghan"). From memory only: Chroma has no filter for a country's names in every language."""
+        asked = {code for w in (*q.terms, *(fold(x) for n in q.names for x in n.split())) if (code := territory(w))}
+        if not asked:
+            return []
+        held = set().union(*(index_of(word_set(doc)).places for _, doc, _, _ in rows))
+        seen = {r[0] for r in rows}
+        extra: list[tuple[str, str, dict, float]] = []
+        for code in sorted(asked - held)[:2]:
+            hit = self.paragraphs.query(vec, per_place, place=code, sentence_weight=self.cal.sentence_weight)
+            for row in _rows(hit) if hit is not None else []:
                 if row[0] not in seen:
                     seen.add(row[0])
                     extra.append(row)

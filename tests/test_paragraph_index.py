@@ -61,6 +61,17 @@ def test_a_paragraph_is_found_by_its_best_sentence_when_asked_to() -> None:
     assert mixed["distances"][0] == pytest.approx([0.1, 0.2, 1.0])  # 0.1 * 0 + 0.9 * 1; b:1 has no sentences
 
 
+def test_a_country_is_found_by_any_of_its_names() -> None:
+    chunks = _Chunks()
+    chunks.rows["b:2"] = ([0.0, 0.0, 1.0], "The Afghan team arrived.", {"article": "b", "paragraph": 2})
+    index = ParagraphIndex(chunks)
+    assert index.load()
+    got = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 3, place="AF")  # as "Afghaanse" asks it
+    assert got is not None and got["ids"] == [["b:2"]]
+    russia = index.query(np.array([1.0, 0.0, 0.0], dtype=np.float32), 3, place="RU")  # "Poetin" names no country
+    assert russia is not None and russia["ids"] == [[]]
+
+
 def test_too_many_sentences_leave_the_store_to_chroma() -> None:
     index = ParagraphIndex(_Chunks(), sentences=_Sentences(), sentence_limit=3)
     assert not index.load() and index.query(np.array([1.0, 0.0, 0.0]), 1) is None
@@ -129,6 +140,12 @@ def test_memory_gives_chromas_neighbours_and_sees_a_new_article(real_bot: Bot, t
         query_embeddings=[vec], n_results=everything, include=["documents", "metadatas", "distances"]), vec)
     assert mine["ids"] == theirs["ids"] and mine["ids"] != chroma["ids"]
     assert mine["distances"][0] == pytest.approx(theirs["distances"][0], abs=1e-4)
+    questions = ("Wat at Xi in Moskou?", "Who invited Guterres?", "Waarom is multilateralisme onder druk?")
+    from_memory = [retriever._query(retriever.embedder.query(q), 4)["ids"] for q in questions]
+    retriever.paragraphs.stale()  # Chroma's four, with the paragraphs of its four nearest sentences, ranked alike
+    from_chroma = [retriever._query(retriever.embedder.query(q), 4)["ids"] for q in questions]
+    assert from_chroma == from_memory
+    retriever._load_paragraphs()  # back in memory, at the store's change signal
     article = tmp_path / "2024-05-tulips.md"
     article.write_text("---\ntitle: Tulip prices\ndate: 2024-05\n---\n\nGrowers in Lisse sold purple tulips at "
                        "record prices this spring, the auction said.\n", encoding="utf-8")
