@@ -115,7 +115,7 @@ class ParagraphIndex:
             needle = contains.casefold()
             rows = np.asarray([i for i in rows if needle in snap.folded[i]], dtype=np.int64)
         if place is not None:
-            rows = np.asarray([i for i in rows if place in self._places(snap, i)], dtype=np.int64)
+            rows = np.asarray([i for i in rows if place in self._places(snap, int(i))], dtype=np.int64)
         if len(rows) > n:
             rows = rows[np.argpartition(-sims[rows], n - 1)[:n]]
         rows = rows[np.argsort(-sims[rows], kind="stable")]
