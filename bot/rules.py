@@ -37,11 +37,14 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
-def named_by(match: tuple[str, float], lone: set[str]) -> bool:
-    """A one-word name is found as written, or by vector only as another one-word name (Kanaal ~ Channel), never
-    as a common word or part of a longer name (Wimbledon ~ tennis, ~ "Grand Slam-toernooi")."""
+def named_by(match: tuple[str, float], lone: set[str], asked: str = "", named: frozenset[str] = frozenset()) -> bool:
+    """A one-word name is found as written, in another spelling only as a word the texts write with a capital
+    (Poetin ~ Putin; never the common word "water" for Waterloo), or by vector only as another one-word name (Kanaal ~
+    Channel), never as a common word or part of a longer name (Wimbledon ~ tennis, ~ "Grand Slam-toernooi")."""
     word, sure = match
-    return sure >= 1.0 or word in lone
+    if sure >= 1.0:
+        return word == asked or word in named or not named and not asked
+    return word in lone
 
 
 def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
@@ -52,6 +55,7 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: b
     language (`cross` false) hold a name only as spelled: Antwerpen is not Vlaanderen."""
     words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
     lone = {n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1}  # one-word names
+    named = frozenset(t.fold for text in texts for t in tokens(text) if t.capitalised)  # written as a name
     missing = []
     for name in q.names:
         parts = name_words(name)
@@ -59,7 +63,7 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: b
             continue
         if len(parts) == 1:  # one word is looked for among names; a long name's words may be common ones
             found = (single or matcher).best(parts, words, cross)
-            if parts[0] not in found or not named_by(found[parts[0]], lone):
+            if parts[0] not in found or not named_by(found[parts[0]], lone, parts[0], named):
                 found = (single or matcher).best(parts, [w for w in words if w in lone], cross)
         else:
             found = matcher.best(parts, words, cross)

@@ -249,6 +249,14 @@ def test_a_one_word_name_is_found_translated_only_as_another_one_word_name() -> 
     assert rules.missing_names(analyse("Who won the Grand Slam?"), tennis, names) == []  # spelled: anywhere
 
 
+def test_a_name_in_another_spelling_is_held_only_by_a_word_written_as_a_name() -> None:
+    robots = ["The teams built robots that purify water for the competition."]
+    assert rules.missing_names(analyse("Who won the battle of Waterloo?"), robots, SPELLING, cross=False) == \
+        ["Waterloo"]  # "water" shares its first five letters, but is no name
+    kremlin = ["Poetin ontving Xi in het Kremlin."]
+    assert rules.missing_names(analyse("Where did Putin receive Xi?"), kremlin, SPELLING) == []  # Poetin ~ Putin
+
+
 def test_in_one_language_a_name_is_held_only_as_spelled() -> None:
     names = Matcher(FixedVectors({"antwerpen": [1, 0.1]}, default=[1, 0]), 0.9)  # all close
     article = ["De Vlaamse en de Franse Gemeenschap: Vlaanderen kiest mee."]
