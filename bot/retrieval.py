@@ -15,19 +15,16 @@ from knowledge.catalog import version
 from knowledge.chroma import Collections
 
 from .calibration import DEFAULT, Calibration
+from .chroma_path import by_best_sentence, rows_of, with_sentence_hits
 from .errors import StoreError
 from .match import CachedWordVectors, index_of
 from .models import Article, Source, short_tag
 from .names import territory
-from .paragraph_index import ParagraphIndex, best_sentence
+from .paragraph_index import ParagraphIndex
 from .question import Question, analyse, masked
 from .words import fold, tokens
 
 log = logging.getLogger("briefbot.retrieval")
-
-
-def _rows(res: dict[str, Any]) -> list[tuple[str, str, dict, float]]:
-    return list(zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]))
 
 
 @dataclass(frozen=True)
@@ -124,44 +121,16 @@ class ChromaRetriever:
                 **({"where_document": {"$contains": contains}} if contains else {}),
             )
             if weight and not contains:
-                res = self._with_sentence_hits(res, vec, n, where)
+                res = with_sentence_hits(self.cols, res, vec, n, where)
         except Exception as exc:
             raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
         return self._by_best_sentence(res, vec, n) if weight else res
 
-    def _with_sentence_hits(self, res: dict[str, Any], vec: np.ndarray, n: int, where: dict | None) -> dict[str, Any]:
-        """Chroma's nearest paragraphs plus those of its nearest sentences: the candidates memory would find by
-        their best sentence, which the paragraph's own vector ranks too low."""
-        hits = self.cols.sentences.query(query_embeddings=[vec], n_results=n, include=["metadatas"],
-                                         **({"where": where} if where else {}))
-        have = set(res["ids"][0])
-        extra = list(dict.fromkeys(m["chunk"] for m in hits["metadatas"][0] if m.get("chunk") not in have))
-        if not extra:
-            return res
-        got = self.cols.chunks.get(ids=extra, include=["embeddings", "documents", "metadatas"])
-        matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-        sims = matrix @ np.asarray(vec, dtype=np.float32) / np.maximum(np.linalg.norm(matrix, axis=1), 1e-12)
-        return {"ids": [res["ids"][0] + list(got["ids"])],
-                "documents": [res["documents"][0] + list(got["documents"])],
-                "metadatas": [res["metadatas"][0] + list(got["metadatas"])],
-                "distances": [res["distances"][0] + [float(1.0 - x) for x in sims]]}
-
     def _by_best_sentence(self, res: dict[str, Any], vec: np.ndarray, n: int | None = None) -> dict[str, Any]:
         """Chroma's candidates ranked as memory ranks every paragraph, partly by their best sentence; the n best."""
-        rows = _rows(res)
-        if not rows:
-            return res
-        keys = [(m["article"], int(m["paragraph"])) for _, _, m, _ in rows]
-        for key, (_, _, meta, _) in zip(keys, rows):
-            self._hashes[key] = meta.get("hash", "")
-        sents = self._sentences_of(keys)
-        dense = np.asarray([1.0 - float(r[3]) for r in rows], dtype=np.float32)
-        best = np.asarray([float((sents[k].vectors @ vec).max()) if k in sents and len(sents[k].texts) else d
-                           for k, d in zip(keys, dense)], dtype=np.float32)
-        mixed = best_sentence(dense, best, self.cal.sentence_weight)
-        order = sorted(range(len(rows)), key=lambda i: -mixed[i])[:n]
-        return {"ids": [[rows[i][0] for i in order]], "documents": [[rows[i][1] for i in order]],
-                "metadatas": [[rows[i][2] for i in order]], "distances": [[float(1.0 - mixed[i]) for i in order]]}
+        for _, _, meta, _ in rows_of(res):
+            self._hashes[(meta["article"], int(meta["paragraph"]))] = meta.get("hash", "")
+        return by_best_sentence(res, vec, self._sentences_of, self.cal.sentence_weight, n)
 
     def _fresh(self) -> None:
         """Forget what is known about the set of articles when an ingest or remove changed it (polled ≤ 1/s)."""
@@ -194,12 +163,12 @@ class ChromaRetriever:
         vec = self.embedder.queries([query, variant])[0] if variant else self.embedder.query(query)
         terms = q.terms
         if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
-            rows = _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+            rows = rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
         else:
-            rows = _rows(self._query(vec, max(k, self.cal.candidates)))
+            rows = rows_of(self._query(vec, max(k, self.cal.candidates)))
             if prefer:
                 seen = {r[0] for r in rows}
-                rows += [r for r in _rows(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+                rows += [r for r in rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
                          if r[0] not in seen]
         rows += self._naming(vec, q.names, rows)
         rows += self._placing(vec, q, rows)
@@ -322,7 +291,7 @@ class ChromaRetriever:
         for name in names[:3]:
             if any(name.casefold() in doc for doc in docs):
                 continue
-            for row in _rows(self._query(vec, per_name, contains=name)):
+            for row in rows_of(self._query(vec, per_name, contains=name)):
                 if row[0] not in seen:
                     seen.add(row[0])
                     extra.append(row)
@@ -341,7 +310,7 @@ class ChromaRetriever:
         extra: list[tuple[str, str, dict, float]] = []
         for code in sorted(asked - held)[:2]:
             hit = self.paragraphs.query(vec, per_place, place=code, sentence_weight=self.cal.sentence_weight)
-            for row in _rows(hit) if hit is not None else []:
+            for row in rows_of(hit) if hit is not None else []:
                 if row[0] not in seen:
                     seen.add(row[0])
                     extra.append(row)
