@@ -327,7 +327,7 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
         return []
     best = windows[0].score
     near = [w for w in windows if w.score >= best - margin][:24]
-    persons = persons_in(near) if q.kind == "person" else People(set())
+    persons = persons_in(near) if q.kind == "person" else People(frozenset())
     picks: list[Pick] = []
     asked_words = frozenset(fold(x) for n in q.names for x in n.split())
     for rank, w in enumerate(near):

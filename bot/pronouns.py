@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .items import Item
@@ -21,7 +21,7 @@ class People:
     """Who the passages near the top name: surnames of people named in full ("Donald Trump" makes a lone "Trump"
     a person), and the one they name most (who an unexplained "she" is)."""
 
-    surnames: set[str]
+    surnames: frozenset[str]
     salient: str | None = None
     common: frozenset[str] = frozenset()  # words the passages also write in lower case
 
@@ -32,14 +32,15 @@ class People:
 
 
 def persons_in(windows: Sequence[Window]) -> People:
+    """Who the paragraphs of these windows name, read once per question."""
     texts = list(dict.fromkeys(w.source.text for w in windows))
     common = frozenset(t.fold for text in texts for t in tokens(text) if t.text[:1].islower())
     out: set[str] = set()
     for text in texts:
         for n in names_in(text):
-            if n.kind == "person" and People(set(), None, common).person(n):
+            if n.kind == "person" and People(frozenset(), None, common).person(n):
                 out.add(n.words[-1])
-    return People(out, salient(texts, out), common)
+    return People(frozenset(out), salient(texts, out), common)
 
 
 def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, matcher: Matcher,
@@ -81,7 +82,7 @@ def subject_pronoun(text: str, asked: Callable[[str], bool]) -> Token | None:
     return None
 
 
-def salient(texts: Sequence[str], persons: set[str]) -> str | None:
+def salient(texts: Sequence[str], persons: Collection[str]) -> str | None:
     """The person the passages name most (in the fullest form they give): who an unexplained "she" is."""
     counts: Counter[str] = Counter()
     forms: Counter[tuple[str, bool, str]] = Counter()  # the form most often given as a person's, then the shortest
@@ -99,7 +100,7 @@ def salient(texts: Sequence[str], persons: set[str]) -> str | None:
     return max((k for k in forms if k[0] == top), key=lambda k: (k[1], forms[k], -len(k[2])))[2]
 
 
-def referent(paragraph: str, offset: int, persons: set[str], fallback: str | None) -> str | None:
+def referent(paragraph: str, offset: int, persons: Collection[str], fallback: str | None) -> str | None:
     """The person a pronoun at `offset` of the paragraph stands for: the last one named before it there, else
     the one the passages name most."""
     before = [n for n in names_in(paragraph[:offset]) if n.kind == "person" or n.words[-1] in persons]

@@ -83,7 +83,7 @@ def test_a_run_of_capitals_made_of_the_passages_common_words_is_a_title_not_a_pe
     near = [window("The climate will change, and climate change costs crops."), window("She beat Mary Pierce.")]
     people = persons_in(near)
     assert not people.person(journal) and people.person(pierce)
-    assert People(set()).person(journal)  # with no common words known, capitals are a name
+    assert People(frozenset()).person(journal)  # with no common words known, capitals are a name
 
 
 def test_who_did_it_may_be_a_body_in_the_best_window_over_a_person_in_a_weaker_one() -> None:
