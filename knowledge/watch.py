@@ -14,6 +14,7 @@ from .ingest import Event, IngestReport, ingest, remove
 log = logging.getLogger("briefbot.watch")
 
 DEBOUNCE_MS = 700  # editors write a file in several steps; wait for them to settle
+WAKE_MS = 250  # the watch wakes this often without changes (to see stop(), and the first time to catch up)
 
 
 class FolderWatcher:
@@ -68,11 +69,9 @@ class FolderWatcher:
             self.on_batch(report)
 
     def run(self) -> None:
-        """Blocking: catch up, then apply changes until stop() (or Ctrl-C in the foreground)."""
+        """Blocking: watch, catch up once the watch is live, then apply changes until stop() (or Ctrl-C in the
+        foreground). Catching up first would miss a file written between the folder's scan and the watch's start."""
         import watchfiles
-
-        self.catch_up()
-        self.ready.set()
 
         def wanted(change: watchfiles.Change, path: str) -> bool:
             p = Path(path)
@@ -80,8 +79,14 @@ class FolderWatcher:
 
         for changes in watchfiles.watch(
             self.folder, watch_filter=wanted, debounce=self.debounce_ms, step=50, stop_event=self._stop,
-            force_polling=self.force_polling, raise_interrupt=True, rust_timeout=1000,
+            force_polling=self.force_polling, raise_interrupt=True, rust_timeout=WAKE_MS, yield_on_timeout=True,
         ):
+            if not self.ready.is_set():  # the watch is live (it yields on its first timeout): now the scan
+                self.catch_up()  # what arrives meanwhile is kept by the watch for its next batch
+                self.ready.set()
+                continue
+            if not changes:
+                continue
             try:
                 self.apply(Path(p) for _, p in changes)
             except KeyboardInterrupt:

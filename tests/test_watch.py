@@ -89,6 +89,26 @@ def test_watcher_adds_changes_and_deletes(cols: Collections, tmp_path: Path) -> 
         watcher.stop()
 
 
+def test_a_file_written_while_the_watcher_starts_is_not_missed(cols: Collections, tmp_path: Path) -> None:
+    """The first scan runs once the watch is live: a file written right after the scan (here: from the scan's own
+    report) is still seen. Scanning first and watching after would miss it for good."""
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    written: list[bool] = []
+
+    def write_once(_report: object) -> None:
+        if not written:
+            written.append(True)
+            (folder / "ferry.md").write_text(article_md("ferry", "Ferry", FERRY), encoding="utf-8")
+
+    watcher = FolderWatcher(cols, folder, on_batch=write_once).start()
+    try:
+        assert watcher.ready.wait(60) and written
+        wait_for(lambda: len(_texts(cols, "ferry")) == 2, 30, "the file written during the first scan")
+    finally:
+        watcher.stop()
+
+
 def test_bot_process_watching_its_folder_answers_from_a_new_article(tmp_path: Path) -> None:
     """Embedded store: the bot process runs the watcher itself (BRIEFBOT_WATCH), as no second process may open
     the store; a question it refused is answered once the article is dropped into the folder."""
