@@ -1,6 +1,7 @@
 """Who a pronoun stands for, when it is the one doing what a who-question asks ("won ze haar eerste titel")."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from .windows import Window
 from .words import Token, fold, load_words, tokens
 
 SUBJECT_PRONOUNS = load_words("subject_pronouns.txt")
+OBJECT_PRONOUNS = frozenset("him her them hem haar hen hun".split())
 SUBJECT = 0.3  # "Wie won …?": the person a pronoun beside the asked verb stands for ("won ze"), over the names after
 
 
@@ -47,7 +49,7 @@ def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, ma
                cross: bool) -> list[tuple[Item, float]]:
     """"Wie won de US Open?" read in "… won ze haar eerste Grand Slam door Mary Pierce te verslaan": "ze" did it,
     and stands for the person last named before it, else for the one the passages name most."""
-    if not verbs:
+    if not verbs or not asks_the_doer(q.text):
         return []
     found = {word for word, _ in matcher.best(verbs, [t.fold for t in tokens(w.text)], cross).values()}
     if not found:
@@ -62,6 +64,21 @@ def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, ma
         return []
     fit = 0.5 + SUBJECT
     return [(Item("person", pronoun.text, who, pronoun.start, pronoun.end, fit, 1.0), fit + 0.5)]
+
+
+_AUXILIARIES = frozenset("do does did will would can could shall should may might must has have had is are was were "
+                         "zal zou kan kon heeft hebben had is was werd wordt".split())
+_ASKED_BY = re.compile(r"^\s*(?:who|wie)\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+
+
+def asks_the_doer(question: str) -> bool:
+    """"Who won …?", "Wie leidde …?": who did it, not to whom ("Who did she beat?", "Wie versloeg ze?")."""
+    m = _ASKED_BY.match(question)
+    if m is None:
+        return False
+    verb, after = m.group(1).casefold(), (m.group(2) or "")
+    return verb not in _AUXILIARIES and after.casefold() not in SUBJECT_PRONOUNS | OBJECT_PRONOUNS and \
+        not after[:1].isupper()
 
 
 def subject_pronoun(text: str, asked: Callable[[str], bool]) -> Token | None:

@@ -91,3 +91,16 @@ def test_who_did_it_may_be_a_body_in_the_best_window_over_a_person_in_a_weaker_o
     quoted = window("As coauthor Colette Heald told reporters, the results are clear.", score=0.863, paragraph=3)
     picks = candidates(analyse("Who funded it?"), [funded, quoted], SPELLING, CAL.type_margin, "en")
     assert picks and picks[0].item.stated == "Croucher Foundation"
+
+
+def test_only_a_question_about_who_did_it_is_answered_by_the_pronoun_that_did_it() -> None:
+    from bot.pronouns import asks_the_doer
+
+    assert asks_the_doer("Wie won in 2005 de US Open?") and asks_the_doer("Who led the Prussian army?")
+    assert not asks_the_doer("Who did she beat?") and not asks_the_doer("Wie versloeg ze?")  # to whom
+    assert not asks_the_doer("Wie versloeg Napoleon?") and not asks_the_doer("Tegen wie speelde ze?")
+    final = window("In the final she beat Mary Pierce.")
+    lead = window("Kim Clijsters is a Belgian player. In 1997 Clijsters turned professional.", score=0.85,
+                  paragraph=2)
+    beaten = candidates(analyse("Who did she beat in the final?"), [final, lead], SPELLING, CAL.type_margin, "en")
+    assert beaten and beaten[0].item.stated == "Mary Pierce"
