@@ -13,6 +13,8 @@ class Calibration:
     lexical_weight: float = 0.06  # a paragraph holding all of the question's rare words gains this much similarity
     cross_language: float = 0.015  # lift for a passage in the other language (e5 scores those ~0.02 lower)
     sentence_weight: float = 0.3  # a paragraph's similarity is this much its best sentence's (short questions)
+    language_centre: float = 0.8  # of each language's mean vector taken out to find candidates across languages
+    centred_candidates: int = 4  # paragraphs added from that search (memory only), ranked by plain similarity
     read_paragraphs: int = 5  # paragraphs whose sentences are read for the answer
     # reading sentences
     paragraph_weight: float = 0.3  # a sentence inherits this much of its paragraph's score

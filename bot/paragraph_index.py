@@ -28,6 +28,19 @@ class _Snapshot:
     starts: np.ndarray | None = None  # where each paragraph's sentences start (for those that have any)
     holders: np.ndarray | None = None  # the rows that have sentences
     places: dict[int, frozenset[str]] = field(default_factory=dict)  # countries a row names, read when first asked
+    centred: _Centred | None = None  # the vectors with their language's mean taken out (`language_centred`)
+
+
+@dataclass(frozen=True)
+class _Centred:
+    """Paragraph and sentence vectors with their language's mean vector taken out, and those means: e5 places
+    every text of one language near that language's mean, so a question finds its own language's paragraphs
+    before the other language's that answer it; measured on the shared corpus and our probe questions (102
+    answerable), taking out 0.8 of the mean put the answering article first for 101 where raw vectors did for 87."""
+
+    means: dict[str, np.ndarray]
+    matrix: np.ndarray
+    sentences: np.ndarray | None
 
 
 class ParagraphIndex:
@@ -38,10 +51,12 @@ class ParagraphIndex:
     """
 
     def __init__(self, collection: Any, limit: int = LIMIT, sentences: Any = None,
-                 sentence_limit: int = SENTENCE_LIMIT) -> None:
+                 sentence_limit: int = SENTENCE_LIMIT, centre: float = 0.0, min_sentences: int = 30) -> None:
         self._col = collection
         self._sentences = sentences
         self._sentence_limit = sentence_limit
+        self._centre = centre  # how much of each language's mean vector to take out (0: none)
+        self._min_sentences = min_sentences  # a language's mean is taken from at least this many sentences
         self._limit = limit
         self._snap: _Snapshot | None = None
         self._generation = 0
@@ -66,9 +81,11 @@ class ParagraphIndex:
             return False
         metas = [m or {} for m in got["metadatas"]]
         matrix = _normalised(got["embeddings"], len(got["ids"]))
+        grouped = _grouped(sents, metas)
         snap = _Snapshot(list(got["ids"]), list(got["documents"]), metas, matrix,
                          np.asarray([m.get("article", "") for m in metas], dtype=object),
-                         [d.casefold() for d in got["documents"]], version, *_grouped(sents, metas))
+                         [d.casefold() for d in got["documents"]], version, *grouped,
+                         centred=language_centred(matrix, *grouped, metas, self._centre, self._min_sentences))
         with self._lock:
             if generation != self._generation:
                 return False
@@ -98,18 +115,28 @@ class ParagraphIndex:
         return snap.version if snap is not None else None
 
     def query(self, vec: np.ndarray, n: int, article: str | None = None, contains: str | None = None,
-              sentence_weight: float = 0.0, place: str | None = None) -> dict[str, Any] | None:
+              sentence_weight: float = 0.0, place: str | None = None, language: str | None = None,
+              also: int = 0) -> dict[str, Any] | None:
         """The n nearest paragraphs (within one article, holding a text, or naming a country in any language, if
         given), best first, as Chroma's query returns them; with `sentence_weight`, a paragraph's similarity is
-        partly its best sentence's."""
+        partly its best sentence's. With the question's `language`, also the `also` nearest once each language's
+        mean is taken out (`_Centred`) that are not among them, ranked among the others by plain similarity."""
         snap = self._snap
         if snap is None:
             return None
         vec = np.asarray(vec, dtype=np.float32)
-        sims = snap.matrix @ vec
-        if sentence_weight and snap.sentences is not None and snap.starts is not None and len(snap.starts):
-            best = np.maximum.reduceat(snap.sentences @ vec, snap.starts)
-            sims[snap.holders] = best_sentence(sims[snap.holders], best, sentence_weight)
+        sims = _similarities(snap.matrix, snap.sentences, snap, vec, sentence_weight)
+        centred = snap.centred
+        if also and language and article is None and contains is None and place is None and centred is not None \
+                and language in centred.means:
+            shifted = vec - self._centre * centred.means[language]
+            shifted /= max(float(np.linalg.norm(shifted)), 1e-12)
+            rank = _similarities(centred.matrix, centred.sentences, snap, shifted, sentence_weight)
+            plain = np.argsort(-sims, kind="stable")[:n]
+            extra = [int(i) for i in np.argsort(-rank, kind="stable")[:also] if i not in set(plain.tolist())]
+            rows = np.asarray([*plain.tolist(), *extra], dtype=np.int64)
+            rows = rows[np.argsort(-sims[rows], kind="stable")]
+            return _shaped(snap, rows, sims)
         rows = np.flatnonzero(snap.articles == article) if article is not None else np.arange(len(sims))
         if contains is not None:
             needle = contains.casefold()
@@ -119,12 +146,52 @@ class ParagraphIndex:
         if len(rows) > n:
             rows = rows[np.argpartition(-sims[rows], n - 1)[:n]]
         rows = rows[np.argsort(-sims[rows], kind="stable")]
-        return {
-            "ids": [[snap.ids[i] for i in rows]],
-            "documents": [[snap.documents[i] for i in rows]],
-            "metadatas": [[snap.metadatas[i] for i in rows]],
-            "distances": [[float(1.0 - sims[i]) for i in rows]],
-        }
+        return _shaped(snap, rows, sims)
+
+
+def _shaped(snap: _Snapshot, rows: np.ndarray, sims: np.ndarray) -> dict[str, Any]:
+    """Rows in the shape of Chroma's query result (cosine distance)."""
+    return {
+        "ids": [[snap.ids[i] for i in rows]],
+        "documents": [[snap.documents[i] for i in rows]],
+        "metadatas": [[snap.metadatas[i] for i in rows]],
+        "distances": [[float(1.0 - sims[i]) for i in rows]],
+    }
+
+
+def _similarities(matrix: np.ndarray, sentences: np.ndarray | None, snap: _Snapshot, vec: np.ndarray,
+                  sentence_weight: float) -> np.ndarray:
+    """Each paragraph's similarity, with its best sentence's mixed in when asked and known."""
+    sims = matrix @ vec
+    if sentence_weight and sentences is not None and snap.starts is not None and len(snap.starts):
+        best = np.maximum.reduceat(sentences @ vec, snap.starts)
+        sims[snap.holders] = best_sentence(sims[snap.holders], best, sentence_weight)
+    return sims
+
+
+CENTRED_LIMIT = 20_000  # sentences; a larger store keeps no centred copy (~30 MB at this size)
+
+
+def language_centred(matrix: np.ndarray, sentences: np.ndarray | None, starts: np.ndarray | None,
+                     holders: np.ndarray | None, metas: list[dict], alpha: float,
+                     min_sentences: int = 30) -> _Centred | None:
+    """The paragraph and sentence vectors with `alpha` of their language's mean sentence vector taken out."""
+    if not alpha or sentences is None or starts is None or holders is None or len(sentences) > CENTRED_LIMIT:
+        return None
+    langs = np.asarray([str(m.get("language", "")) for m in metas], dtype=object)
+    counts = np.diff(np.append(starts, len(sentences)))
+    sentence_langs = np.repeat(langs[holders], counts)
+    means = {str(lang): sentences[sentence_langs == lang].mean(axis=0) for lang in set(sentence_langs)
+             if lang and int((sentence_langs == lang).sum()) >= min_sentences}
+    if not means:
+        return None
+
+    def centred(m: np.ndarray, of: np.ndarray) -> np.ndarray:
+        zero = np.zeros(m.shape[1], dtype=np.float32)
+        out = m - alpha * np.stack([means.get(str(lang), zero) for lang in of]).astype(np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    return _Centred(means, centred(matrix, langs), centred(sentences, sentence_langs))
 
 
 def best_sentence(paragraph: np.ndarray, sentence: np.ndarray, weight: float) -> np.ndarray:

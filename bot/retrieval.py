@@ -76,7 +76,8 @@ class ChromaRetriever:
         self.cal = calibration
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
-        self.paragraphs = ParagraphIndex(cols.chunks, sentences=getattr(cols, "sentences", None))
+        self.paragraphs = ParagraphIndex(cols.chunks, sentences=getattr(cols, "sentences", None),
+                                         centre=self.cal.language_centre)
         self._lock = threading.Lock()
         self._loaders: list[threading.Thread] = []
         self._load("vocabulary", self._warm)
@@ -106,12 +107,13 @@ class ChromaRetriever:
             self._loaders = [t for t in self._loaders if t.is_alive()] + [thread]
         thread.start()
 
-    def _query(self, vec: np.ndarray, n: int, where: dict | None = None, contains: str | None = None) -> dict[str, Any]:
+    def _query(self, vec: np.ndarray, n: int, where: dict | None = None, contains: str | None = None,
+               language: str | None = None) -> dict[str, Any]:
         """The n nearest paragraphs (within `where`, holding `contains`): from memory when it is loaded, else Chroma."""
         weight = self.cal.sentence_weight
         if not where or set(where) == {"article"}:
             hit = self.paragraphs.query(vec, n, where["article"] if where else None, contains=contains,
-                                        sentence_weight=weight)
+                                        sentence_weight=weight, language=language, also=self.cal.centred_candidates)
             if hit is not None:
                 return hit
         try:
@@ -165,7 +167,7 @@ class ChromaRetriever:
         if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
             rows = rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
         else:
-            rows = rows_of(self._query(vec, max(k, self.cal.candidates)))
+            rows = rows_of(self._query(vec, max(k, self.cal.candidates), language=language))
             if prefer:
                 seen = {r[0] for r in rows}
                 rows += [r for r in rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))

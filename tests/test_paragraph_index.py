@@ -72,6 +72,34 @@ def test_a_country_is_found_by_any_of_its_names() -> None:
     assert russia is not None and russia["ids"] == [[]]
 
 
+class _TwoLanguages:
+    """Dutch paragraphs near one direction, English near another (as e5 places each language), each paragraph one
+    sentence equal to it: "nl:1" and "nl:2" on other topics, "en:1" on the topic asked."""
+
+    rows = {"nl:1": ([0.9, 0.0, 0.44, 0.0], "nl"), "nl:2": ([0.9, 0.0, 0.0, 0.1], "nl"),
+            "en:1": ([0.0, 0.9, 0.0, 0.44], "en"), "en:2": ([0.0, 0.9, 0.44, 0.0], "en")}
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def get(self, include: list[str]) -> dict:
+        ids = list(self.rows)
+        metas = [{"article": i.split(":")[0], "paragraph": int(i.split(":")[1]), "language": self.rows[i][1]}
+                 for i in ids]
+        return {"ids": ids, "embeddings": [self.rows[i][0] for i in ids], "documents": ids, "metadatas": metas}
+
+
+def test_across_languages_the_paragraph_on_the_topic_is_found_once_each_languages_mean_is_out() -> None:
+    index = ParagraphIndex(_TwoLanguages(), sentences=_TwoLanguages(), centre=0.8, min_sentences=1)
+    assert index.load()
+    question = np.array([0.9, 0.0, 0.0, 0.44], dtype=np.float32)  # Dutch, on the English paragraph's topic
+    plain = index.query(question, 1)
+    assert plain is not None and plain["ids"] == [["nl:2"]]  # its own language first
+    also = index.query(question, 1, language="nl", also=1)
+    assert also is not None and also["ids"][0] == ["nl:2", "en:1"]  # added, and ranked by plain similarity
+    assert index.query(question, 1, language="fr", also=1)["ids"] == [["nl:2"]]  # no French mean: nothing added
+
+
 def test_too_many_sentences_leave_the_store_to_chroma() -> None:
     index = ParagraphIndex(_Chunks(), sentences=_Sentences(), sentence_limit=3)
     assert not index.load() and index.query(np.array([1.0, 0.0, 0.0]), 1) is None
