@@ -102,6 +102,17 @@ class ParagraphIndex:
             got = snap.places[row] = index_of(frozenset(t.fold for t in tokens(snap.documents[row]))).places
         return got
 
+    def _and_centred(self, snap: _Snapshot, centred: _Centred, sims: np.ndarray, vec: np.ndarray, n: int,
+                     language: str, also: int, sentence_weight: float) -> np.ndarray:
+        """The n nearest rows, plus those of the `also` nearest once each language's mean is out that they lack."""
+        shifted = vec - self._centre * centred.means[language]
+        shifted /= max(float(np.linalg.norm(shifted)), 1e-12)
+        rank = _similarities(centred.matrix, centred.sentences, snap, shifted, sentence_weight)
+        plain = [int(i) for i in np.argsort(-sims, kind="stable")[:n]]
+        taken = set(plain)
+        extra = [int(i) for i in np.argsort(-rank, kind="stable")[:also] if int(i) not in taken]
+        return np.asarray(plain + extra, dtype=np.int64)
+
     def stale(self) -> None:
         """The knowledge base changed: stop answering from memory until `load` runs again."""
         with self._lock:
@@ -129,14 +140,8 @@ class ParagraphIndex:
         centred = snap.centred
         if also and language and article is None and contains is None and place is None and centred is not None \
                 and language in centred.means:
-            shifted = vec - self._centre * centred.means[language]
-            shifted /= max(float(np.linalg.norm(shifted)), 1e-12)
-            rank = _similarities(centred.matrix, centred.sentences, snap, shifted, sentence_weight)
-            plain = np.argsort(-sims, kind="stable")[:n]
-            extra = [int(i) for i in np.argsort(-rank, kind="stable")[:also] if i not in set(plain.tolist())]
-            rows = np.asarray([*plain.tolist(), *extra], dtype=np.int64)
-            rows = rows[np.argsort(-sims[rows], kind="stable")]
-            return _shaped(snap, rows, sims)
+            rows = self._and_centred(snap, centred, sims, vec, n, language, also, sentence_weight)
+            return _shaped(snap, rows[np.argsort(-sims[rows], kind="stable")], sims)
         rows = np.flatnonzero(snap.articles == article) if article is not None else np.arange(len(sims))
         if contains is not None:
             needle = contains.casefold()
