@@ -150,6 +150,8 @@ class ExtractiveEngine:
                 return self._refuse(windows, cands, language, several, trail, "weak_support", why)
         if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
             return self._refuse(windows, cands, language, several, trail, "uncovered", why)
+        if (why := rules.after_now(q, window)) is not None:
+            return self._refuse(windows, cands, language, several, trail, "after_now", why)
         trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
                            f"score={window.score:.3f}")
         masked = window.related != window.dense and bool(q.names)

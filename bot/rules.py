@@ -157,6 +157,28 @@ def speaks_ahead(text: str) -> bool:
     return any(t.fold in FUTURE_MARKERS for t in tokens(text))
 
 
+FROM_NOW = load_words("from_now.txt")
+
+
+def after_now(q: Question, window: Window) -> str | None:
+    """"What is the weather forecast for Brussels tomorrow?" asks about the asker's tomorrow: a passage that does
+    not speak of what is to come ("will", "zal", "morgen") does not answer it."""
+    asked = _from_now(q.text)
+    if not asked or speaks_ahead(window.text) or _from_now(window.text):
+        return None
+    return f"'{asked[0]}' is after the article, and the passage does not speak of what is to come"
+
+
+_DETERMINERS = frozenset("the that this de die deze dat elke iedere".split())
+
+
+def _from_now(text: str) -> list[str]:
+    """The words of a text that mean the asker's tomorrow or tonight; not after a determiner ("die morgen": that
+    morning)."""
+    toks = tokens(text)
+    return [t.text for i, t in enumerate(toks) if t.fold in FROM_NOW and not (i and toks[i - 1].fold in _DETERMINERS)]
+
+
 def past_for_future(q: Question, item_text: str, article_date: str) -> str | None:
     """"When will the region get a new constitution?" is not answered by a year before the article was written
     ("Sinds 1989…"): what the article reports as done cannot be what the question expects to come."""

@@ -527,3 +527,12 @@ def test_the_relation_asked_leaves_out_a_name_that_only_qualifies_a_noun() -> No
         "What sanctions did the they announce?"  # after "did", the word after the name is a verb
     assert masked(analyse("How many migrants crossed the Channel last year?"), "en") == \
         "How many migrants crossed the they last year?"  # "last" ends no noun phrase
+
+
+def test_the_askers_tomorrow_is_answered_only_by_a_passage_that_speaks_of_what_is_to_come() -> None:
+    past = window("Since 1989 the people of Brussels elect their own parliament.")
+    ahead = window("The parliament will vote on the budget tomorrow.")
+    q = analyse("What is the weather forecast for Brussels tomorrow?")
+    assert rules.after_now(q, past) is not None and rules.after_now(q, ahead) is None
+    assert rules.after_now(analyse("Wat gebeurde er die morgen bij Waterloo?"), past) is None  # that morning
+    assert rules.after_now(analyse("Wat gebeurt er morgen in Brussel?"), past) is not None
