@@ -54,7 +54,7 @@ class Pick:
 
 def _context_terms(q: Question) -> tuple[str, ...]:
     """The question's content words beyond its names and its focus: what the answer's clause should mention."""
-    named = {fold(w) for n in q.names for w in n.split()}
+    named = q.name_words
     return tuple(t for t in q.terms if t not in named and t not in q.focus and not t.isdigit())
 
 
@@ -329,7 +329,7 @@ def candidates(q: Question, windows: Sequence[Window], matcher: Matcher, margin:
     near = [w for w in windows if w.score >= best - margin][:24]
     persons = persons_in(near) if q.kind == "person" else People(frozenset())
     picks: list[Pick] = []
-    asked_words = frozenset(fold(x) for n in q.names for x in n.split())
+    asked_words = q.name_words
     for rank, w in enumerate(near):
         context = _named(q, w, matcher, language)
         # the paragraph's own names and the question's: a sentence may open with one ("Napoleon Bonaparte werd…")

@@ -59,8 +59,7 @@ def doer_items(q: Question, w: Window, verbs: Sequence[str], persons: People, ma
         return []
     at = w.source.text.find(w.text)
     who = referent(w.source.text, (at if at >= 0 else 0) + pronoun.start, persons.surnames, persons.salient)
-    asked = {fold(x) for n in q.names for x in n.split()}
-    if who is None or fold(who.split()[-1]) in asked:
+    if who is None or fold(who.split()[-1]) in q.name_words:
         return []
     fit = 0.5 + SUBJECT
     return [(Item("person", pronoun.text, who, pronoun.start, pronoun.end, fit, 1.0), fit + 0.5)]

@@ -38,6 +38,11 @@ class Question:
         return self.kind in ("money", "age", "distance", "percent", "duration", "length", "number")
 
     @property
+    def name_words(self) -> frozenset[str]:
+        """The folded words of the names it asks about: what an answer or a question word must not merely repeat."""
+        return frozenset(fold(w) for n in self.names for w in n.split())
+
+    @property
     def posts(self) -> tuple[str, ...]:
         """The posts the question names ("burgemeester", "coach", "secretary-general"; the roles list), in its
         words."""

@@ -22,7 +22,7 @@ from .models import Article, Source, short_tag
 from .names import territory
 from .paragraph_index import ParagraphIndex
 from .question import Question, analyse, masked
-from .words import fold, tokens
+from .words import tokens
 
 log = logging.getLogger("briefbot.retrieval")
 
@@ -304,7 +304,7 @@ class ChromaRetriever:
         """Paragraphs that name a country the question names, in any language or as an adjective, when none of
         those found does ("Uit hoeveel leden bestond het Afghaanse team?" of an English article that says
         "Afghan"). From memory only: Chroma has no filter for a country's names in every language."""
-        asked = {code for w in (*q.terms, *(fold(x) for n in q.names for x in n.split())) if (code := territory(w))}
+        asked = {code for w in (*q.terms, *q.name_words) if (code := territory(w))}
         if not asked:
             return []
         held = set().union(*(index_of(word_set(doc)).places for _, doc, _, _ in rows))

@@ -211,12 +211,8 @@ def q_language(q: Question) -> str:
     return detect(q.text)
 
 
-def folded_names(q: Question) -> set[str]:
-    return {fold(w) for n in q.names for w in n.split()}
-
-
 def _plain_terms(q: Question) -> tuple[str, ...]:
-    named = folded_names(q)
+    named = q.name_words
     return tuple(t for t in q.terms if t not in named and not t.isdigit())
 
 
@@ -291,5 +287,5 @@ def in_previous_quote(q: Question, context: FollowUp) -> bool:
     """A follow-up that asks about something the previous answer quoted ("Tegen wie speelde ze de finale?" after a
     quote of "in de finale van de US Open") is about that passage, before any other that mentions it."""
     said = [t.fold for t in tokens(quoted(context.previous.answer.text))]
-    asked = [t for t in q.terms if t not in {fold(w) for n in q.names for w in n.split()} and len(t) >= 4]
+    asked = [t for t in q.terms if t not in q.name_words and len(t) >= 4]
     return bool(asked) and any(same_word(t, w) for t in asked for w in said)
