@@ -37,10 +37,11 @@ def persons_in(windows: Sequence[Window]) -> People:
     """Who the paragraphs of these windows name, read once per question."""
     texts = list(dict.fromkeys(w.source.text for w in windows))
     common = frozenset(t.fold for text in texts for t in tokens(text) if t.text[:1].islower())
+    probe = People(frozenset(), None, common)
     out: set[str] = set()
     for text in texts:
         for n in names_in(text):
-            if n.kind == "person" and People(frozenset(), None, common).person(n):
+            if probe.person(n):
                 out.add(n.words[-1])
     return People(frozenset(out), salient(texts, out), common)
 

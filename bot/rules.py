@@ -37,13 +37,13 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
-def named_by(match: tuple[str, float], lone: set[str], asked: str = "", named: frozenset[str] = frozenset()) -> bool:
+def named_by(match: tuple[str, float], lone: set[str], asked: str, named: frozenset[str]) -> bool:
     """A one-word name is found as written, in another spelling only as a word the texts write with a capital
     (Poetin ~ Putin; never the common word "water" for Waterloo), or by vector only as another one-word name (Kanaal ~
     Channel), never as a common word or part of a longer name (Wimbledon ~ tennis, ~ "Grand Slam-toernooi")."""
     word, sure = match
     if sure >= 1.0:
-        return word == asked or word in named or not named and not asked
+        return word == asked or word in named
     return word in lone
 
 
@@ -53,9 +53,10 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: b
     unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
     sooner (Kanaal ~ Channel): one word has nothing else to be matched by. Texts in the question's own
     language (`cross` false) hold a name only as spelled: Antwerpen is not Vlaanderen."""
-    words = list(dict.fromkeys(t.fold for text in texts for t in tokens(text)))
+    toks = [t for text in texts for t in tokens(text)]  # the whole article, on every answer: read once
+    words = list(dict.fromkeys(t.fold for t in toks))
     lone = {n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1}  # one-word names
-    named = frozenset(t.fold for text in texts for t in tokens(text) if t.capitalised)  # written as a name
+    named = frozenset(t.fold for t in toks if t.capitalised)  # written as a name
     missing = []
     for name in q.names:
         parts = name_words(name)
