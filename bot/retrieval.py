@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,10 @@ class ArticleText:
     paragraphs: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def word_set(text: str) -> frozenset[str]:
+    """A text's folded words; kept, since each question reads the same stored paragraphs and sentences three times
+    (retrieval's scoring, its country rescue and the windows)."""
     return frozenset(t.fold for t in tokens(text))
 
 
