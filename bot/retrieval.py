@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -28,12 +28,18 @@ from .words import tokens
 log = logging.getLogger("briefbot.retrieval")
 
 
+NO_CLAUSES = np.zeros((0, 0), np.float32)
+
+
 @dataclass(frozen=True)
 class Sentences:
-    """The sentences of one paragraph with their vectors, for picking the ones that answer."""
+    """The sentences of one paragraph with their vectors, for picking the ones that answer; the clauses of its long
+    sentences with theirs, `owners[i]` the sentence clause i belongs to."""
 
     texts: tuple[str, ...]
     vectors: np.ndarray
+    clauses: np.ndarray = field(default_factory=lambda: NO_CLAUSES)
+    owners: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,13 +259,29 @@ class ChromaRetriever:
         for doc, meta, emb in zip(got["documents"], got["metadatas"], got["embeddings"]):
             key = (meta["article"], int(meta["paragraph"]))
             grouped.setdefault(key, []).append((int(meta["index"]), doc, np.asarray(emb, dtype=np.float32)))
+        parts = self._clauses_of(missing)
         with self._lock:
             for key, items in grouped.items():
                 items.sort(key=lambda t: t[0])
-                out[key] = Sentences(tuple(t[1] for t in items), np.stack([t[2] for t in items]))
+                cl = sorted(parts.get(key, []), key=lambda t: t[:2])
+                out[key] = Sentences(tuple(t[1] for t in items), np.stack([t[2] for t in items]),
+                                     np.stack([c[2] for c in cl]) if cl else NO_CLAUSES, tuple(c[0] for c in cl))
                 self._sentences[(*key, self._hashes.get(key, ""))] = out[key]
             while len(self._sentences) > self._cache:
                 self._sentences.popitem(last=False)
+        return out
+
+    def _clauses_of(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], list[tuple[int, int, np.ndarray]]]:
+        """(sentence, clause, vector) of the clauses stored for these paragraphs."""
+        try:
+            got = self.cols.clauses.get(where={"chunk": {"$in": [f"{a}:{p}" for a, p in keys]}},
+                                        include=["metadatas", "embeddings"])
+        except Exception as exc:
+            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        out: dict[tuple[str, int], list[tuple[int, int, np.ndarray]]] = {}
+        for meta, emb in zip(got["metadatas"], got["embeddings"]):
+            out.setdefault((meta["article"], int(meta["paragraph"])), []).append(
+                (int(meta["index"]), int(meta["clause"]), np.asarray(emb, dtype=np.float32)))
         return out
 
     def article(self, article_id: str) -> ArticleText | None:

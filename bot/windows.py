@@ -50,6 +50,15 @@ def ordinal_agreement(asked: frozenset[int], named: Sequence[frozenset[int]]) ->
     return -ORDINAL_BONUS if held else 0.0
 
 
+def clause_lifted(sims: np.ndarray, clause_sims: np.ndarray, owners: Sequence[int], penalty: float) -> np.ndarray:
+    """Each sentence's cosine, or its best clause's less `penalty` where that is higher: "When did he escape?"
+    is answered by one clause of a sentence that goes on about the landing in Cannes."""
+    out = np.array(sims, dtype=np.float32, copy=True)
+    if len(owners):
+        np.maximum.at(out, np.asarray(owners, dtype=np.intp), clause_sims.astype(np.float32) - penalty)
+    return out
+
+
 def leans_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun or connective, or points back ("daar", "there"), needs the one before."""
     toks = tokens(sentence[:80])
@@ -79,6 +88,11 @@ def build(
         n = len(sents.texts)
         sims = sents.vectors @ qvec
         rel = sents.vectors @ relation if relation is not None else sims
+        ranked, ranked_rel = sims, rel  # for the order only: a window's dense and related stay its sentences'
+        if sents.owners:
+            ranked = clause_lifted(sims, sents.clauses @ qvec, sents.owners, cal.clause_penalty)
+            if relation is not None:
+                ranked_rel = clause_lifted(rel, sents.clauses @ relation, sents.owners, cal.clause_penalty)
         words = [word_set(t) for t in sents.texts]
         counted = [ordinals_in(t) if ordinals else frozenset() for t in sents.texts]
         hits = [matched(terms, w) for w in words]
@@ -92,14 +106,20 @@ def build(
             for start, end in spans:
                 if end - start == 1:
                     dense, related = float(sims[i]), float(rel[i])
+                    rank_dense, rank_related = float(ranked[i]), float(ranked_rel[i])
                 else:
                     vec = sents.vectors[start:end].sum(axis=0)
                     norm = float(np.linalg.norm(vec)) or 1.0
-                    dense = max(float(vec @ qvec) / norm, float(sims[i]) - 0.01)
-                    related = max(float(vec @ relation) / norm, float(rel[i]) - 0.01) if relation is not None \
-                        else dense
-                mixed = cal.relation_weight * related + (1 - cal.relation_weight) * dense if relation is not None \
-                    else dense
+                    joint = float(vec @ qvec) / norm
+                    dense, rank_dense = max(joint, float(sims[i]) - 0.01), max(joint, float(ranked[i]) - 0.01)
+                    if relation is not None:
+                        joint_rel = float(vec @ relation) / norm
+                        related = max(joint_rel, float(rel[i]) - 0.01)
+                        rank_related = max(joint_rel, float(ranked_rel[i]) - 0.01)
+                    else:
+                        related, rank_related = dense, rank_dense
+                mixed = cal.relation_weight * rank_related + (1 - cal.relation_weight) * rank_dense \
+                    if relation is not None else rank_dense
                 share = sum(weights[t] for t in frozenset().union(*hits[start:end])) / total
                 score = ((1 - cal.paragraph_weight) * mixed + cal.paragraph_weight * src.score
                          + cal.window_lexical * share + extra - 0.004 * (end - start - 1))

@@ -16,7 +16,8 @@ log = logging.getLogger("briefbot.store")
 SENTENCES = "-sentences"
 ARTICLES = "-articles"
 TERMS = "-terms"
-SUFFIXES = ("", SENTENCES, ARTICLES, TERMS)  # every collection of one knowledge base (drop, re-embed)
+CLAUSES = "-clauses"
+SUFFIXES = ("", SENTENCES, ARTICLES, TERMS, CLAUSES)  # every collection of one knowledge base (drop, re-embed)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Collections:
         self.sentences = self._open(name + SENTENCES, ef)
         self.articles = self._open(name + ARTICLES, ef)
         self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
+        self.clauses = self._open(name + CLAUSES, ef)  # the clauses of long sentences, for ranking answers
 
     def _check_model(self, rebuild: bool | None) -> None:
         from . import reembed
@@ -116,6 +118,13 @@ class Collections:
         found = {c: (self.client.get_collection(c).metadata or {}).get("embedder")
                  for c in collection_names(self.client) & {self.name + s for s in SUFFIXES}}
         stale = sorted({m or "" for m in found.values()} - {self.embedder.model_id})
+        if found and not stale and rebuild is not True and self._lacks_clauses(set(found)):
+            if rebuild is None and not self.target.host:
+                reembed.reembed(self, SUFFIXES, self.embedder.model_id, why="predates clause vectors")
+            elif rebuild is None:
+                log.warning("the knowledge base '%s' predates clause vectors: answers are ranked without them "
+                            "until `briefbot ingest --rebuild` is run once", self.name)
+            return
         if not found or (not stale and rebuild is not True):
             return
         # ours when built by briefbot: the paragraphs and articles (all that re-embedding reads) with one of our models
@@ -139,6 +148,10 @@ class Collections:
             "once before starting the workers (it re-embeds the stored texts; no source files needed), or set "
             "BRIEFBOT_EMBEDDER to the engine the store was built with."
         )
+
+    def _lacks_clauses(self, present: set[str]) -> bool:
+        """A store of ours written before clauses were stored: its sentences are there, their clauses are not."""
+        return self.name + SENTENCES in present and self.name + CLAUSES not in present
 
     def _open(self, name: str, ef: Any) -> Any:
         if name in collection_names(self.client):

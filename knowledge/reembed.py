@@ -79,8 +79,9 @@ def stored_documents(client: Any, name: str) -> tuple[list[Any], dict[str, float
     return docs, indexed
 
 
-def reembed(cols: Any, suffixes: tuple[str, ...], found: str) -> int:
-    """Rebuild the knowledge base of `cols` with its embedder from the stored texts; returns the sentences embedded."""
+def reembed(cols: Any, suffixes: tuple[str, ...], found: str, why: str = "") -> int:
+    """Rebuild the knowledge base of `cols` with its embedder from the stored texts; returns the sentences embedded.
+    `why` replaces "it was built with <found>" in the log line (a store of an older layout, same model)."""
     import numpy as np
 
     from .catalog import bump_version, set_state
@@ -90,8 +91,8 @@ def reembed(cols: Any, suffixes: tuple[str, ...], found: str) -> int:
     client, name, embedder = cols.client, cols.name, cols.embedder
     names = collection_names(client)
     sentences = client.get_collection(name + SENTENCES).count() if name + SENTENCES in names else 0
-    log.warning("the knowledge base was built with %s; re-embedding %d sentences with %s…",
-                found, sentences, embedder.model_id)
+    log.warning("the knowledge base %s; re-embedding %d sentences with %s…",
+                why or f"was built with {found}", sentences, embedder.model_id)
     drop_collections(client, name + TEMP)
     docs, indexed = stored_documents(client, name)
     kb_state = {k: v for k, v in (client.get_collection(name + ARTICLES).metadata or {}).items() if k not in OWN_KEYS}

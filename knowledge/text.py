@@ -129,3 +129,16 @@ def split_sentences(paragraph: str, language: str = "en") -> list[str]:
         else:
             out.append(tail)
     return out
+
+
+CLAUSE_MIN_WORDS = 4  # a shorter piece ("zei hij", "in 2006") says too little to stand for its sentence
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")  # a comma, semicolon or colon before a space: "16,200" stays whole
+
+
+def clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of a long sentence, cut at its commas, semicolons and colons, each of several words; none when
+    the sentence is one clause. A long sentence's vector is diluted by all it says ("on 26 February he escaped
+    from the island, and on 1 March he landed in Cannes with 800 men"): its clauses are embedded as well."""
+    parts = [p.strip(" ,;:") for p in _CLAUSE_BREAK.split(sentence)]
+    parts = [p for p in parts if len(p.split()) >= CLAUSE_MIN_WORDS]
+    return tuple(parts) if len(parts) >= 2 else ()

@@ -9,6 +9,7 @@ import numpy as np
 from .chroma import Collections
 from .documents import Chunk, Document
 from .terms import add_terms
+from .text import clauses
 
 UPSERT_ROWS = 2000  # rows per upsert call (well under Chroma's max batch size; fewer, bigger calls are faster)
 
@@ -67,6 +68,7 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
     ids = [doc.id for doc, _ in group]
     cols.articles.delete(ids=ids)  # first: from here until the end the article counts as unfinished
     cols.sentences.delete(where=_in(ids))
+    cols.clauses.delete(where=_in(ids))
     cols.chunks.delete(where=_in(ids))
     sent_rows: list[tuple[str, np.ndarray, str, dict]] = []
     chunk_rows: list[tuple[str, np.ndarray, str, dict]] = []
@@ -80,8 +82,10 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
                 k += 1
             chunk_rows.append((c.id, pvec, c.text, chunk_metadata(c)))
         art_rows.append((doc.id, avec, doc.title, article_metadata(doc, chunks)))
+    clause_rows = _clause_rows(cols, sent_rows)
     size = _batch_size(cols)
-    for col, rows in ((cols.chunks, chunk_rows), (cols.sentences, sent_rows), (cols.articles, art_rows)):
+    for col, rows in ((cols.chunks, chunk_rows), (cols.sentences, sent_rows), (cols.clauses, clause_rows),
+                      (cols.articles, art_rows)):
         if col is cols.articles:  # the vocabulary before the records: a finished article has its words' vectors
             add_terms(cols.terms, cols.embedder, [r[2] for r in chunk_rows])
         for start in range(0, len(rows), size):
@@ -91,6 +95,17 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
     return len(chunk_rows), len(sent_rows)
 
 
+def _clause_rows(cols: Collections, sent_rows: list[tuple[str, np.ndarray, str, dict]]
+                 ) -> list[tuple[str, np.ndarray, str, dict]]:
+    """The clauses of the long sentences, embedded: id `<sentence id>:<k>`, the sentence's metadata plus `clause`."""
+    found = [(sid, k, text, meta) for sid, _, sentence, meta in sent_rows
+             for k, text in enumerate(clauses(sentence))]
+    if not found:
+        return []
+    vectors = cols.embedder.passages([f[2] for f in found])
+    return [(f"{sid}:{k}", vec, text, {**meta, "clause": k}) for (sid, k, text, meta), vec in zip(found, vectors)]
+
+
 def remove_articles(cols: Collections, ids: Sequence[str]) -> list[str]:
     """Delete whole articles: the record first (so a crash leaves an unfinished article, cleaned next run)."""
     ids = list(ids)
@@ -98,6 +113,7 @@ def remove_articles(cols: Collections, ids: Sequence[str]) -> list[str]:
         part = ids[start:start + 500]
         cols.articles.delete(ids=part)
         cols.sentences.delete(where=_in(part))  # before the paragraphs, which mark the article unfinished
+        cols.clauses.delete(where=_in(part))
         cols.chunks.delete(where=_in(part))
     return ids
 

@@ -6,6 +6,7 @@ engine must say the articles do not hold the answer.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot import rules
 from bot.calibration import DEFAULT as CAL
@@ -21,7 +22,7 @@ from bot.replies import quoted, the_article, trim
 from bot.retrieval import ArticleText, Sentences
 from bot.roles import role_of
 from bot.speakers import speaker_in
-from bot.windows import ORDINAL_BONUS, Window, ordinal_agreement
+from bot.windows import ORDINAL_BONUS, Window, build, clause_lifted, ordinal_agreement
 from tests.fakes import FixedVectors
 
 SPELLING = Matcher(None)  # spelling only: what the rules do within one language
@@ -536,3 +537,26 @@ def test_the_askers_tomorrow_is_answered_only_by_a_passage_that_speaks_of_what_i
     assert rules.after_now(q, past) is not None and rules.after_now(q, ahead) is None
     assert rules.after_now(analyse("Wat gebeurde er die morgen bij Waterloo?"), past) is None  # that morning
     assert rules.after_now(analyse("Wat gebeurt er morgen in Brussel?"), past) is not None
+
+
+def test_a_sentence_counts_as_its_best_clause_less_a_penalty_for_the_order_only() -> None:
+    """A long sentence whose one clause is the answer outranks a short sentence a little closer as a whole; the
+    window's own cosine stays the sentence's, so refusal thresholds do not move."""
+    sims = np.array([0.80, 0.82], dtype=np.float32)
+    assert clause_lifted(sims, np.array([0.86, 0.70], np.float32), (0, 0), 0.005).tolist() == pytest.approx(
+        [0.855, 0.82])
+    assert clause_lifted(sims, np.zeros(0, np.float32), (), 0.005).tolist() == pytest.approx([0.80, 0.82])
+
+    q = np.array([1.0, 0.0, 0.0], np.float32)
+    def unit(*v: float) -> np.ndarray:
+        a = np.array(v, np.float32)
+        return a / np.linalg.norm(a)
+    long_one = "On 26 February he escaped from the island, and on 1 March he landed in Cannes with 800 men."
+    vectors = np.stack([unit(0.80, 0.6, 0.0), unit(0.82, 0.572, 0.0)])
+    src = Source("a1", "Title", 1, "text", 0.9, "", "en", "a1")
+    plain = {("a1", 1): Sentences((long_one, "Napoleon was exiled to the island of Elba."), vectors)}
+    parted = {("a1", 1): Sentences(plain[("a1", 1)].texts, vectors, np.stack([unit(0.95, 0.31, 0.0)]), (0,))}
+    top_plain = build(q, (), [src], plain, CAL)[0]
+    top_parted = build(q, (), [src], parted, CAL)[0]
+    assert top_plain.text.startswith("Napoleon was exiled") and top_parted.text.startswith("On 26 February")
+    assert top_parted.dense == pytest.approx(0.80, abs=1e-3)  # the sentence's cosine, not the clause's

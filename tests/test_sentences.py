@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.text import split_paragraphs, split_sentences
+from knowledge.text import clauses, split_paragraphs, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,21 @@ def test_paragraphs_at_blank_lines_or_else_at_line_breaks() -> None:
     assert split_paragraphs("One line.\nStill one.\n\nTwo.\n") == ["One line. Still one.", "Two."]
     assert split_paragraphs("First.\nSecond.\r\nThird.") == ["First.", "Second.", "Third."]
     assert split_paragraphs(" \n\n ") == []
+
+
+def test_clauses_of_a_long_sentence_at_its_commas_semicolons_and_colons() -> None:
+    """A long sentence's clauses, each several words; a number's comma ("16,200", "26,8%") does not cut."""
+    nl = "Op 26 februari 1815 ontsnapte hij van het eiland, en op 1 maart arriveerde hij met 800 man in Cannes."
+    assert clauses(nl) == ("Op 26 februari 1815 ontsnapte hij van het eiland",
+                           "en op 1 maart arriveerde hij met 800 man in Cannes.")
+    en = "The court wants to trace 16,200 deported children; the talks in Brussels were friendly but slow."
+    assert clauses(en) == ("The court wants to trace 16,200 deported children",
+                           "the talks in Brussels were friendly but slow.")
+    assert clauses("Het zijn 26,8% van de inwoners van Brussel die geen Belg zijn.") == ()
+
+
+def test_a_sentence_of_one_clause_or_with_short_pieces_has_no_clauses() -> None:
+    """A short piece ("zei hij", "in 2006") says too little to stand for its sentence: no split is better."""
+    assert clauses("„Er vinden nu veranderingen plaats”, zei hij.") == ()
+    assert clauses("In 2006, the region had about a million inhabitants.") == ()
+    assert clauses("The minister will travel to Washington next month.") == ()
