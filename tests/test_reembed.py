@@ -182,3 +182,20 @@ def test_a_store_from_before_clause_vectors_gets_them_on_start_with_one_line(tmp
     assert cols.clauses.count() == clauses and _snapshot(cols) == before
     again = run_cli(["ask", "Wie is Guterres?"], data_dir)
     assert again.returncode == 0 and "re-embedding" not in again.stderr
+
+
+def test_a_server_store_from_before_clause_vectors_is_opened_with_a_warning(chroma_server: Any, tmp_path: Path,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """Workers on a shared server never rebuild on their own: they answer without clauses and say how to add them."""
+    name = f"kb-{uuid.uuid4().hex[:8]}"
+    target = ChromaTarget(host="127.0.0.1", port=chroma_server.port)
+    cols = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+    cols.sentences.upsert(ids=["a:1:0"], embeddings=[[0.0] * cols.embedder.dim], documents=["x"],
+                          metadatas=[{"article": "a", "chunk": "a:1", "paragraph": 1, "index": 0}])
+    cols.client.delete_collection(name + CLAUSES)
+
+    with caplog.at_level("WARNING", logger="briefbot.store"):
+        again = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+    assert again.sentences.count() == 1 and again.clauses.count() == 0
+    assert any("predates clause vectors" in r.getMessage() and "briefbot ingest --rebuild" in r.getMessage()
+               for r in caplog.records)
