@@ -85,6 +85,16 @@ def index_of(words: frozenset[str]) -> WordIndex:
     return WordIndex(words)
 
 
+_SCAN = 32  # a word list this short is scanned afresh: keeping what was found in it would cost more than it saves
+
+
+@lru_cache(maxsize=1024)
+def _found_in(words: tuple[str, ...]) -> dict[str, str | None]:
+    """What `spelled` found in one word list, by term: the same paragraph's words are searched again for each of its
+    windows and on later answers, the same article's words on every answer."""
+    return {}
+
+
 class WordVectors(Protocol):
     """Vectors of single words (the knowledge base's vocabulary, embedded at ingest)."""
 
@@ -162,9 +172,14 @@ class Matcher:
         self.vectors = vectors
         self.word_match = word_match
 
-    def spelled(self, term: str, words: Iterable[str]) -> str | None:
+    def spelled(self, term: str, words: Sequence[str]) -> str | None:
         """The passage word that is the term in some spelling, or None."""
-        return next((w for w in words if same_word(term, w)), None)
+        if len(words) <= _SCAN:
+            return next((w for w in words if same_word(term, w)), None)
+        found = _found_in(tuple(words))
+        if term not in found:
+            found[term] = next((w for w in words if same_word(term, w)), None)
+        return found[term]
 
     def best(self, terms: Sequence[str], words: Sequence[str], cross: bool = True) -> dict[str, tuple[str, float]]:
         """For each term found in the words: (the word, how sure: 1.0 by spelling, the cosine by vector).
