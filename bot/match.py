@@ -95,6 +95,12 @@ def _found_in(words: tuple[str, ...]) -> dict[str, str | None]:
     return {}
 
 
+@lru_cache(maxsize=1024)
+def vector_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct words of a list whose vectors say something (four letters or more, not a number)."""
+    return tuple(w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit())
+
+
 class WordVectors(Protocol):
     """Vectors of single words (the knowledge base's vocabulary, embedded at ingest)."""
 
@@ -111,6 +117,7 @@ class CachedWordVectors:
         self._size = size
         self._lock = threading.Lock()
         self._whole = False  # all of the vocabulary is in memory: a word it lacks is not in the collection either
+        self._stacks: dict[tuple[str, ...], np.ndarray] = {}  # see `stacked`; emptied when a word leaves memory
 
     def preload(self, limit: int = 20_000) -> int:
         """Read the whole vocabulary into memory (in the background at start): a question across languages then
@@ -144,6 +151,7 @@ class CachedWordVectors:
                     missing.append(w)
                 else:
                     out[w] = v
+        absent = missing
         if missing and self._col is not None and not self._whole:
             try:
                 got = self._col.get(ids=missing, include=["embeddings"])
@@ -155,14 +163,31 @@ class CachedWordVectors:
         if missing:
             for w, v in zip(missing, self._embedder.passages(missing)):
                 out[w] = np.asarray(v, dtype=np.float32)
+        if not absent:
+            return out
         with self._lock:
-            for w in words:
+            for w in absent:  # the words it lacked, in order: the others are in memory already
                 if w in out and w not in self._cache:
                     self._cache[w] = out[w]
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
                 self._whole = False
+                self._stacks.clear()
         return out
+
+    def stacked(self, terms: Sequence[str], words: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The terms' vectors and the words' as one matrix, kept by the words (the same article's and paragraphs'
+        words are stacked on every answer). The first time both are asked together, as `vectors` is; after, the
+        words are in memory, so asking for the terms alone fetches and embeds the same."""
+        matrix = self._stacks.get(words)
+        if matrix is not None:
+            return self.vectors(terms), matrix
+        vecs = self.vectors([*terms, *words])
+        matrix = np.stack([vecs[w] for w in words])
+        if len(self._stacks) >= 1024:
+            self._stacks.clear()
+        self._stacks[words] = matrix
+        return vecs, matrix
 
 
 class Matcher:
@@ -198,13 +223,13 @@ class Matcher:
         if not rest or self.vectors is None or not words or not cross:
             return found
         rest = [t for t in rest if len(t) >= 4]  # a short word's vector says little about its meaning
-        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
         if not rest:
             return found
-        vecs = self.vectors.vectors([*rest, *cands])
+        cands = vector_words(tuple(words))
         if not cands:
+            self.vectors.vectors(rest)  # embedded now, as before: the memory it fills shapes later batches
             return found
-        matrix = np.stack([vecs[w] for w in cands])
+        vecs, matrix = self._stacked(rest, cands)
         for t in rest:
             sims = matrix @ vecs[t]
             i = int(np.argmax(sims))
@@ -217,14 +242,21 @@ class Matcher:
         word's translation seldom clears a fixed cosine (escape ~ ontsnapte 0.90), but is mostly the closest."""
         found = {t: w for t in terms if (w := self.spelled(t, words)) is not None}
         rest = [t for t in terms if t not in found]
-        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        cands = vector_words(tuple(words))
         if not rest or not cands or self.vectors is None:
             return found
-        vecs = self.vectors.vectors([*rest, *cands])
-        matrix = np.stack([vecs[w] for w in cands])
+        vecs, matrix = self._stacked(rest, cands)
         for t in rest:
             found[t] = cands[int(np.argmax(matrix @ vecs[t]))]
         return found
+
+    def _stacked(self, terms: list[str], words: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The terms' vectors and the words' as one matrix; kept by the words when the vectors are in memory."""
+        assert self.vectors is not None
+        if isinstance(self.vectors, CachedWordVectors):
+            return self.vectors.stacked(terms, words)
+        vecs = self.vectors.vectors([*terms, *words])
+        return vecs, np.stack([vecs[w] for w in words])
 
     def similarity(self, a: Sequence[str], b: Sequence[str], cross: bool = True) -> float:
         """How close two short word groups are: 1.0 when they share a word, else (across languages) the best
