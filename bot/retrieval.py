@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,15 @@ class Sentences:
 
     texts: tuple[str, ...]
     vectors: np.ndarray
+
+    @cached_property
+    def pairs(self) -> list[tuple[np.ndarray, float]]:
+        """Each two adjacent sentences' summed vector and its norm (1.0 for none): the same for every question."""
+        out = []
+        for i in range(len(self.texts) - 1):
+            vec = self.vectors[i : i + 2].sum(axis=0)
+            out.append((vec, float(np.linalg.norm(vec)) or 1.0))
+        return out
 
 
 @dataclass(frozen=True)

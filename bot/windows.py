@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +51,7 @@ def ordinal_agreement(asked: frozenset[int], named: Sequence[frozenset[int]]) ->
     return -ORDINAL_BONUS if held else 0.0
 
 
+@lru_cache(maxsize=8192)
 def leans_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun or connective, or points back ("daar", "there"), needs the one before."""
     toks = tokens(sentence[:80])
@@ -93,8 +95,7 @@ def build(
                 if end - start == 1:
                     dense, related = float(sims[i]), float(rel[i])
                 else:
-                    vec = sents.vectors[start:end].sum(axis=0)
-                    norm = float(np.linalg.norm(vec)) or 1.0
+                    vec, norm = sents.pairs[start]
                     dense = max(float(vec @ qvec) / norm, float(sims[i]) - 0.01)
                     related = max(float(vec @ relation) / norm, float(rel[i]) - 0.01) if relation is not None \
                         else dense
