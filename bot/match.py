@@ -24,22 +24,25 @@ def same_word(a: str, b: str) -> bool:
     """
     if a == b:
         return True
-    if min(len(a), len(b)) < 4:  # short words only as abbreviations of one body or country (UN ~ VN)
+    if len(a) < 4 or len(b) < 4:  # short words only as abbreviations of one body or country (UN ~ VN)
         ta = territory(a)
         return ta is not None and ta == territory(b)
     a2, b2 = a.replace("oe", "u"), b.replace("oe", "u")
     if a2 == b2:
         return True
-    prefix = 0
-    for x, y in zip(a2, b2):
-        if x != y:
-            break
-        prefix += 1
-    longer = max(len(a2), len(b2))
-    if prefix >= 5 and prefix >= 0.6 * longer or prefix >= 4 and prefix * 3 >= 2 * longer:
-        return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
-    if min(len(a2), len(b2)) >= 6 and Levenshtein.distance(a2, b2) <= longer // 6:
-        return True
+    la, lb = len(a2), len(b2)
+    longer = la if la > lb else lb
+    if a2[:4] == b2[:4]:  # a shared stem is four letters or more: most pairs differ before, and skip the count
+        prefix = 4
+        for x, y in zip(a2[4:], b2[4:]):
+            if x != y:
+                break
+            prefix += 1
+        if prefix >= 5 and prefix >= 0.6 * longer or prefix * 3 >= 2 * longer:
+            return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
+    cut = longer // 6
+    if la >= 6 and lb >= 6 and abs(la - lb) <= cut and Levenshtein.distance(a2, b2, score_cutoff=cut) <= cut:
+        return True  # the length gap is a lower bound of the distance: most pairs are ruled out without it
     ta, tb = territory(a), territory(b)
     return ta is not None and ta == tb
 
