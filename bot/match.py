@@ -24,22 +24,25 @@ def same_word(a: str, b: str) -> bool:
     """
     if a == b:
         return True
-    if min(len(a), len(b)) < 4:  # short words only as abbreviations of one body or country (UN ~ VN)
+    if len(a) < 4 or len(b) < 4:  # short words only as abbreviations of one body or country (UN ~ VN)
         ta = territory(a)
         return ta is not None and ta == territory(b)
     a2, b2 = a.replace("oe", "u"), b.replace("oe", "u")
     if a2 == b2:
         return True
-    prefix = 0
-    for x, y in zip(a2, b2):
-        if x != y:
-            break
-        prefix += 1
-    longer = max(len(a2), len(b2))
-    if prefix >= 5 and prefix >= 0.6 * longer or prefix >= 4 and prefix * 3 >= 2 * longer:
-        return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
-    if min(len(a2), len(b2)) >= 6 and Levenshtein.distance(a2, b2) <= longer // 6:
-        return True
+    la, lb = len(a2), len(b2)
+    longer = la if la > lb else lb
+    if a2[:4] == b2[:4]:  # a shared stem is four letters or more: most pairs differ before, and skip the count
+        prefix = 4
+        for x, y in zip(a2[4:], b2[4:]):
+            if x != y:
+                break
+            prefix += 1
+        if prefix >= 5 and prefix >= 0.6 * longer or prefix * 3 >= 2 * longer:
+            return True  # inflections and derivations: deport ~ deportatie, help ~ helped, asylum ~ asylee
+    cut = longer // 6
+    if la >= 6 and lb >= 6 and abs(la - lb) <= cut and Levenshtein.distance(a2, b2, score_cutoff=cut) <= cut:
+        return True  # the length gap is a lower bound of the distance: most pairs are ruled out without it
     ta, tb = territory(a), territory(b)
     return ta is not None and ta == tb
 
@@ -85,6 +88,22 @@ def index_of(words: frozenset[str]) -> WordIndex:
     return WordIndex(words)
 
 
+_SCAN = 32  # a word list this short is scanned afresh: keeping what was found in it would cost more than it saves
+
+
+@lru_cache(maxsize=1024)
+def _found_in(words: tuple[str, ...]) -> dict[str, str | None]:
+    """What `spelled` found in one word list, by term: the same paragraph's words are searched again for each of its
+    windows and on later answers, the same article's words on every answer."""
+    return {}
+
+
+@lru_cache(maxsize=1024)
+def vector_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The distinct words of a list whose vectors say something (four letters or more, not a number)."""
+    return tuple(w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit())
+
+
 class WordVectors(Protocol):
     """Vectors of single words (the knowledge base's vocabulary, embedded at ingest)."""
 
@@ -101,6 +120,7 @@ class CachedWordVectors:
         self._size = size
         self._lock = threading.Lock()
         self._whole = False  # all of the vocabulary is in memory: a word it lacks is not in the collection either
+        self._stacks: dict[tuple[str, ...], np.ndarray] = {}  # see `stacked`; emptied when a word leaves memory
 
     def preload(self, limit: int = 20_000) -> int:
         """Read the whole vocabulary into memory (in the background at start): a question across languages then
@@ -134,6 +154,7 @@ class CachedWordVectors:
                     missing.append(w)
                 else:
                     out[w] = v
+        absent = missing
         if missing and self._col is not None and not self._whole:
             try:
                 got = self._col.get(ids=missing, include=["embeddings"])
@@ -145,14 +166,31 @@ class CachedWordVectors:
         if missing:
             for w, v in zip(missing, self._embedder.passages(missing)):
                 out[w] = np.asarray(v, dtype=np.float32)
+        if not absent:
+            return out
         with self._lock:
-            for w in words:
+            for w in absent:  # the words it lacked, in order: the others are in memory already
                 if w in out and w not in self._cache:
                     self._cache[w] = out[w]
             while len(self._cache) > self._size:
                 self._cache.popitem(last=False)
                 self._whole = False
+                self._stacks.clear()
         return out
+
+    def stacked(self, terms: Sequence[str], words: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The terms' vectors and the words' as one matrix, kept by the words (the same article's and paragraphs'
+        words are stacked on every answer). The first time both are asked together, as `vectors` is; after, the
+        words are in memory, so asking for the terms alone fetches and embeds the same."""
+        matrix = self._stacks.get(words)
+        if matrix is not None:
+            return self.vectors(terms), matrix
+        vecs = self.vectors([*terms, *words])
+        matrix = np.stack([vecs[w] for w in words])
+        if len(self._stacks) >= 1024:
+            self._stacks.clear()
+        self._stacks[words] = matrix
+        return vecs, matrix
 
 
 class Matcher:
@@ -162,9 +200,14 @@ class Matcher:
         self.vectors = vectors
         self.word_match = word_match
 
-    def spelled(self, term: str, words: Iterable[str]) -> str | None:
+    def spelled(self, term: str, words: Sequence[str]) -> str | None:
         """The passage word that is the term in some spelling, or None."""
-        return next((w for w in words if same_word(term, w)), None)
+        if len(words) <= _SCAN:
+            return next((w for w in words if same_word(term, w)), None)
+        found = _found_in(tuple(words))
+        if term not in found:
+            found[term] = next((w for w in words if same_word(term, w)), None)
+        return found[term]
 
     def best(self, terms: Sequence[str], words: Sequence[str], cross: bool = True) -> dict[str, tuple[str, float]]:
         """For each term found in the words: (the word, how sure: 1.0 by spelling, the cosine by vector).
@@ -183,13 +226,13 @@ class Matcher:
         if not rest or self.vectors is None or not words or not cross:
             return found
         rest = [t for t in rest if len(t) >= 4]  # a short word's vector says little about its meaning
-        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
         if not rest:
             return found
-        vecs = self.vectors.vectors([*rest, *cands])
+        cands = vector_words(tuple(words))
         if not cands:
+            self.vectors.vectors(rest)  # embedded now, as before: the memory it fills shapes later batches
             return found
-        matrix = np.stack([vecs[w] for w in cands])
+        vecs, matrix = self._stacked(rest, cands)
         for t in rest:
             sims = matrix @ vecs[t]
             i = int(np.argmax(sims))
@@ -202,14 +245,21 @@ class Matcher:
         word's translation seldom clears a fixed cosine (escape ~ ontsnapte 0.90), but is mostly the closest."""
         found = {t: w for t in terms if (w := self.spelled(t, words)) is not None}
         rest = [t for t in terms if t not in found]
-        cands = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        cands = vector_words(tuple(words))
         if not rest or not cands or self.vectors is None:
             return found
-        vecs = self.vectors.vectors([*rest, *cands])
-        matrix = np.stack([vecs[w] for w in cands])
+        vecs, matrix = self._stacked(rest, cands)
         for t in rest:
             found[t] = cands[int(np.argmax(matrix @ vecs[t]))]
         return found
+
+    def _stacked(self, terms: list[str], words: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The terms' vectors and the words' as one matrix; kept by the words when the vectors are in memory."""
+        assert self.vectors is not None
+        if isinstance(self.vectors, CachedWordVectors):
+            return self.vectors.stacked(terms, words)
+        vecs = self.vectors.vectors([*terms, *words])
+        return vecs, np.stack([vecs[w] for w in words])
 
     def similarity(self, a: Sequence[str], b: Sequence[str], cross: bool = True) -> float:
         """How close two short word groups are: 1.0 when they share a word, else (across languages) the best

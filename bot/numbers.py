@@ -45,6 +45,7 @@ def ordinals_in(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=8192)
 def unit_class(word: str) -> str | None:
     """What a unit word measures (money, percent, distance, duration, …), or None."""
     f = fold(word)

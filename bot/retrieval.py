@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,15 @@ class Sentences:
     vectors: np.ndarray
     clauses: np.ndarray = field(default_factory=lambda: NO_CLAUSES)
     owners: tuple[int, ...] = ()
+
+    @cached_property
+    def pairs(self) -> list[tuple[np.ndarray, float]]:
+        """Each two adjacent sentences' summed vector and its norm (1.0 for none): the same for every question."""
+        out = []
+        for i in range(len(self.texts) - 1):
+            vec = self.vectors[i : i + 2].sum(axis=0)
+            out.append((vec, float(np.linalg.norm(vec)) or 1.0))
+        return out
 
 
 @dataclass(frozen=True)

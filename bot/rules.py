@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import NamedTuple
 
 from .calibration import Calibration
 from .dates import WEEKDAYS, calendar_words, years_in
@@ -37,7 +39,7 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(t.fold for t in tokens(name) if t.fold not in FUNCTION_WORDS and len(t.fold) > 1)
 
 
-def named_by(match: tuple[str, float], lone: set[str], asked: str, named: frozenset[str]) -> bool:
+def named_by(match: tuple[str, float], lone: frozenset[str], asked: str, named: frozenset[str]) -> bool:
     """A one-word name is found as written, in another spelling only as a word the texts write with a capital
     (Poetin ~ Putin; never the common word "water" for Waterloo), or by vector only as another one-word name (Kanaal ~
     Channel), never as a common word or part of a longer name (Wimbledon ~ tennis, ~ "Grand Slam-toernooi")."""
@@ -47,16 +49,33 @@ def named_by(match: tuple[str, float], lone: set[str], asked: str, named: frozen
     return word in lone
 
 
+class _Read(NamedTuple):
+    """What missing_names reads of its texts, kept with them."""
+
+    words: tuple[str, ...]  # distinct, in order
+    lone: frozenset[str]  # one-word names
+    lone_words: tuple[str, ...]  # the words that are one-word names, in order
+    named: frozenset[str]  # written with a capital
+
+
+@lru_cache(maxsize=256)
+def _read(texts: tuple[str, ...]) -> _Read:
+    """What missing_names needs of its texts: every answer reads the same article (and the same candidates)."""
+    toks = [t for text in texts for t in tokens(text)]
+    words = tuple(dict.fromkeys(t.fold for t in toks))
+    lone = frozenset(n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1)
+    return _Read(words, lone, tuple(w for w in words if w in lone), frozenset(t.fold for t in toks if t.capitalised))
+
+
 def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: bool = False,
                   single: Matcher | None = None, cross: bool = True) -> list[str]:
     """The question's names that none of the texts hold in any spelling or language (half a long name will do,
     unless `strict`: every word). A one-word name may use `single`, a matcher that accepts a translation
     sooner (Kanaal ~ Channel): one word has nothing else to be matched by. Texts in the question's own
     language (`cross` false) hold a name only as spelled: Antwerpen is not Vlaanderen."""
-    toks = [t for text in texts for t in tokens(text)]  # the whole article, on every answer: read once
-    words = list(dict.fromkeys(t.fold for t in toks))
-    lone = {n.words[0] for text in texts for n in names_in(text) if len(n.words) == 1}  # one-word names
-    named = frozenset(t.fold for t in toks if t.capitalised)  # written as a name
+    if not q.names:
+        return []
+    words, lone, lone_words, named = _read(tuple(texts))
     missing = []
     for name in q.names:
         parts = name_words(name)
@@ -65,7 +84,7 @@ def missing_names(q: Question, texts: Sequence[str], matcher: Matcher, strict: b
         if len(parts) == 1:  # one word is looked for among names; a long name's words may be common ones
             found = (single or matcher).best(parts, words, cross)
             if parts[0] not in found or not named_by(found[parts[0]], lone, parts[0], named):
-                found = (single or matcher).best(parts, [w for w in words if w in lone], cross)
+                found = (single or matcher).best(parts, lone_words, cross)
         else:
             found = matcher.best(parts, words, cross)
         need = len(parts) if strict else 1 if len(parts) <= 2 else (len(parts) + 1) // 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -59,6 +60,7 @@ def clause_lifted(sims: np.ndarray, clause_sims: np.ndarray, owners: Sequence[in
     return out
 
 
+@lru_cache(maxsize=8192)
 def leans_back(sentence: str) -> bool:
     """A sentence that opens with a pronoun or connective, or points back ("daar", "there"), needs the one before."""
     toks = tokens(sentence[:80])
@@ -108,8 +110,7 @@ def build(
                     dense, related = float(sims[i]), float(rel[i])
                     rank_dense, rank_related = float(ranked[i]), float(ranked_rel[i])
                 else:
-                    vec = sents.vectors[start:end].sum(axis=0)
-                    norm = float(np.linalg.norm(vec)) or 1.0
+                    vec, norm = sents.pairs[start]
                     joint = float(vec @ qvec) / norm
                     dense, rank_dense = max(joint, float(sims[i]) - 0.01), max(joint, float(ranked[i]) - 0.01)
                     if relation is not None:
