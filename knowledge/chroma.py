@@ -89,7 +89,8 @@ def open_client(target: ChromaTarget) -> Any:
 
 
 class Collections:
-    """The three collections of one knowledge base: paragraphs, their sentences, and the articles.
+    """The collections of one knowledge base: paragraphs, their sentences, the articles, the vocabulary and the
+    clauses of long sentences.
 
     A knowledge base built with another of our embedding models is re-embedded from its stored texts: on an
     embedded store automatically (one process holds it, see WriterLock), on a Chroma server only when asked
