@@ -141,7 +141,9 @@ class Collections:
                 "BRIEFBOT_COLLECTION elsewhere."
             )
         if rebuild is True or (rebuild is None and not self.target.host):
-            reembed.reembed(self, SUFFIXES, stale[0] if stale else self.embedder.model_id)
+            why = "" if stale else ("predates clause vectors" if self._lacks_clauses(set(found))
+                                    else "is rebuilt as asked")
+            reembed.reembed(self, SUFFIXES, stale[0] if stale else self.embedder.model_id, why=why)
             return
         raise StoreError(
             f"The knowledge base '{self.name}' in the {self.target.description} was built with the embedding "

@@ -186,7 +186,8 @@ def test_a_store_from_before_clause_vectors_gets_them_on_start_with_one_line(tmp
 
 def test_a_server_store_from_before_clause_vectors_is_opened_with_a_warning(chroma_server: Any, tmp_path: Path,
                                                                              caplog: pytest.LogCaptureFixture) -> None:
-    """Workers on a shared server never rebuild on their own: they answer without clauses and say how to add them."""
+    """Workers on a shared server never rebuild on their own: they answer without clauses and say how to add them
+    (the first to open the store: it creates the empty collection); `ingest --rebuild` then says what it does."""
     name = f"kb-{uuid.uuid4().hex[:8]}"
     target = ChromaTarget(host="127.0.0.1", port=chroma_server.port)
     cols = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
@@ -199,3 +200,8 @@ def test_a_server_store_from_before_clause_vectors_is_opened_with_a_warning(chro
     assert again.sentences.count() == 1 and again.clauses.count() == 0
     assert any("predates clause vectors" in r.getMessage() and "briefbot ingest --rebuild" in r.getMessage()
                for r in caplog.records)
+
+    env = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server.port), "BRIEFBOT_COLLECTION": name}
+    result = run_cli(["ingest", "--rebuild"], tmp_path / "data", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "the knowledge base is rebuilt as asked; re-embedding" in result.stderr, result.stderr
