@@ -104,7 +104,7 @@ def store_costs(tmp: Path, n_articles: int) -> tuple[list[list[str]], float]:
             group.append((doc, doc.chunks()))
         n = sum(len(c.sentences) for _, ch in group for c in ch)
         vecs = rng.standard_normal((n, 384)).astype(np.float32)
-        write_group(cols, group, vecs / np.linalg.norm(vecs, axis=1, keepdims=True))
+        write_group(cols, group, vecs / np.linalg.norm(vecs, axis=1, keepdims=True), [np.zeros((0, 384))] * n)
     fill_s = time.perf_counter() - t0
     poll = per_call_ms(lambda _: version(cols), range(200))
     scan = per_call_ms(lambda _: remove_orphans(cols), range(3), repeat=1)

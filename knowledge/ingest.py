@@ -27,7 +27,7 @@ from .documents import (
     parse,
 )
 from .sources import Fetcher, feed_items, fetch, is_url, looks_like_feed, page_document
-from .writer import remove_articles, remove_orphans, write_group
+from .writer import embed_sentences, remove_articles, remove_orphans, write_group
 
 log = logging.getLogger("briefbot.ingest")
 
@@ -284,10 +284,10 @@ def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stor
     try:
         for group in _groups(todo, group_sentences):
             texts = [s for _, chunks in group for c in chunks for s in c.sentences]
-            vectors = cols.embedder.passages(texts) if texts else np.zeros((0, cols.embedder.dim), np.float32)
+            vectors, parts = embed_sentences(cols.embedder, texts)
             if bar is not None:
                 bar.update(len(texts))
-            n_chunks, n_sentences = write_group(cols, group, vectors)
+            n_chunks, n_sentences = write_group(cols, group, vectors, parts)
             report.chunks += n_chunks
             report.sentences += n_sentences
             bump_version(cols)  # a running bot sees each group as soon as it is complete

