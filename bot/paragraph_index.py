@@ -95,11 +95,11 @@ class ParagraphIndex:
     def _places(self, snap: _Snapshot, row: int) -> frozenset[str]:
         """The CLDR codes of the countries a paragraph names, in any language or as an adjective (read once)."""
         from .match import index_of
-        from .words import tokens
+        from .words import word_set
 
         got = snap.places.get(row)
         if got is None:
-            got = snap.places[row] = index_of(frozenset(t.fold for t in tokens(snap.documents[row]))).places
+            got = snap.places[row] = index_of(word_set(snap.documents[row])).places
         return got
 
     def _and_centred(self, snap: _Snapshot, centred: _Centred, sims: np.ndarray, vec: np.ndarray, n: int,

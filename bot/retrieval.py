@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from .models import Article, Source, short_tag
 from .names import territory
 from .paragraph_index import ParagraphIndex
 from .question import Question, analyse, masked
-from .words import tokens
+from .words import word_set
 
 log = logging.getLogger("briefbot.retrieval")
 
@@ -62,13 +62,6 @@ class ArticleText:
     tag: str
     url: str
     paragraphs: tuple[str, ...]
-
-
-@lru_cache(maxsize=4096)
-def word_set(text: str) -> frozenset[str]:
-    """A text's folded words; kept, since each question reads the same stored paragraphs and sentences three times
-    (retrieval's scoring, its country rescue and the windows)."""
-    return frozenset(t.fold for t in tokens(text))
 
 
 def matched(terms: tuple[str, ...], words: frozenset[str]) -> frozenset[str]:
@@ -183,7 +176,7 @@ class ChromaRetriever:
         variant = masked(q, language) if language and q.names else None
         vec = self.embedder.queries([query, variant])[0] if variant else self.embedder.query(query)
         terms = q.terms
-        if prefer and not analyse(query).names:  # a follow-up that names nothing new stays in its article
+        if prefer and not q.names:  # a follow-up that names nothing new stays in its article
             rows = rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
         else:
             rows = rows_of(self._query(vec, max(k, self.cal.candidates), language=language))
@@ -328,10 +321,7 @@ class ChromaRetriever:
         for name in names[:3]:
             if any(name.casefold() in doc for doc in docs):
                 continue
-            for row in rows_of(self._query(vec, per_name, contains=name)):
-                if row[0] not in seen:
-                    seen.add(row[0])
-                    extra.append(row)
+            extra += _unseen(rows_of(self._query(vec, per_name, contains=name)), seen)
         return extra
 
     def _placing(self, vec: np.ndarray, q: Question, rows: list[tuple[str, str, dict, float]],
@@ -347,10 +337,7 @@ class ChromaRetriever:
         extra: list[tuple[str, str, dict, float]] = []
         for code in sorted(asked - held)[:2]:
             hit = self.paragraphs.query(vec, per_place, place=code, sentence_weight=self.cal.sentence_weight)
-            for row in rows_of(hit) if hit is not None else []:
-                if row[0] not in seen:
-                    seen.add(row[0])
-                    extra.append(row)
+            extra += _unseen(rows_of(hit) if hit is not None else [], seen)
         return extra
 
     def mentions(self, name: str) -> bool:
@@ -383,3 +370,13 @@ class ChromaRetriever:
             loaders = list(self._loaders)
         for thread in loaders:
             thread.join(timeout_s)
+
+
+def _unseen(rows: list[tuple[str, str, dict, float]], seen: set[str]) -> list[tuple[str, str, dict, float]]:
+    """The rows whose paragraph is not among those already found (`seen` grows with them)."""
+    out = []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            out.append(row)
+    return out

@@ -10,8 +10,8 @@ import numpy as np
 from .calibration import Calibration
 from .models import Source
 from .numbers import ordinals_in
-from .retrieval import Sentences, matched, term_weights, word_set
-from .words import load_words, tokens
+from .retrieval import Sentences, matched, term_weights
+from .words import load_words, tokens, word_set
 
 REASON_MARKERS = load_words("reason_markers.txt")
 REASON_BONUS = 0.025  # a why-question's window that gives a reason ("omdat", "because", "over fears")

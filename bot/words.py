@@ -40,6 +40,13 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(Token(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
+@lru_cache(maxsize=4096)
+def word_set(text: str) -> frozenset[str]:
+    """A text's folded words; kept, since each question reads the same stored paragraphs and sentences several
+    times (retrieval's scoring, its country rescue, the in-memory index's places and the windows)."""
+    return frozenset(t.fold for t in tokens(text))
+
+
 def load_list(name: str) -> list[str]:
     """The lines of a word list in bot/wordlists, comments and blank lines left out."""
     lines = (WORDLISTS / name).read_text(encoding="utf-8").splitlines()
