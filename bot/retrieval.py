@@ -6,6 +6,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -128,7 +130,7 @@ class ChromaRetriever:
                                         sentence_weight=weight, language=language, also=self.cal.centred_candidates)
             if hit is not None:
                 return hit
-        try:
+        with _store_errors():
             res = self.cols.chunks.query(
                 query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
                 **({"where": where} if where else {}),
@@ -136,8 +138,6 @@ class ChromaRetriever:
             )
             if weight and not contains:
                 res = with_sentence_hits(self.cols, res, vec, n, where)
-        except Exception as exc:
-            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
         return self._by_best_sentence(res, vec, n) if weight else res
 
     def _by_best_sentence(self, res: dict[str, Any], vec: np.ndarray, n: int | None = None) -> dict[str, Any]:
@@ -250,13 +250,9 @@ class ChromaRetriever:
                 missing.append(key)
         if not missing:
             return out
-        try:
-            got = self.cols.sentences.get(
-                where={"chunk": {"$in": [f"{a}:{p}" for a, p in missing]}},
-                include=["documents", "metadatas", "embeddings"],
-            )
-        except Exception as exc:
-            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        with _store_errors():
+            got = self.cols.sentences.get(where=_of_paragraphs(missing),
+                                          include=["documents", "metadatas", "embeddings"])
         grouped: dict[tuple[str, int], list[tuple[int, str, np.ndarray]]] = {}
         for doc, meta, emb in zip(got["documents"], got["metadatas"], got["embeddings"]):
             key = (meta["article"], int(meta["paragraph"]))
@@ -275,11 +271,8 @@ class ChromaRetriever:
 
     def _clauses_of(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], list[tuple[int, int, np.ndarray]]]:
         """(sentence, clause, vector) of the clauses stored for these paragraphs."""
-        try:
-            got = self.cols.clauses.get(where={"chunk": {"$in": [f"{a}:{p}" for a, p in keys]}},
-                                        include=["metadatas", "embeddings"])
-        except Exception as exc:
-            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+        with _store_errors():
+            got = self.cols.clauses.get(where=_of_paragraphs(keys), include=["metadatas", "embeddings"])
         out: dict[tuple[str, int], list[tuple[int, int, np.ndarray]]] = {}
         for meta, emb in zip(got["metadatas"], got["embeddings"]):
             out.setdefault((meta["article"], int(meta["paragraph"])), []).append(
@@ -297,10 +290,8 @@ class ChromaRetriever:
         hit = self._articles.get(key)
         if hit is not None:
             return hit
-        try:
+        with _store_errors():
             got = self.cols.chunks.get(where={"article": article_id}, include=["documents", "metadatas"])
-        except Exception as exc:
-            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
         paras = sorted(zip(got["metadatas"], got["documents"]), key=lambda md: int(md[0]["paragraph"]))
         text = ArticleText(article_id, str(meta.get("title", article_id)), str(meta.get("date", "")),
                            str(meta.get("language", "")), self.tag(article_id), str(meta.get("url", "") or ""),
@@ -342,10 +333,8 @@ class ChromaRetriever:
 
     def mentions(self, name: str) -> bool:
         """Whether any paragraph in the knowledge base contains this name as written (a full-text scan)."""
-        try:
+        with _store_errors():
             got = self.cols.chunks.get(where_document={"$contains": name}, limit=1, include=[])
-        except Exception as exc:
-            raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
         return bool(got["ids"])
 
     def articles(self) -> list[Article]:
@@ -370,6 +359,20 @@ class ChromaRetriever:
             loaders = list(self._loaders)
         for thread in loaders:
             thread.join(timeout_s)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A failing store call becomes one line naming what failed, never a traceback for the asker."""
+    try:
+        yield
+    except Exception as exc:
+        raise StoreError(f"The knowledge store failed to answer a query ({type(exc).__name__}).") from exc
+
+
+def _of_paragraphs(keys: list[tuple[str, int]]) -> dict[str, Any]:
+    """The `where` filter for the rows of these paragraphs (sentences, clauses: their `chunk` metadata)."""
+    return {"chunk": {"$in": [f"{a}:{p}" for a, p in keys]}}
 
 
 def _unseen(rows: list[tuple[str, str, dict, float]], seen: set[str]) -> list[tuple[str, str, dict, float]]:
