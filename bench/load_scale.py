@@ -15,7 +15,8 @@ The load: --events signed `app_mention` events, each a different question text f
 channel, offered at --rate events/s. Each event is delivered twice: first to worker i mod N, then, 0.05–1 s later,
 as Slack's retry (X-Slack-Retry-Num: 1, same body) to the next worker. Nothing is asserted; the figures are printed:
 answers/s (answered ÷ first delivery → last answer), first delivery → answer (p50/p99), ack (HTTP response)
-latency, duplicates, lost, and the workers' CPU per answer.
+latency, duplicates, lost, the workers' CPU per answer, the Chroma server's, Redis's and this process's (fake
+Slack and load generator), and how many cores all of them kept busy from first delivery to last answer.
 """
 from __future__ import annotations
 
@@ -195,13 +196,20 @@ def run_one(code: Path, label: str, args: argparse.Namespace, tmp: Path) -> dict
         texts = distinct_texts(args.events, args.seed)
         events = [mention(t, user=f"U{i:05d}", channel=f"C{i:05d}") for i, t in enumerate(texts)]
         note(f"[{label}] offering {len(events)} mentions at {args.rate}/s, each delivered to two workers…")
+        services = {"chroma": [chroma.proc.pid] if chroma.proc else [], "redis": [redis.proc.pid] if redis.proc else []}
         ticks = cpu_ticks([p.pid for p in procs])
+        svc_ticks = {k: cpu_ticks(v) for k, v in services.items()}
+        own = os.times()
         watch = CpuWatch().__enter__()
         plan = asyncio.run(offer(urls, events, args.rate, secret, args.seed))
         settle(api, events, plan, args.timeout)
         watch.__exit__()
-        used_s = (cpu_ticks([p.pid for p in procs]) - ticks) / os.sysconf("SC_CLK_TCK")
-        watch.exclude(used_s + 0.0)
+        hz = os.sysconf("SC_CLK_TCK")
+        used_s = (cpu_ticks([p.pid for p in procs]) - ticks) / hz
+        svc_s = {k: (cpu_ticks(v) - svc_ticks[k]) / hz for k, v in services.items()}
+        now = os.times()
+        svc_s["bench"] = (now.user - own.user) + (now.system - own.system)
+        watch.exclude(used_s + svc_s["chroma"] + svc_s["redis"])
         res = outcomes(api, events, plan)
         acks = [d["elapsed"] for d in plan if "elapsed" in d]
         statuses: dict[str, int] = {}
@@ -210,6 +218,9 @@ def run_one(code: Path, label: str, args: argparse.Namespace, tmp: Path) -> dict
         answered = res["answered_once"] + res["duplicates"]
         return {**res, "label": label, "ack": summary_ms(acks), "statuses": statuses,
                 "cpu_ms_per_answer": round(1000 * used_s / answered, 1) if answered else None,
+                "service_cpu_ms_per_answer": {k: round(1000 * v / answered, 1) if answered else None
+                                              for k, v in svc_s.items()},
+                "busy_cores": round((used_s + sum(svc_s.values())) / res["span_s"], 2) if res["span_s"] else None,
                 "other_cores": watch.other_cores}
     finally:
         for p in procs:
@@ -239,6 +250,10 @@ def render(runs: list[dict[str, Any]], args: argparse.Namespace, m: dict[str, An
         ["ack (HTTP response) p50", *[ms(r["ack"].get("p50")) for r in runs]],
         ["ack (HTTP response) p99", *[ms(r["ack"].get("p99")) for r in runs]],
         ["workers' CPU per answer", *[ms(r["cpu_ms_per_answer"]) for r in runs]],
+        *[[f"{label} CPU per answer", *[ms(r["service_cpu_ms_per_answer"][k]) for r in runs]]
+          for k, label in (("chroma", "Chroma server's"), ("redis", "Redis's"),
+                           ("bench", "fake Slack's and load generator's"))],
+        [f"cores busy over the span (of {os.cpu_count()})", *[r["busy_cores"] for r in runs]],
         ["HTTP statuses", *[json.dumps(r["statuses"]) for r in runs]],
     ]
     out = [f"briefbot load: {args.events} different mentions at {args.rate}/s, each delivered twice to different "
