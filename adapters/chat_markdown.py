@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.models import Answer, Source
-from bot.text import ELLIPSIS, cap, clip_words
+from bot.common.models import Answer, Source
+from bot.common.text import ELLIPSIS, cap, clip_words
 
 _PARSER = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 _WEB_URL = re.compile(r"https?://[^\s<>\"'`|\\\x00-\x1f\x7f]{1,2000}", re.I)

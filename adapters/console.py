@@ -20,11 +20,11 @@ from rich.style import Style
 from rich.text import Text
 
 from adapters.chat_markdown import listed_sources, web_url
-from bot.config import Settings
-from bot.errors import BriefbotError, ConfigError
-from bot.language import detect, phrase
-from bot.models import Answer
-from bot.text import clip_line, one_line
+from bot.common.config import Settings
+from bot.common.errors import BriefbotError, ConfigError
+from bot.common.models import Answer
+from bot.common.text import clip_line, one_line
+from bot.language.phrases import detect, phrase
 
 log = logging.getLogger("briefbot.console")
 
@@ -163,7 +163,7 @@ def run_console(
     owned = bot is None
     if bot is None:
         console.print(Text("briefbot", style="bold") + Text(" — loading the knowledge base…"))
-        from bot.core import build_bot
+        from bot.wiring import build_bot
 
         bot = build_bot(settings)
     engine = f"LLM {settings.llm}" if settings.llm else "offline extractive engine"

@@ -19,10 +19,10 @@ from adapters.discord_format import Message, format_about, format_sources, notic
 from adapters.discord_views import NO_MENTIONS, FeedbackButton, ReasonModal, embeds_of
 from adapters.flow import Flow, Question, flow_options
 from adapters.flow_parts import drain_seconds
-from bot.config import Settings
-from bot.core import Bot
-from bot.errors import BriefbotError
-from bot.language import detect, phrase
+from bot.common.config import Settings
+from bot.common.errors import BriefbotError
+from bot.core.bot import Bot
+from bot.language.phrases import detect, phrase
 
 log = logging.getLogger("briefbot.discord")
 

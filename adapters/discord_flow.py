@@ -17,8 +17,8 @@ import discord
 from adapters.discord_format import Message, format_answer, format_preview, notice
 from adapters.discord_views import NO_MENTIONS, embeds_of, feedback_view
 from adapters.flow import Question
-from bot.language import phrase
-from bot.models import Answer
+from bot.common.models import Answer
+from bot.language.phrases import phrase
 
 log = logging.getLogger("briefbot.discord")
 

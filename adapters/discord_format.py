@@ -14,9 +14,9 @@ from discord.utils import escape_markdown as _escape_markdown
 from discord.utils import escape_mentions
 
 from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
-from bot.language import phrase
-from bot.models import Answer, Article, Source
-from bot.text import ELLIPSIS, one_line
+from bot.common.models import Answer, Article, Source
+from bot.common.text import ELLIPSIS, one_line
+from bot.language.phrases import phrase
 
 # Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_CONTENT = 2000

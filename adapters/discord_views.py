@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord_format import FEEDBACK_TEMPLATE, Message, feedback_buttons
-from bot.core import MAX_REASON_CHARS
-from bot.language import phrase
-from bot.models import Answer
+from bot.common.models import Answer
+from bot.core.bot import MAX_REASON_CHARS
+from bot.language.phrases import phrase
 
 if TYPE_CHECKING:
     from adapters.discord_client import BriefbotClient

@@ -13,7 +13,7 @@ flow does the rest, the same for Slack, Discord or a third platform:
   on the compute pool:     Bot.compute under the answer gate; LLM deltas become throttled edits
   on the I/O pool again:   the final edit of the placeholder (idempotent), then the work is marked done.
 
-Unfinished work of a worker that stopped is taken over (bot/work.py leases) and answered once; a clean stop
+Unfinished work of a worker that stopped is taken over (bot/state/work.py leases) and answered once; a clean stop
 stops taking work, drains for a grace period and releases what is left.
 """
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any
 
 from adapters.flow_jobs import Job, Keeper, Watchdog
 from adapters.flow_parts import Format, Question, Transport, Unavailable, flow_options
-from bot import metrics
-from bot.core import Bot
-from bot.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
-from bot.language import phrase
-from bot.logs import request_id
-from bot.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
+from bot.common import metrics
+from bot.common.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
+from bot.common.logs import request_id
+from bot.core.bot import Bot
+from bot.language.phrases import phrase
+from bot.state.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
 
 __all__ = ["Flow", "Format", "Question", "Transport", "Unavailable", "flow_options"]
 

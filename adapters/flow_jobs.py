@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import StoreError
-from bot.work import Work
+from bot.common.errors import StoreError
+from bot.state.work import Work
 
 if TYPE_CHECKING:
     from adapters.flow import Flow, Question

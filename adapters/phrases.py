@@ -1,11 +1,11 @@
 """Platform phrases: what only an adapter says (Discord's command help, vote labels…), in en and nl.
 
-The core's phrases stay in bot/language.py; these are registered there on import of the `adapters` package, so
-`bot.language.phrase(key, language)` finds both and the core never holds a platform's words.
+The core's phrases stay in bot/language/phrases.py; these are registered there on import of the `adapters` package, so
+`bot.language.phrases.phrase(key, language)` finds both and the core never holds a platform's words.
 """
 from __future__ import annotations
 
-from bot.language import register
+from bot.language.phrases import register
 
 PLATFORM_PHRASES: dict[str, dict[str, str]] = {
     "discord_rate_limited": {

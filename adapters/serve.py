@@ -12,8 +12,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot.config import Settings
-from bot.errors import BriefbotError, ConfigError
+from bot.common.config import Settings
+from bot.common.errors import BriefbotError, ConfigError
 
 
 def preflight(settings: Settings, workers: int) -> None:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except BriefbotError as exc:
         print(f"briefbot web: {exc.message}", file=sys.stderr)
         return 2
-    from bot.logs import configure
+    from bot.common.logs import configure
 
     configure(settings.log_format)  # uvicorn's own lines too (log_config=None leaves them to the root logger)
     prepare_metrics_dir()

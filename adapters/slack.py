@@ -24,10 +24,10 @@ from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
 from adapters.slack_format import ACTION_DOWN, ACTION_UP
 from adapters.slack_listeners import SlackListeners
-from bot.config import Settings
-from bot.core import Bot
-from bot.errors import BriefbotError, ConfigError
-from bot.logs import configure as configure_logging
+from bot.common.config import Settings
+from bot.core.bot import Bot
+from bot.common.errors import BriefbotError, ConfigError
+from bot.common.logs import configure as configure_logging
 
 log = logging.getLogger("briefbot.slack")
 
@@ -178,7 +178,7 @@ def create_asgi_app(
 
 def asgi_factory():
     """`uvicorn adapters.slack:asgi_factory --factory`: one Bot and Bolt app per worker process."""
-    from bot.core import build_bot
+    from bot.wiring import build_bot
 
     try:
         settings = Settings.from_env()
@@ -201,7 +201,7 @@ def run(settings: Settings) -> None:
     """Start the mode the environment asks for; blocks until the process is stopped."""
     config = load_config(settings)
     port = _port(settings) if config.mode == "http" else 0
-    from bot.core import build_bot
+    from bot.wiring import build_bot
 
     bot = build_bot(settings)
     try:

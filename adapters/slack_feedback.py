@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainText
 from slack_sdk.models.views import View
 
 from adapters.slack_format import ACTION_UP, thanked
-from bot.core import MAX_REASON_CHARS, Bot
-from bot.language import phrase
+from bot.core.bot import MAX_REASON_CHARS, Bot
+from bot.language.phrases import phrase
 
 log = logging.getLogger("briefbot.slack")
 

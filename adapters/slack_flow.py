@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 from adapters import slack_format as sf
 from adapters.flow import Question
 from adapters.slack_input import question_from_slack
-from bot.language import phrase
-from bot.models import Answer
+from bot.common.models import Answer
+from bot.language.phrases import phrase
 
 UPDATE_INTERVAL_S = 1.0  # chat.update is rate-limited: at most one edit a second per message
 

@@ -20,9 +20,9 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
-from bot.language import phrase
-from bot.models import Answer, Source
-from bot.text import ELLIPSIS, clip_line
+from bot.common.models import Answer, Source
+from bot.common.text import ELLIPSIS, clip_line
+from bot.language.phrases import phrase
 
 # Slack's limits (text 40,000; 50 blocks; 3,000 a section) with headroom; Slack has rejected ~13k of blocks.
 SECTION_CHARS = 2_900

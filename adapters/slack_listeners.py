@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from adapters.flow import Flow, Question, Unavailable
 from adapters.slack_feedback import SlackFeedback
 from adapters.slack_flow import SlackFormat, SlackTransport
-from bot.core import Bot
-from bot.logs import request_id
+from bot.common.logs import request_id
+from bot.core.bot import Bot
 
 log = logging.getLogger("briefbot.slack")
 

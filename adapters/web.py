@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import metrics
-from bot.core import Bot
+from bot.common import metrics
+from bot.core.bot import Bot
 
 log = logging.getLogger("briefbot.web")
 

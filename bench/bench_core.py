@@ -91,8 +91,8 @@ print(docs[0].page_content, flush=True)
 # Peak RSS: one process that only runs ours (or only the peer), answering every question once.
 OURS_RSS = """
 import json, resource, sys, uuid
-from bot.config import Settings
-from bot.core import build_bot
+from bot.common.config import Settings
+from bot.wiring import build_bot
 questions = json.load(sys.stdin)
 bot = build_bot(Settings.from_env())
 after_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -176,8 +176,8 @@ def warm_latency(ours_dir: Path, peer_dir: Path, questions: list[str], pause_s: 
     `pause_s` of idle before every call."""
     from langchain_chroma import Chroma
 
-    from bot.config import Settings
-    from bot.core import build_bot
+    from bot.common.config import Settings
+    from bot.wiring import build_bot
     from knowledge.embeddings import create, langchain_embeddings
 
     bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(ours_dir)}))

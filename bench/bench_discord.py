@@ -22,9 +22,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.common import ADAPTER_QUESTIONS  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.core import Bot  # noqa: E402
-from bot.store import SQLiteStore  # noqa: E402
+from bot.common.config import Settings  # noqa: E402
+from bot.core.bot import Bot  # noqa: E402
+from bot.state.store import SQLiteStore  # noqa: E402
 from tests.discord_harness import Harness  # noqa: E402
 from tests.fakes import FakeEngine, FakeRetriever  # noqa: E402
 
@@ -35,7 +35,7 @@ def make_bot(state_dir: Path, use_fake: bool, delay_s: float) -> tuple[Bot, str]
     """The real Bot (build_bot) on `state_dir`, else FakeEngine; with a note saying which."""
     if not use_fake:
         try:
-            from bot.core import build_bot
+            from bot.wiring import build_bot
 
             # Its own data dir (never the repo's .data); one simulated user asks all 200, so no per-user limit.
             bot = build_bot(Settings.from_env({

@@ -27,8 +27,8 @@ from bench.common import emit, machine, machine_line, note, table
 
 def knowledge_base(tmp: Path) -> Path:
     """The bundled article indexed into an embedded store the worker processes can open."""
-    from bot.config import Settings
-    from bot.core import build_bot
+    from bot.common.config import Settings
+    from bot.wiring import build_bot
 
     data = tmp / "kb"
     build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(data)})).close()

@@ -117,7 +117,7 @@ def grouping(n: int) -> list[list[str]]:
     """Synthetic gaps: 25 topics (5 subjects × 5 countries), each asked in 4 forms; how the groups come out."""
     from collections import defaultdict
 
-    from bot.gaps import GROUP_DISTANCE, Gap, cluster, group_gaps
+    from bot.state.gaps import GROUP_DISTANCE, Gap, cluster, group_gaps
     from knowledge.embeddings import E5Embedder
 
     subjects = ["NATO troops", "gas prices", "wheat exports", "refugees", "elections"]

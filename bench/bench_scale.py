@@ -75,7 +75,7 @@ def build_synthetic(path: Path, n: int) -> dict[str, Any]:
 
 def real_retriever(cols: dict[str, Any], questions: list[str], rounds: int) -> dict[str, Any]:
     """ChromaRetriever.retrieve(question, 10) against each store, interleaved (rotating who goes first)."""
-    from bot.retrieval import ChromaRetriever
+    from bot.retrieval.retriever import ChromaRetriever
 
     from bench.common import CountingCollection
 

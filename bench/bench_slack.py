@@ -25,9 +25,9 @@ if str(REPO) not in sys.path:
 
 from adapters.slack import create_asgi_app  # noqa: E402
 from bench.common import ADAPTER_QUESTIONS  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.core import Bot  # noqa: E402
-from bot.store import SQLiteStore  # noqa: E402
+from bot.common.config import Settings  # noqa: E402
+from bot.core.bot import Bot  # noqa: E402
+from bot.state.store import SQLiteStore  # noqa: E402
 from tests.fakes import FakeEngine, FakeRetriever  # noqa: E402
 from tests.slack_fake import FakeSlackAPI, wait_for  # noqa: E402
 from tests.slack_harness import BOT_TOKEN, SECRET, Served, mention, signed_request  # noqa: E402
@@ -48,7 +48,7 @@ def make_bot(settings: Settings, use_fake: bool) -> tuple[Bot, str]:
     """The real offline Bot when it builds (the lead's build_bot), else one from FakeEngine, with a note why."""
     if not use_fake:
         try:
-            from bot.core import build_bot
+            from bot.wiring import build_bot
 
             return build_bot(settings), "real offline engine (build_bot)"
         except Exception as e:  # noqa: BLE001  (any failure: fall back, but say so)

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import scorer  # noqa: E402
-from bot.calibration import DEFAULT  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.core import build_bot  # noqa: E402
-from bot.errors import BriefbotError  # noqa: E402
+from bot.common.calibration import DEFAULT  # noqa: E402
+from bot.common.config import Settings  # noqa: E402
+from bot.common.errors import BriefbotError  # noqa: E402
+from bot.wiring import build_bot  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 CALIBRATE = [SHARED / "dev_qa.jsonl", SHARED / "corpus_qa.jsonl"]

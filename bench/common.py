@@ -368,7 +368,7 @@ def _retriever_over(col: Any) -> tuple[Any, _VectorFor, CountingCollection]:
     """The product's ChromaRetriever over a synthetic collection, its query vector set per call."""
     from types import SimpleNamespace
 
-    from bot.retrieval import ChromaRetriever
+    from bot.retrieval.retriever import ChromaRetriever
 
     vector = _VectorFor()
     counting = CountingCollection(col)

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/quality.py [QUESTIONS.jsonl ...] [--show] [--conversations FILE ...]
 Runs the configured bot in-process (BRIEFBOT_DATA_DIR decides the knowledge base) with the shared scorer's checks
-(../shared/eval/score.py when present, else bot/evaluate.py's copy of them).
+(../shared/eval/score.py when present, else briefbot/evaluate.py's copy of them).
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Settings  # noqa: E402
-from bot.core import build_bot  # noqa: E402
-from bot.errors import BriefbotError  # noqa: E402
+from bot.common.config import Settings  # noqa: E402
+from bot.common.errors import BriefbotError  # noqa: E402
+from bot.wiring import build_bot  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval" / "score.py"
 
@@ -32,7 +32,7 @@ def scorer():
         mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         spec.loader.exec_module(mod)  # type: ignore[union-attr]
         return mod.judge, mod.own_words
-    from bot.evaluate import judge, own_words
+    from briefbot.evaluate import judge, own_words
 
     return judge, own_words
 

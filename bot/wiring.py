@@ -5,16 +5,15 @@ import gc
 import logging
 from typing import Any
 
+from bot.common.config import Settings
+from bot.core.bot import Bot, Engine
+from bot.reading.extractive import ExtractiveEngine
+from bot.retrieval.retriever import ChromaRetriever
+from bot.state.limits import Gate, LocalGate
+from bot.state.store import SQLiteStore, Store
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import E5Embedder
 from knowledge.ingest import ensure_sample
-
-from .config import Settings
-from .core import Bot, Engine
-from .extractive import ExtractiveEngine
-from .limits import Gate, LocalGate
-from .retrieval import ChromaRetriever
-from .store import SQLiteStore, Store
 
 log = logging.getLogger("briefbot.wiring")
 
@@ -51,7 +50,7 @@ def open_collections(settings: Settings, *, index_builtin: bool = True,
 def build_store(settings: Settings) -> Store:
     """The state store alone (the CLI's `feedback`): on Redis when REDIS_URL is set, else the SQLite file."""
     if settings.redis_url:
-        from .redis_store import RedisStore
+        from bot.state.redis_store import RedisStore
 
         return RedisStore.connect(settings.redis_url)
     return SQLiteStore(settings.data_dir / "state.sqlite3")
@@ -61,8 +60,8 @@ def build_state(settings: Settings) -> tuple[Store, Gate]:
     """The state store and the answer gate on it: both on Redis when REDIS_URL is set, else local."""
     store = build_store(settings)
     if settings.redis_url:
-        from .redis_gate import RedisGate
-        from .redis_store import RedisStore
+        from bot.state.redis_gate import RedisGate
+        from bot.state.redis_store import RedisStore
 
         assert isinstance(store, RedisStore)
         return store, RedisGate(store.client, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
@@ -73,14 +72,14 @@ def chat_model_of(settings: Settings) -> Any:
     """The configured LLM's chat model (None for the offline engine); a ConfigError naming the extra or key."""
     if not settings.llm:
         return None
-    from .llm import chat_model
+    from bot.llm.engine import chat_model
 
     return chat_model(settings)
 
 
 def build_engine(settings: Settings, retriever: ChromaRetriever, model: Any = None) -> Engine:
     if settings.llm:
-        from .llm import LLMEngine
+        from bot.llm.engine import LLMEngine
 
         return LLMEngine(
             model if model is not None else chat_model_of(settings), timeout_s=settings.llm_timeout_s,
@@ -89,7 +88,8 @@ def build_engine(settings: Settings, retriever: ChromaRetriever, model: Any = No
     return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
 
 
-def build(settings: Settings) -> Bot:
+def build_bot(settings: Settings) -> Bot:
+    """The one place that constructs Chroma, the embedder, the LLM and the store."""
     store, gate = build_state(settings)  # first: a wrong REDIS_URL fails before the store is opened
     try:
         # Then the LLM's configuration, before the knowledge base starts its background work (the embedder's
@@ -134,10 +134,10 @@ def start_watch(settings: Settings, cols: Collections):
 
 def build_gaps(settings: Settings, store: Store):
     """Where refused questions and 👎 are kept: beside the state store (same SQLite file, or the same Redis)."""
-    from .gaps import RedisGaps, SQLiteGaps
+    from bot.state.gaps import RedisGaps, SQLiteGaps
 
     if settings.redis_url:
-        from .redis_store import RedisStore
+        from bot.state.redis_store import RedisStore
 
         assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
         return RedisGaps(store.client)

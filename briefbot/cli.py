@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from bot.config import Settings
-from bot.errors import BriefbotError, InputError
-from bot.text import clip_line
+from bot.common.config import Settings
+from bot.common.errors import BriefbotError, InputError
+from bot.common.text import clip_line
 from briefbot.kb_cli import add_commands
 
 
 def _bot(settings: Settings):
-    from bot.core import build_bot
+    from bot.wiring import build_bot
 
     return build_bot(settings)
 
@@ -94,10 +94,14 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluate import load_items, run_eval
+    from briefbot.evaluate import load_items, run_eval
 
     items = load_items(Path(args.file))  # a BriefbotError naming the file and line when it is malformed
-    return run_eval(items, settings, show=args.show)
+    bot = _bot(settings)
+    try:
+        return run_eval(items, bot, show=args.show)
+    finally:
+        bot.close()
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
@@ -197,7 +201,7 @@ def _version() -> str:
 
 def _configure_logging(verbose: bool) -> None:
     """stderr logging through the masking formatter; without -v only errors, and no tracebacks."""
-    from bot.logs import TextFormatter
+    from bot.common.logs import TextFormatter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -212,12 +216,12 @@ def _configure_logging(verbose: bool) -> None:
 
 def _one_line(exc: BaseException) -> str:
     """An error as one masked line: its message, and what caused it when that adds something."""
-    from bot.logs import redact
+    from bot.common.logs import redact
 
     text = exc.message if isinstance(exc, BriefbotError) else f"unexpected {type(exc).__name__}: {exc}"
     cause = exc.__cause__
     if isinstance(exc, BriefbotError) and cause is not None and not isinstance(cause, BriefbotError):
-        from bot.llm import describe_error
+        from bot.llm.engine import describe_error
 
         text += f" ({describe_error(cause)})"
     return redact(" ".join(str(text).split()))

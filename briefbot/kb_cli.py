@@ -9,8 +9,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import Settings
-from bot.errors import StoreError
+from bot.common.config import Settings
+from bot.common.errors import StoreError
 
 
 def _out(line: str) -> None:
@@ -162,7 +162,7 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.gaps import group_gaps
+    from bot.state.gaps import group_gaps
     from bot.wiring import build_gaps, build_store
     from knowledge.embeddings import E5Embedder
     from knowledge.sources import parse_since
@@ -202,7 +202,7 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """The knowledge-base subcommands, for briefbot.cli.parser()."""
-    from bot.gaps import GROUP_DISTANCE
+    from bot.state.gaps import GROUP_DISTANCE
 
     i = sub.add_parser("ingest", help="index files, folders, web pages and feeds (default: the sample article)")
     i.add_argument("paths", nargs="*", metavar="PATH|URL",

@@ -1,7 +1,7 @@
 """Errors that carry a message fit to show a user; anything else is a bug and gets an apology.
 
 They live in the lowest layer because knowledge/ raises them too (a store that is missing, damaged or full);
-bot/errors.py re-exports them beside the core's own.
+bot/common/errors.py re-exports them beside the core's own.
 """
 from __future__ import annotations
 

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.core import Bot, build_bot
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
+from bot.wiring import build_bot
 from tests.fakes import FakeEngine, FakeRetriever
 
 # Fixtures that start servers or processes, or open the real knowledge base: a test using one is in the slow layer.

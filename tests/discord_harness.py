@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import BriefbotClient, create_client
-from bot.config import Settings
-from bot.core import Bot
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
 from tests.discord_fake import Call, FakeDiscord, wait_for
 from tests.fakes import FakeEngine, FakeRetriever
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from bot.models import Answer, Article, Source
+from bot.common.models import Answer, Article, Source
 
 GATE_TIMEOUT_S = 30.0  # a gated engine left waiting this long means the test forgot to release it
 

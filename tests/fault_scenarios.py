@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.language import PHRASES
+from bot.language.phrases import PHRASES
 from tests.services import free_port, wait_until
 from tests.slack_fake import FakeSlackAPI
 from tests.slack_harness import BOT_TOKEN, SECRET, Reply, mention, new_ts, post, signed_request

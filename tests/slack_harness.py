@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 import uvicorn
 
 from adapters.slack import create_asgi_app
-from bot.config import Settings
-from bot.core import Bot
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import BOT_USER_ID, TEAM_ID, FakeSlackAPI, wait_for
 

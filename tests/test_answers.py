@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from bot.core import Bot
-from bot.errors import InputError
-from bot.followup import is_follow_up
-from bot.language import phrase
-from bot.models import Answer
+from bot.common.errors import InputError
+from bot.common.models import Answer
+from bot.core.bot import Bot
+from bot.language.followup import is_follow_up
+from bot.language.phrases import phrase
 
 CITE = re.compile(r"\[([^\]]+ ¶\d+)\]")
 QUOTE = re.compile(r"\[([^\]]+ ¶\d+)\]: „(.+)”$")

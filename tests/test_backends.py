@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from bot.errors import StoreError
-from bot.limits import LocalGate
-from bot.models import Answer, Feedback, Turn
-from bot.redis_gate import RedisGate
-from bot.redis_store import RedisStore
-from bot.store import SQLiteStore
-from bot.work import BUSY, DONE, NEW, RESUMED, Work
+from bot.common.errors import StoreError
+from bot.common.models import Answer, Feedback, Turn
+from bot.state.limits import LocalGate
+from bot.state.redis_gate import RedisGate
+from bot.state.redis_store import RedisStore
+from bot.state.store import SQLiteStore
+from bot.state.work import BUSY, DONE, NEW, RESUMED, Work
 from tests.clock import ManualClock
 from tests.fakes import SOURCE
 from tests.waiting import wait_for
@@ -247,7 +247,7 @@ def test_a_slot_of_a_killed_holder_expires_and_a_clean_close_releases_at_once(re
     release, second_done = threading.Event(), threading.Event()
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, redis, time\n"
-        "from bot.redis_gate import RedisGate\n"
+        "from bot.state.redis_gate import RedisGate\n"
         f"g = RedisGate(redis.Redis.from_url({redis_url!r}, decode_responses=True), 600, 100, 1)\n"
         "with g.slot():\n"
         "    print('held', flush=True)\n"

@@ -9,7 +9,7 @@ import pytest
 from adapters import discord_format as df
 from adapters import slack_format as sf
 from adapters.chat_markdown import listed_sources
-from bot.models import Answer, Article, Source
+from bot.common.models import Answer, Article, Source
 
 A = Source("2023-03-china-russia", "China and Russia", 15, "Eén van hen is EU-Buitenlandchef Josep Borrell.", 0.9,
            "2023-03", tag="china-russia")

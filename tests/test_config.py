@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.errors import ConfigError
-from bot.logs import redact
+from bot.common.config import Settings
+from bot.common.errors import ConfigError
+from bot.common.logs import redact
 
 
 def test_values_are_read_typed_and_blank_means_unset(tmp_path: Path) -> None:

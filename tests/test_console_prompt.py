@@ -9,9 +9,9 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from adapters.console import HISTORY_FILE, render_answer, run_console
-from bot.config import Settings
-from bot.core import Bot
-from bot.models import Answer, Source
+from bot.common.config import Settings
+from bot.common.models import Answer, Source
+from bot.core.bot import Bot
 from tests.fakes import FakeEngine
 from tests.waiting import wait_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import threading
 
-from bot.errors import LLMError
-from bot.language import phrase
-from bot.models import Source
+from bot.common.errors import LLMError
+from bot.common.models import Source
+from bot.language.phrases import phrase
 from tests.clock import ManualClock
 from tests.discord_fake import wait_for
 from tests.fakes import FakeEngine, SteppedEngine, sentences

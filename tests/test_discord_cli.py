@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters.discord import serve, sync_commands
-from bot.config import Settings
-from bot.core import Bot
-from bot.errors import ConfigError
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.common.errors import ConfigError
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
 from tests.discord_fake import APP_ID, GUILD_ID, FakeDiscord
 from tests.fakes import FakeEngine, FakeRetriever
 

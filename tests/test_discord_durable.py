@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.core import Bot
-from bot.store import SQLiteStore
-from bot.work import DONE, Work
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
+from bot.state.work import DONE, Work
 from tests.discord_fake import FakeDiscord, wait_for
 from tests.discord_harness import Harness
 from tests.fakes import FakeEngine, FakeRetriever

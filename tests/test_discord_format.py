@@ -6,7 +6,7 @@ import re
 import pytest
 
 from adapters import discord_format as df
-from bot.models import Answer, Article, Source
+from bot.common.models import Answer, Article, Source
 from tests.fakes import SOURCE, sentences
 
 

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from bot.core import Bot
-from bot.language import phrase
-from bot.models import Article
-from bot.store import SQLiteStore
+from bot.common.models import Article
+from bot.core.bot import Bot
+from bot.language.phrases import phrase
+from bot.state.store import SQLiteStore
 from tests.discord_fake import APP_ID, CHANNEL_ID, GUILD_ID, USER_ID, wait_for
 from tests.discord_fake_payloads import THREAD_ID
 from tests.fakes import SOURCE, FakeEngine, FakeRetriever

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.core import Bot, build_bot
+from bot.common.config import Settings
+from bot.core.bot import Bot
+from bot.wiring import build_bot
 from knowledge.documents import ARTICLES_DIR
 
 # Slow (a real knowledge base of three articles), and one xdist group so the module's knowledge base is built once.

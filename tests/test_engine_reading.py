@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.cues import kind_of
-from bot.dates import dates_in, format_when
-from bot.match import Matcher, article_words, same_word
-from bot.names import names_in, territory
-from bot.numbers import format_number, head_unit, numbers_in, ordinals_in, parse_digits
-from bot.question import analyse
-from bot.words import content_terms, fold, tokens
+from bot.language.cues import kind_of
+from bot.language.dates import dates_in, format_when
+from bot.language.match import Matcher, article_words, same_word
+from bot.language.names import names_in, territory
+from bot.language.numbers import format_number, head_unit, numbers_in, ordinals_in, parse_digits
+from bot.language.question import analyse
+from bot.language.words import content_terms, fold, tokens
 from tests.fakes import FixedVectors
 
 
@@ -215,7 +215,7 @@ class _WordEmbedder:
 
 
 def test_word_vectors_skip_the_store_for_a_word_a_whole_vocabulary_lacks_until_it_changes() -> None:
-    from bot.match import CachedWordVectors
+    from bot.language.match import CachedWordVectors
 
     col, emb = _Vocabulary({"ontsnapte": [1.0, 0.0]}), _WordEmbedder()
     words = CachedWordVectors(col, emb)
@@ -266,7 +266,7 @@ def test_a_title_closing_a_compound_is_not_part_of_the_name_and_particles_stay_i
 
 
 def test_a_union_of_countries_is_no_country() -> None:
-    from bot.names import is_country
+    from bot.language.names import is_country
 
     assert is_country("Polen") and is_country("Poland") and is_country("Zuid-Korea")
     assert not is_country("Europese Unie") and not is_country("VN") and not is_country("Afghaanse")

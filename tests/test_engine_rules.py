@@ -8,21 +8,29 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot import rules
-from bot.calibration import DEFAULT as CAL
-from bot.followup import is_follow_up, resolve
-from bot.items import lists_in
-from bot.match import Matcher, article_words
-from bot.models import Answer, Source, Turn
-from bot.overview import catalogue, is_dateline, key_names, lead_sentence, summarise, topic_terms, wants_catalogue
-from bot.pick import candidates, choose_role
-from bot.places import placed_by
-from bot.question import analyse
-from bot.replies import quoted, the_article, trim
-from bot.retrieval import ArticleText, Sentences
-from bot.roles import role_of
-from bot.speakers import speaker_in
-from bot.windows import ORDINAL_BONUS, Window, build, clause_lifted, ordinal_agreement
+from bot.common.calibration import DEFAULT as CAL
+from bot.common.models import Answer, Source, Turn
+from bot.language.followup import is_follow_up, resolve
+from bot.language.match import Matcher, article_words
+from bot.language.question import analyse
+from bot.language.replies import quoted, the_article, trim
+from bot.reading import rules
+from bot.reading.items import lists_in
+from bot.reading.overview import (
+    catalogue,
+    is_dateline,
+    key_names,
+    lead_sentence,
+    summarise,
+    topic_terms,
+    wants_catalogue,
+)
+from bot.reading.pick import candidates, choose_role
+from bot.reading.places import placed_by
+from bot.reading.roles import role_of
+from bot.reading.speakers import speaker_in
+from bot.reading.windows import ORDINAL_BONUS, Window, build, clause_lifted, ordinal_agreement
+from bot.retrieval.retriever import ArticleText, Sentences
 from tests.fakes import FixedVectors
 
 SPELLING = Matcher(None)  # spelling only: what the rules do within one language
@@ -58,7 +66,7 @@ def test_counts_of_something_else_do_not_use_up_the_places_of_the_one_asked() ->
 
 
 def test_a_number_counts_the_noun_after_it_not_a_word_further_along() -> None:
-    from bot.pick import counted_by
+    from bot.reading.pick import counted_by
 
     text = 'The robot "Afghan Girls" scored one or two points; 16.200 gedeporteerde kinderen; het aantal is 40.'
     assert [w for w, _ in counted_by(text, text.index("two") + 3)] == ["points"]
@@ -476,7 +484,7 @@ def test_a_day_or_month_is_no_place_or_person() -> None:
 
 
 def test_who_holds_a_post_is_the_name_the_passage_gives_it() -> None:
-    from bot.pick import holds_post
+    from bot.reading.pick import holds_post
 
     text = ("De meeste burgemeesters zijn tweetalig, met als boegbeeld Freddy Thielemans, de burgemeester van "
             "Brussel-stad.")
@@ -510,14 +518,14 @@ def test_a_year_before_the_article_does_not_answer_a_question_about_the_future()
 
 
 def test_an_amount_of_time_that_places_something_is_no_length_of_time() -> None:
-    from bot.items import numbers_for
+    from bot.reading.items import numbers_for
 
     text = "Twee dagen later was Guterres uitgenodigd. Het bezoek duurde drie dagen."
     assert [n.value for n in numbers_for("duration", text, "nl", ())] == [3.0]
 
 
 def test_the_relation_asked_leaves_out_a_name_that_only_qualifies_a_noun() -> None:
-    from bot.question import masked
+    from bot.language.question import masked
 
     assert masked(analyse("What is the population density of the Brussels region?"), "en") == \
         "What is the population density of the region?"

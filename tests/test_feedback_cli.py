@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.models import Feedback
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.common.models import Feedback
+from bot.state.store import SQLiteStore
 from briefbot.cli import parser
 from tests.fakes import SOURCE
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.flow import Flow, Question
-from bot.core import Bot
-from bot.store import SQLiteStore
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
 from tests.clock import ManualClock
 from tests.fakes import FakeRetriever, SteppedEngine
 from tests.third_platform import ChatFormat, ChatTransport

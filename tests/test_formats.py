@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.common.config import Settings
 from bot.wiring import open_collections
 from knowledge.chroma import Collections
 from knowledge.documents import InputProblem, parse

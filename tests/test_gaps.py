@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import Bot
-from bot.gaps import Gap, RedisGaps, SQLiteGaps, group_gaps
-from bot.models import Answer
+from bot.common.models import Answer
+from bot.core.bot import Bot
+from bot.state.gaps import Gap, RedisGaps, SQLiteGaps, group_gaps
 from knowledge.embeddings import E5Embedder
 from tests.clirun import run_cli
 from tests.fakes import SOURCE, FakeEngine, FakeRetriever

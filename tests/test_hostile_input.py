@@ -13,12 +13,13 @@ import pytest
 
 from adapters import slack_format
 from adapters.slack_input import question_from_slack
-from bot import cues, dates, items, names, numbers, question, words
-from bot.core import Bot, visible_text
-from bot.errors import InputError
-from bot.followup import is_follow_up
-from bot.language import detect, strip_pleasantries, strip_thanks
-from bot.logs import redact
+from bot.common.errors import InputError
+from bot.common.logs import redact
+from bot.core.bot import Bot, visible_text
+from bot.language import cues, dates, names, numbers, question, words
+from bot.language.followup import is_follow_up
+from bot.language.phrases import detect, strip_pleasantries, strip_thanks
+from bot.reading import items
 from tests.fakes import FakeEngine, FakeRetriever
 
 N = 40_000
@@ -104,7 +105,7 @@ def test_the_old_thanks_case_is_stripped_correctly_and_the_length_is_checked_bef
 
 
 def test_invisible_only_and_empty_after_cleaning_are_an_empty_question():
-    from bot.errors import EmptyQuestion
+    from bot.common.errors import EmptyQuestion
 
     bot = Bot(FakeRetriever(), FakeEngine(), store=None)  # type: ignore[arg-type]
     for text in ("\u200b\u200b", "\ufeff \u2060", "Hi! Thanks!", "  \u200d  "):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.retrieval import ChromaRetriever
+from bot.common.config import Settings
+from bot.retrieval.retriever import ChromaRetriever
 from bot.wiring import open_collections
 from knowledge.chroma import Collections
 from knowledge.documents import ARTICLES_DIR, find_files, parse, split_sentences

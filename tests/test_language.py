@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import PHRASES, SUPPORTED, detect, phrase, strip_pleasantries
+from bot.language.phrases import PHRASES, SUPPORTED, detect, phrase, strip_pleasantries
 
 
 @pytest.mark.parametrize(

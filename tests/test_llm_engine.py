@@ -16,14 +16,14 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from adapters import discord_format, slack_format
-from bot.config import Settings
-from bot.core import Bot
-from bot.errors import ConfigError, LLMError
-from bot.language import phrase
-from bot.llm import CitationFilter, LLMEngine, build_messages, chat_model
-from bot.models import Answer, Source
-from bot.replies import say, the_article
-from bot.store import SQLiteStore
+from bot.common.config import Settings
+from bot.common.errors import ConfigError, LLMError
+from bot.common.models import Answer, Source
+from bot.core.bot import Bot
+from bot.language.phrases import phrase
+from bot.language.replies import say, the_article
+from bot.llm.engine import CitationFilter, LLMEngine, build_messages, chat_model
+from bot.state.store import SQLiteStore
 from tests.clirun import run_cli
 from tests.docmaker import article_md
 from tests.fakes import FakeRetriever

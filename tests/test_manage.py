@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.core import build_bot
-from bot.wiring import open_collections
+from bot.common.config import Settings
+from bot.wiring import build_bot, open_collections
 from knowledge.catalog import list_articles, version
 from knowledge.ingest import ingest, remove
 from tests.clirun import run_cli

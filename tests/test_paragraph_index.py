@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core import Bot
-from bot.paragraph_index import ParagraphIndex
+from bot.core.bot import Bot
+from bot.retrieval.paragraph_index import ParagraphIndex
 from knowledge.ingest import ingest
 
 

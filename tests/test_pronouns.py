@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot import rules
-from bot.calibration import DEFAULT as CAL
-from bot.followup import resolve
-from bot.models import Answer, Source, Turn
-from bot.pick import candidates
-from bot.pronouns import referent, salient, subject_pronoun
-from bot.question import analyse
+from bot.common.calibration import DEFAULT as CAL
+from bot.common.models import Answer, Source, Turn
+from bot.language.followup import resolve
+from bot.language.question import analyse
+from bot.reading import rules
+from bot.reading.pick import candidates
+from bot.reading.pronouns import referent, salient, subject_pronoun
 from tests.test_engine_rules import SPELLING, window
 
 
@@ -60,8 +60,8 @@ def test_a_follow_up_about_what_the_last_quote_names_leans_on_that_passage() -> 
 def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
     import numpy as np
 
-    from bot.retrieval import Sentences
-    from bot.windows import build
+    from bot.reading.windows import build
+    from bot.retrieval.retriever import Sentences
 
     one, two = window("In de finale won ze.", paragraph=5), window("In de finale verloor ze.", paragraph=7)
     vec = np.array([1.0, 0.0], dtype=np.float32)
@@ -75,8 +75,8 @@ def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
 
 
 def test_a_run_of_capitals_made_of_the_passages_common_words_is_a_title_not_a_person() -> None:
-    from bot.names import names_in
-    from bot.pronouns import People, persons_in
+    from bot.language.names import names_in
+    from bot.reading.pronouns import People, persons_in
 
     journal, = names_in("The study appeared in Nature Climate Change this week.")
     pierce, = names_in("She beat Mary Pierce in the final.")
@@ -94,7 +94,7 @@ def test_who_did_it_may_be_a_body_in_the_best_window_over_a_person_in_a_weaker_o
 
 
 def test_only_a_question_about_who_did_it_is_answered_by_the_pronoun_that_did_it() -> None:
-    from bot.pronouns import asks_the_doer
+    from bot.reading.pronouns import asks_the_doer
 
     assert asks_the_doer("Wie won in 2005 de US Open?") and asks_the_doer("Who led the Prussian army?")
     assert not asks_the_doer("Who did she beat?") and not asks_the_doer("Wie versloeg ze?")  # to whom

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import Bot
-from bot.limits import LocalGate
-from bot.store import SQLiteStore
+from bot.core.bot import Bot
+from bot.state.limits import LocalGate
+from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import wait_for
 from tests.slack_harness import HttpSlack, mention

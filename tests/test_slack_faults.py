@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import StoreError
-from bot.language import phrase
-from bot.store import SQLiteStore
+from bot.common.errors import StoreError
+from bot.language.phrases import phrase
+from bot.state.store import SQLiteStore
 from tests import fault_scenarios as runs
 from tests.services import Tmpfs
 from tests.slack_fake import FakeSlackAPI, wait_for

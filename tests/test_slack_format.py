@@ -18,7 +18,7 @@ from adapters.slack_format import (
     thanked,
     to_mrkdwn,
 )
-from bot.models import Answer, Source
+from bot.common.models import Answer, Source
 from tests.fakes import SOURCE
 
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.language import phrase
-from bot.models import Source
+from bot.common.models import Source
+from bot.language.phrases import phrase
 from tests.fakes import SOURCE, FakeEngine
 from tests.slack_fake import BOT_ID, BOT_USER_ID, TEAM_ID, wait_for
 from tests.slack_harness import (

@@ -7,8 +7,8 @@ import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from adapters.slack import create_app
-from bot.core import Bot
-from bot.store import SQLiteStore
+from bot.core.bot import Bot
+from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import FakeSlackAPI, FakeSocketMode, wait_for
 from tests.slack_harness import APP_TOKEN, block_action, dm, mention, slack_settings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.retrieval import ChromaRetriever
+from bot.common.config import Settings
+from bot.retrieval.retriever import ChromaRetriever
 from bot.wiring import open_collections
 from knowledge.chroma import Collections
 from knowledge.ingest import ingest

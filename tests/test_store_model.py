@@ -7,9 +7,9 @@ import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from bot.config import Settings
-from bot.core import build_bot
-from bot.errors import StoreError
+from bot.common.config import Settings
+from bot.common.errors import StoreError
+from bot.wiring import build_bot
 from knowledge.chroma import WriterLock
 from knowledge.embeddings import MODEL_ID
 from tests.clirun import run_cli

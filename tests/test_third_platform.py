@@ -5,10 +5,10 @@ import threading
 from pathlib import Path
 
 from adapters.flow import Flow, Question
-from bot.core import Bot
-from bot.errors import LLMError
-from bot.limits import LocalGate
-from bot.store import SQLiteStore
+from bot.common.errors import LLMError
+from bot.core.bot import Bot
+from bot.state.limits import LocalGate
+from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.third_platform import ChatFormat, ChatTransport
 from tests.waiting import wait_for

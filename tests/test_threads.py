@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.core import build_bot
+from bot.common.config import Settings
+from bot.wiring import build_bot
 from knowledge.embeddings import E5Embedder, default_threads
 from knowledge.onnx_embedder import OnnxE5Embedder
 from tests.fault_scenarios import Worker

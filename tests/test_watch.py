@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.common.config import Settings
 from bot.wiring import open_collections
 from knowledge.catalog import version
 from knowledge.chroma import Collections

@@ -5,8 +5,8 @@ import threading
 from typing import Any
 
 from adapters.flow import Question
-from bot.language import phrase
-from bot.models import Answer
+from bot.common.models import Answer
+from bot.language.phrases import phrase
 
 
 class ChatFormat:

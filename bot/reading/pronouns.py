@@ -6,12 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from bot.language.match import Matcher
+from bot.language.names import Name, names_in
+from bot.language.question import Question
+from bot.language.words import Token, fold, load_words, tokens
+
 from .items import Item
-from .match import Matcher
-from .names import Name, names_in
-from .question import Question
 from .windows import Window
-from .words import Token, fold, load_words, tokens
 
 SUBJECT_PRONOUNS = load_words("subject_pronouns.txt")
 OBJECT_PRONOUNS = frozenset("him her them hem haar hen hun".split())

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .models import Answer
+from bot.common.models import Answer
+
 from .sqlite import ThreadConnections
 
 KEEP = 50_000  # gaps kept in Redis (oldest dropped); SQLite keeps all

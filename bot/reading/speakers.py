@@ -1,9 +1,10 @@
 """Who a passage reports as speaking: "Afghan Ambassador Hamdullah Mohib says…", "…, zei Borrell", "volgens Xi"."""
 from __future__ import annotations
 
+from bot.language.names import Name, names_in
+from bot.language.words import tokens
+
 from .items import SPEECH_VERBS
-from .names import Name, names_in
-from .words import tokens
 
 # Words before a name that make it the source of what is reported ("according to X", "volgens X").
 _SOURCE_BEFORE = frozenset({"according", "volgens"})

@@ -3,7 +3,7 @@
 The per-user limit is the `limits` library's moving window (in memory, or on Redis when the state is shared):
 `burst` questions in any `burst / rate` seconds, so `rate_per_minute` is the sustained rate. Its keys expire with
 their window, so a quiet user's entry goes away by itself — no hand-written eviction.
-The cap on answers at once is a FIFO semaphore here (one process) and a leased, blocking one in bot/redis_gate.py.
+The cap on answers at once is a FIFO semaphore here (one process) and a leased, blocking one in bot/state/redis_gate.py.
 """
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from .errors import StoreError
-from .models import Answer, Feedback, Source, Turn
+from bot.common.errors import StoreError
+from bot.common.models import Answer, Feedback, Source, Turn
+
 from .sqlite import ThreadConnections, immediate
 from .sqlite_work import SQLiteWork
 from .work import Work
@@ -33,7 +34,7 @@ class Store(Protocol):
     def feedback(self, limit: int = 100) -> list[Feedback]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
-    # durable answering (bot/work.py)
+    # durable answering (bot/state/work.py)
     def begin_work(self, work: Work, owner: str, lease_s: float) -> tuple[str, Work]: ...
     def note_reply(self, key: str, reply_id: str) -> None: ...
     def renew_work(self, keys: list[str], owner: str, lease_s: float) -> None: ...

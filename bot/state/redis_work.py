@@ -1,4 +1,4 @@
-"""The work log (bot/work.py) on Redis: a hash per question and one sorted set of unfinished ones by lease end.
+"""The work log (bot/state/work.py) on Redis: a hash per question and one sorted set of unfinished ones by lease end.
 
 Each change is one Lua script, so two workers never both take the same question.
 """

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ConfigError, StoreError
-from .models import Feedback, Turn
+from bot.common.errors import ConfigError, StoreError
+from bot.common.models import Feedback, Turn
+
 from .redis_work import RedisWork
 from .store import MAX_TURNS, answer_from_json, answer_to_json
 

@@ -1,4 +1,4 @@
-"""The work log (bot/work.py) in the SQLite state file: one row per acknowledged question, leased to a worker."""
+"""The work log (bot/state/work.py) in the SQLite state file: one row per acknowledged question, leased to a worker."""
 from __future__ import annotations
 
 import sqlite3

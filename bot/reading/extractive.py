@@ -8,21 +8,22 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.common.calibration import DEFAULT, Calibration
+from bot.common.models import Answer, Article, Source, Trace
+from bot.language.followup import FollowUp
+from bot.language.match import Matcher, WordVectors, article_words
+from bot.language.numbers import ordinals_in
+from bot.language.question import Question, analyse, masked
+from bot.language.replies import cite, quoted, say, the_article, trim
+from bot.language.words import fold
+from bot.retrieval.retriever import ArticleText, Sentences
+
 from . import rules
-from .calibration import DEFAULT, Calibration
-from .followup import FollowUp
 from .items import says
-from .match import Matcher, WordVectors, article_words
-from .models import Answer, Article, Source, Trace
-from .numbers import ordinals_in
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .pick import Pick, candidates, choose_role, where_is
-from .question import Question, analyse, masked
-from .replies import cite, quoted, say, the_article, trim
-from .retrieval import ArticleText, Sentences
 from .speakers import speaker_in
 from .windows import Window, build
-from .words import fold
 
 log = logging.getLogger("briefbot.extractive")
 
@@ -320,7 +321,7 @@ class ExtractiveEngine:
 
 def context_pronoun(q: Question) -> bool:
     """"What did she say to GB News?" with nobody to resolve "she" to: words must still be reported."""
-    from .cues import PRONOUNS_PERSON
+    from bot.language.cues import PRONOUNS_PERSON
 
     return bool(PRONOUNS_PERSON.search(q.text))
 
@@ -329,8 +330,8 @@ def _with_referent(q: Question, context: FollowUp) -> Question:
     """A follow-up's pronoun read as the name it points at ("What did she say?" -> about Braverman)."""
     from dataclasses import replace
 
-    from .cues import PRONOUNS_PERSON
-    from .words import fold
+    from bot.language.cues import PRONOUNS_PERSON
+    from bot.language.words import fold
 
     q = replace(q, given=context.given)
     pronoun = q.subject == ("he",) or not q.names and bool(PRONOUNS_PERSON.search(q.text))

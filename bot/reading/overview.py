@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dates import dates_in
+from bot.common.models import Source
+from bot.language.dates import dates_in
+from bot.language.names import names_in
+from bot.language.replies import cite, say, trim
+from bot.language.words import fold, tokens
+from bot.retrieval.retriever import ArticleText, Sentences
+
 from .items import join, place_name
-from .models import Source
-from .names import names_in
-from .replies import cite, say, trim
-from .retrieval import ArticleText, Sentences
-from .words import fold, tokens
 
 # Words that ask for an overview rather than name a topic ("summarise the main points").
 OVERVIEW_WORDS = frozenset(fold(w) for w in (

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from babel import Locale
 
-from .dates import calendar_words, dates_in, format_when
-from .match import same_word
-from .names import PLACE_NOUNS, TERRITORIES, Name, known_words, names_in, territory
-from .numbers import Number, format_number, numbers_in
-from .words import fold, is_content, load_words, tokens
+from bot.language.dates import calendar_words, dates_in, format_when
+from bot.language.match import same_word
+from bot.language.names import PLACE_NOUNS, TERRITORIES, Name, known_words, names_in, territory
+from bot.language.numbers import Number, format_number, numbers_in
+from bot.language.words import fold, is_content, load_words, tokens
 
 # The unit classes that answer each counting question (None: any number that is not a year).
 UNITS_FOR = {

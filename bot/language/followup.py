@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.common.models import Source, Turn
+
 from . import cues
-from .models import Source, Turn
 from .names import names_in
 from .question import analyse
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import BriefbotError
+from bot.common.errors import BriefbotError
+from bot.core.bot import Bot
 
 EN = set(
     "the a an is are was were of to in and that this it with for on not what who which by be has have does did "
@@ -104,32 +104,26 @@ def _problem(item: Any) -> str:
     return ""
 
 
-def run_eval(items: list[dict[str, Any]], settings: Settings, *, show: bool = False) -> int:
+def run_eval(items: list[dict[str, Any]], bot: Bot, *, show: bool = False) -> int:
     """Ask every question, print the failures and the score; exit status 1 when any question fails."""
-    from .core import build_bot
-
-    bot = build_bot(settings)
     totals: dict[str, list[int]] = {}
     passed = 0
     t0 = time.perf_counter()
-    try:
-        for i, item in enumerate(items):
-            try:
-                reply = bot.answer(item["q"], f"eval:{i}").to_dict()
-            except BriefbotError as exc:
-                reply = {"answer": exc.message, "grounded": False, "sources": []}
-            checks = judge(item, reply)
-            ok = all(checks.values())
-            passed += ok
-            for k, v in checks.items():
-                t = totals.setdefault(k, [0, 0])
-                t[0] += v
-                t[1] += 1
-            if show or not ok:
-                bad = ",".join(k for k, v in checks.items() if not v) or "ok"
-                print(f"[{item.get('id', i)}] {bad}: {item['q']}\n    -> {reply['answer'][:300]!r}")
-    finally:
-        bot.close()
+    for i, item in enumerate(items):
+        try:
+            reply = bot.answer(item["q"], f"eval:{i}").to_dict()
+        except BriefbotError as exc:
+            reply = {"answer": exc.message, "grounded": False, "sources": []}
+        checks = judge(item, reply)
+        ok = all(checks.values())
+        passed += ok
+        for k, v in checks.items():
+            t = totals.setdefault(k, [0, 0])
+            t[0] += v
+            t[1] += 1
+        if show or not ok:
+            bad = ",".join(k for k, v in checks.items() if not v) or "ok"
+            print(f"[{item.get('id', i)}] {bad}: {item['q']}\n    -> {reply['answer'][:300]!r}")
     elapsed = time.perf_counter() - t0
     print(", ".join(f"{k} {a}/{b}" for k, (a, b) in totals.items()) + f", {elapsed:.1f}s for {len(items)} questions")
     print(f"score: {passed}/{len(items)}")

@@ -6,17 +6,18 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from .calibration import Calibration
-from .dates import WEEKDAYS, calendar_words, years_in
-from .followup import FollowUp
+from bot.common.calibration import Calibration
+from bot.common.models import Source
+from bot.language.dates import WEEKDAYS, calendar_words, years_in
+from bot.language.followup import FollowUp
+from bot.language.match import Matcher, same_word
+from bot.language.names import names_in
+from bot.language.question import Question
+from bot.language.replies import quoted
+from bot.language.words import FUNCTION_WORDS, fold, load_words, tokens
+
 from .items import clause_of, says
-from .match import Matcher, same_word
-from .models import Source
-from .names import names_in
-from .question import Question
-from .replies import quoted
 from .windows import Window
-from .words import FUNCTION_WORDS, fold, load_words, tokens
 
 
 def empty_store(cands: Sequence[Source]) -> str | None:
@@ -226,7 +227,7 @@ def weekday_for_future(q: Question, item_text: str, window: Window, start: int, 
 
 
 def q_language(q: Question) -> str:
-    from .language import detect
+    from bot.language.phrases import detect
 
     return detect(q.text)
 

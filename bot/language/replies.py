@@ -1,7 +1,7 @@
 """The offline engine's replies in the asker's language: the item first, then the quote that supports it."""
 from __future__ import annotations
 
-from .models import Source
+from bot.common.models import Source
 
 _TEXT: dict[str, dict[str, str]] = {
     "item": {"en": "{item}, according to {the_article} {cite}: „{quote}”",

@@ -94,8 +94,8 @@ class ParagraphIndex:
 
     def _places(self, snap: _Snapshot, row: int) -> frozenset[str]:
         """The CLDR codes of the countries a paragraph names, in any language or as an adjective (read once)."""
-        from .match import index_of
-        from .words import word_set
+        from bot.language.match import index_of
+        from bot.language.words import word_set
 
         got = snap.places.get(row)
         if got is None:

@@ -7,11 +7,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .calibration import Calibration
-from .models import Source
-from .numbers import ordinals_in
-from .retrieval import Sentences, matched, term_weights
-from .words import load_words, tokens, word_set
+from bot.common.calibration import Calibration
+from bot.common.models import Source
+from bot.language.numbers import ordinals_in
+from bot.language.words import load_words, tokens, word_set
+from bot.retrieval.retriever import Sentences, matched, term_weights
 
 REASON_MARKERS = load_words("reason_markers.txt")
 REASON_BONUS = 0.025  # a why-question's window that gives a reason ("omdat", "because", "over fears")

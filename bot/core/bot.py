@@ -7,21 +7,18 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from . import metrics
-from .errors import EmptyQuestion, InputError, RateLimited, StoreError
-from .followup import FollowUp, is_follow_up, resolve
-from .gaps import GapRecorder, gap_from_answer
-from .language import detect, phrase, strip_pleasantries
-from .limits import Gate, unlimited
-from .models import Answer, Article, Feedback, Source, Turn
-from .store import Store
-from .text import one_line
-from .work import WorkLog
-
-if TYPE_CHECKING:
-    from .config import Settings
+from bot.common import metrics
+from bot.common.errors import EmptyQuestion, InputError, RateLimited, StoreError
+from bot.common.models import Answer, Article, Feedback, Source, Turn
+from bot.common.text import one_line
+from bot.language.followup import FollowUp, is_follow_up, resolve
+from bot.language.phrases import detect, phrase, strip_pleasantries
+from bot.state.gaps import GapRecorder, gap_from_answer
+from bot.state.limits import Gate, unlimited
+from bot.state.store import Store
+from bot.state.work import WorkLog
 
 log = logging.getLogger("briefbot.core")
 
@@ -282,9 +279,3 @@ def carry_over(passages: list[Source], context: FollowUp) -> list[Source]:
     top = passages[0].score if passages else cited.score
     return [passages[0], replace(cited, score=top), *passages[1:]] if passages else [cited]
 
-
-def build_bot(settings: Settings) -> Bot:
-    """The one place that constructs Chroma, the embedder, the LLM and the store."""
-    from .wiring import build
-
-    return build(settings)

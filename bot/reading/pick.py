@@ -10,6 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from bot.language.languages import language_name, languages_in
+from bot.language.match import Matcher, same_word
+from bot.language.names import ROLES, Name, known_words, territory
+from bot.language.numbers import head_unit, numbers_in, unit_class
+from bot.language.question import PLACE_NOUNS, Question
+from bot.language.words import FUNCTION_WORDS, fold, is_content, sentence_starts, tokens
+
 from .items import (
     Item,
     clause_distances,
@@ -23,15 +30,9 @@ from .items import (
     state_date,
     state_number,
 )
-from .languages import language_name, languages_in
-from .match import Matcher, same_word
-from .names import ROLES, Name, known_words, territory
-from .numbers import head_unit, numbers_in, unit_class
 from .places import FROM, LOCATIVE, TO, direction, gloss_items, place_fit
 from .pronouns import People, doer_items, persons_in
-from .question import PLACE_NOUNS, Question
 from .windows import Window
-from .words import FUNCTION_WORDS, fold, is_content, sentence_starts, tokens
 
 _ANCHORS = LOCATIVE | FROM | TO | PLACE_NOUNS  # "in Moskou", "uit Herat", "eiland Sint Helena"
 _LISTED = re.compile(r",\s|\s(and|en|or|of)\s")

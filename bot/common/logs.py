@@ -19,7 +19,8 @@ _SECRET = re.compile(
 )
 
 
-_KNOWN: set[str] = set()  # secret values from the environment (bot.config registers them); masked wherever they appear
+# secret values from the environment (bot.common.config registers them); masked wherever they appear
+_KNOWN: set[str] = set()
 _MIN_KNOWN = 6  # shorter values would mask ordinary words
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from .match import same_word
-from .names import is_role_word, names_in
-from .words import FUNCTION_WORDS, tokens
+from bot.language.match import same_word
+from bot.language.names import is_role_word, names_in
+from bot.language.words import FUNCTION_WORDS, tokens
 
 _ARTICLES = frozenset("a an the een de het".split())
 _COPULA = re.compile(r"^\s*(?:is|was|wordt|werd|blijft|remains|became|werd)\s+(?:a|an|the|een|de|het)?\s*", re.I)

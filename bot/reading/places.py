@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 
+from bot.language.names import Name, is_country, territory
+from bot.language.question import PLACE_NOUNS
+from bot.language.words import tokens
+
 from .items import Item, place_name
-from .names import Name, is_country, territory
-from .question import PLACE_NOUNS
-from .words import tokens
 
 LOCATIVE = frozenset("in at to from near naar te bij uit op nabij".split())
 FROM = frozenset("from uit van vanuit".split())

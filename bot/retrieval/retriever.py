@@ -14,18 +14,18 @@ from typing import Any
 
 import numpy as np
 
+from bot.common.calibration import DEFAULT, Calibration
+from bot.common.errors import StoreError
+from bot.common.models import Article, Source, short_tag
+from bot.language.match import CachedWordVectors, index_of
+from bot.language.names import territory
+from bot.language.question import Question, analyse, masked
+from bot.language.words import word_set
 from knowledge.catalog import version
 from knowledge.chroma import Collections
 
-from .calibration import DEFAULT, Calibration
 from .chroma_path import by_best_sentence, rows_of, with_sentence_hits
-from .errors import StoreError
-from .match import CachedWordVectors, index_of
-from .models import Article, Source, short_tag
-from .names import territory
 from .paragraph_index import ParagraphIndex
-from .question import Question, analyse, masked
-from .words import word_set
 
 log = logging.getLogger("briefbot.retrieval")
 

@@ -10,15 +10,16 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .config import Settings
-from .errors import ConfigError, LLMError
-from .followup import FollowUp
-from .language import phrase
-from .llm_citations import CitationFilter
-from .logs import redact
-from .models import Answer, Source, Trace
-from .replies import say, the_article
-from .text import ELLIPSIS, clip_words
+from bot.common.config import Settings
+from bot.common.errors import ConfigError, LLMError
+from bot.common.logs import redact
+from bot.common.models import Answer, Source, Trace
+from bot.common.text import ELLIPSIS, clip_words
+from bot.language.followup import FollowUp
+from bot.language.phrases import phrase
+from bot.language.replies import say, the_article
+
+from .citations import CitationFilter
 
 log = logging.getLogger("briefbot.llm")
 

@@ -1,0 +1,1 @@
+"""The LLM engine: a chat model (LangChain) answers from the retrieved passages, its citations checked."""
