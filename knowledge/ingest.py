@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .catalog import SAMPLE_KEY, bump_version, set_state, sources, state
 from .chroma import Collections
 from .documents import (
@@ -80,16 +78,6 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, report: IngestReport) -> None:
         super().__init__()
         self.report = report
-
-
-def paragraph_vectors(sentence_vectors: np.ndarray, owners: list[int], n: int) -> np.ndarray:
-    """A paragraph's vector is the normalised mean of its sentences' (as good for retrieval, measured; half the
-    cost)."""
-    out = np.zeros((n, sentence_vectors.shape[1]), dtype=np.float32)
-    if len(owners):
-        np.add.at(out, np.asarray(owners), sentence_vectors)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norms == 0, 1, norms)
 
 
 @dataclass

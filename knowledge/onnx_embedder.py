@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads
 from .e5_model_cache import ensure_int8_model
 from .e5_onnx import OUTPUT, STATES
 from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from .e5_weights import E5Weights
-from .embeddings import E5Embedder, default_threads
 
 log = logging.getLogger("briefbot.embedder")
 
@@ -36,8 +36,6 @@ class OnnxE5Embedder(E5Embedder):
     def __init__(self, threads: int | None = None, cache_dir: Path | None = None, cache_size: int = 512,
                  model_path: Path | None = None, session: Any | None = None) -> None:
         super().__init__(cache_size)
-        from .embeddings import ONNX_MODEL_ID
-
         self.model_id = ONNX_MODEL_ID
         self._weights = E5Weights()
         self.dim = self._weights.header.hidden

