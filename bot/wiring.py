@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.common.config import Settings
 from bot.core.bot import Bot, Engine
+from bot.llm.engine import LLMEngine, chat_model
 from bot.reading.extractive import ExtractiveEngine
 from bot.retrieval.retriever import ChromaRetriever
+from bot.state.gaps import GapLog, RedisGaps, SQLiteGaps
 from bot.state.limits import Gate, LocalGate
+from bot.state.redis_gate import RedisGate
+from bot.state.redis_store import RedisStore
 from bot.state.store import SQLiteStore, Store
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
-from knowledge.embeddings import E5Embedder
+from knowledge.embeddings import shared_embedder
 from knowledge.ingest import ensure_sample
+from knowledge.reembed import open_checked
+from knowledge.watch import FolderWatcher
 
 log = logging.getLogger("briefbot.wiring")
 
@@ -30,12 +37,12 @@ def chroma_target(settings: Settings) -> ChromaTarget:
 def open_collections(settings: Settings, *, index_builtin: bool = True,
                      rebuild: bool | None = None) -> tuple[Collections, WriterLock | None]:
     """The knowledge base's collections (the bundled sample article goes into an empty store on first start);
-    `rebuild`: see Collections (True re-embeds the stored texts with the configured model)."""
+    `rebuild`: see knowledge.reembed.open_checked (True re-embeds the stored texts with the configured model)."""
     target = chroma_target(settings)
     lock = None if target.host else WriterLock(settings.data_dir)
     try:
-        embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
-        cols = Collections(open_client(target), settings.collection, embedder, target, rebuild=rebuild)
+        embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
+        cols = open_checked(open_client(target), settings.collection, embedder, target, rebuild=rebuild)
         if index_builtin:
             report = ensure_sample(cols, enabled=settings.sample_article)
             if report is not None:
@@ -50,8 +57,6 @@ def open_collections(settings: Settings, *, index_builtin: bool = True,
 def build_store(settings: Settings) -> Store:
     """The state store alone (the CLI's `feedback`): on Redis when REDIS_URL is set, else the SQLite file."""
     if settings.redis_url:
-        from bot.state.redis_store import RedisStore
-
         return RedisStore.connect(settings.redis_url)
     return SQLiteStore(settings.data_dir / "state.sqlite3")
 
@@ -60,9 +65,6 @@ def build_state(settings: Settings) -> tuple[Store, Gate]:
     """The state store and the answer gate on it: both on Redis when REDIS_URL is set, else local."""
     store = build_store(settings)
     if settings.redis_url:
-        from bot.state.redis_gate import RedisGate
-        from bot.state.redis_store import RedisStore
-
         assert isinstance(store, RedisStore)
         return store, RedisGate(store.client, settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
     return store, LocalGate(settings.rate_per_minute, settings.rate_burst, settings.max_concurrent)
@@ -72,15 +74,11 @@ def chat_model_of(settings: Settings) -> Any:
     """The configured LLM's chat model (None for the offline engine); a ConfigError naming the extra or key."""
     if not settings.llm:
         return None
-    from bot.llm.engine import chat_model
-
     return chat_model(settings)
 
 
 def build_engine(settings: Settings, retriever: ChromaRetriever, model: Any = None) -> Engine:
     if settings.llm:
-        from bot.llm.engine import LLMEngine
-
         return LLMEngine(
             model if model is not None else chat_model_of(settings), timeout_s=settings.llm_timeout_s,
             top_k=settings.top_k, max_chars=settings.llm_max_chars,
@@ -111,7 +109,7 @@ def build_bot(settings: Settings) -> Bot:
             lock.release()
         raise
     gaps = build_gaps(settings, store)
-    on_close = [start_watch(settings, cols).stop] if settings.watch_dir else []
+    on_close: list[Callable[[], None]] = [start_watch(settings, cols).stop] if settings.watch_dir else []
     on_close += [retriever.close, gaps.close] + ([lock.release] if lock is not None else [])
     # What is loaded by now (Chroma, onnxruntime, Babel's locale data: ~100,000 objects) lives as long as the
     # process: out of the collector's sight, a full collection no longer walks it mid-answer (a 75 ms pause,
@@ -123,22 +121,16 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def start_watch(settings: Settings, cols: Collections):
+def start_watch(settings: Settings, cols: Collections) -> FolderWatcher:
     """BRIEFBOT_WATCH: this process keeps the folder indexed (the embedded store admits one process only)."""
-    from knowledge.watch import FolderWatcher
-
     assert settings.watch_dir is not None
     log.info("watching %s for new, changed and deleted articles", settings.watch_dir)
     return FolderWatcher(cols, settings.watch_dir, max_bytes=settings.max_article_bytes).start()
 
 
-def build_gaps(settings: Settings, store: Store):
+def build_gaps(settings: Settings, store: Store) -> GapLog:
     """Where refused questions and 👎 are kept: beside the state store (same SQLite file, or the same Redis)."""
-    from bot.state.gaps import RedisGaps, SQLiteGaps
-
     if settings.redis_url:
-        from bot.state.redis_store import RedisStore
-
         assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
         return RedisGaps(store.client)
     return SQLiteGaps(settings.data_dir / "state.sqlite3")

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
+from .logs import mask_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -209,8 +210,6 @@ def describe(exc: ValidationError, model: type[BaseSettings] = Settings) -> str:
 
 def _register_secrets(env: Mapping[str, str]) -> None:
     """Tell the log/error masking about every secret value in the environment (by name, and URL passwords)."""
-    from .logs import mask_values
-
     values = [v for k, v in env.items() if SECRET_NAME.search(k.upper()) and v.strip()]
     for key in ("REDIS_URL", "CHROMA_HOST"):
         try:

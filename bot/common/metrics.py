@@ -54,11 +54,11 @@ def exposition() -> tuple[bytes, str]:
     if not ENABLED:
         return b"# prometheus-client is not installed: pip install 'briefbot[server]'\n", CONTENT_TYPE_LATEST
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # optional: prometheus_client (the server extra), see ENABLED
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
+    from prometheus_client import REGISTRY  # optional: prometheus_client (the server extra), see ENABLED
 
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

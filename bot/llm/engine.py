@@ -66,7 +66,7 @@ def chat_model(settings: Settings) -> Any:
         )
     if key and not settings.optional(key):
         raise ConfigError(f"{key} is not set (needed for BRIEFBOT_LLM={provider}:…).")
-    from langchain.chat_models import init_chat_model
+    from langchain.chat_models import init_chat_model  # optional: LangChain (the llm extra)
 
     kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_s, "temperature": 0}
     if provider == "ollama":

@@ -10,6 +10,7 @@ import numpy as np
 
 from bot.common.calibration import DEFAULT, Calibration
 from bot.common.models import Answer, Article, Source, Trace
+from bot.language.cues import PRONOUNS_PERSON
 from bot.language.followup import FollowUp
 from bot.language.match import Matcher, WordVectors, article_words
 from bot.language.numbers import ordinals_in
@@ -321,18 +322,11 @@ class ExtractiveEngine:
 
 def context_pronoun(q: Question) -> bool:
     """"What did she say to GB News?" with nobody to resolve "she" to: words must still be reported."""
-    from bot.language.cues import PRONOUNS_PERSON
-
     return bool(PRONOUNS_PERSON.search(q.text))
 
 
 def _with_referent(q: Question, context: FollowUp) -> Question:
     """A follow-up's pronoun read as the name it points at ("What did she say?" -> about Braverman)."""
-    from dataclasses import replace
-
-    from bot.language.cues import PRONOUNS_PERSON
-    from bot.language.words import fold
-
     q = replace(q, given=context.given)
     pronoun = q.subject == ("he",) or not q.names and bool(PRONOUNS_PERSON.search(q.text))
     if q.subject == ("he",):

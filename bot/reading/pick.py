@@ -30,8 +30,10 @@ from .items import (
     state_date,
     state_number,
 )
+from .overview import is_dateline
 from .places import FROM, LOCATIVE, TO, direction, gloss_items, place_fit
 from .pronouns import People, doer_items, persons_in
+from .roles import role_of
 from .windows import Window
 
 _ANCHORS = LOCATIVE | FROM | TO | PLACE_NOUNS  # "in Moskou", "uit Herat", "eiland Sint Helena"
@@ -105,8 +107,6 @@ def counted_by(text: str, end: int) -> list[tuple[str, int]]:
 
 
 def _time_items(q: Question, w: Window, matcher: Matcher, language: str, cross: bool) -> list[tuple[Item, float]]:
-    from .overview import is_dateline
-
     if is_dateline(w.source.text):
         return []  # "Thursday, February 23, 2023" dates the report, it answers nothing
     out = []
@@ -375,8 +375,6 @@ def _coordinated(top: Pick, same: list[Pick]) -> list[Pick]:
 def choose_role(q: Question, windows: Sequence[Window], margin: float) -> Pick | None:
     """"What role does Guterres hold?" / "Who is Borrell?": the post the passages near the top give the person;
     an apposition or a title ("Guterres, secretaris-generaal van de VN") before a description ("Guterres is…")."""
-    from .roles import role_of
-
     if not windows or not q.subject:
         return None
     best = windows[0].score

@@ -12,6 +12,7 @@ from bot.language.dates import WEEKDAYS, calendar_words, years_in
 from bot.language.followup import FollowUp
 from bot.language.match import Matcher, same_word
 from bot.language.names import names_in
+from bot.language.phrases import detect
 from bot.language.question import Question
 from bot.language.replies import quoted
 from bot.language.words import FUNCTION_WORDS, fold, load_words, tokens
@@ -227,8 +228,6 @@ def weekday_for_future(q: Question, item_text: str, window: Window, start: int, 
 
 
 def q_language(q: Question) -> str:
-    from bot.language.phrases import detect
-
     return detect(q.text)
 
 

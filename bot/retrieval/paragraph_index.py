@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from bot.language.match import index_of
+from bot.language.words import word_set
+
 log = logging.getLogger("briefbot.retrieval")
 
 LIMIT = 20_000  # paragraphs held in memory at most (~30 MB of vectors); a larger store is searched by Chroma alone
@@ -94,9 +97,6 @@ class ParagraphIndex:
 
     def _places(self, snap: _Snapshot, row: int) -> frozenset[str]:
         """The CLDR codes of the countries a paragraph names, in any language or as an adjective (read once)."""
-        from bot.language.match import index_of
-        from bot.language.words import word_set
-
         got = snap.places.get(row)
         if got is None:
             got = snap.places[row] = index_of(word_set(snap.documents[row])).places

@@ -163,7 +163,7 @@ def cluster(vectors: np.ndarray, max_distance: float = GROUP_DISTANCE) -> list[i
         return []
     if n == 1:
         return [0]
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import fcluster, linkage  # start-up: ~390 ms, only `briefbot gaps` clusters
 
     tree = linkage(np.asarray(vectors, dtype=np.float64), method="average", metric="cosine")
     return [int(x) - 1 for x in fcluster(tree, t=max_distance, criterion="distance")]

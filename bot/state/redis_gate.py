@@ -63,7 +63,7 @@ class RedisGate:
 
     def __init__(self, client: Any, per_minute: int, burst: int, max_concurrent: int, *, prefix: str = "briefbot:",
                  notice_after_s: float = QUEUE_NOTICE_S, lease_s: float = LEASE_S, clock: Clock = time.time) -> None:
-        from limits.storage import RedisStorage
+        from limits.storage import RedisStorage  # optional: it needs redis (the server extra)
 
         self.r = client
         self.max_concurrent = max_concurrent
@@ -90,7 +90,7 @@ class RedisGate:
     # -- per-user limit --
 
     def wait_time(self, user: str) -> float:
-        import redis
+        import redis  # optional: the server extra (this class is only built when REDIS_URL is set)
 
         try:
             return self.rate.wait_time(user)
@@ -102,7 +102,7 @@ class RedisGate:
 
     @contextmanager
     def slot(self, on_queued: Callable[[int], None] | None = None) -> Iterator[None]:
-        import redis
+        import redis  # optional: the server extra (this class is only built when REDIS_URL is set)
 
         me = uuid.uuid4().hex
         try:

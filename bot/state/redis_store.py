@@ -37,7 +37,7 @@ class RedisStore(RedisWork):
     def connect(cls, url: str) -> RedisStore:
         """Connect and ping now, so a wrong REDIS_URL fails at start with a message, not at the first question."""
         try:
-            import redis
+            import redis  # optional: the server extra; its absence is the error below
         except ImportError:
             raise ConfigError("REDIS_URL is set but the redis package is missing: pip install -e '.[server]'") from None
         try:
@@ -54,7 +54,7 @@ class RedisStore(RedisWork):
         return self.prefix + ":".join(parts)
 
     def _call(self, fn, *args: Any, **kwargs: Any) -> Any:
-        import redis
+        import redis  # optional: the server extra (connect checked it is there)
 
         try:
             return fn(*args, **kwargs)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.common.errors import StoreError
+
 
 class ThreadConnections:
     """A connection per thread to one file (sqlite3 connections must not cross threads); autocommit, with a busy
@@ -45,3 +47,18 @@ def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def storage_fault(path: Path, exc: BaseException) -> StoreError:
+    """One line that names the file and what to do, for the ways a local state file breaks."""
+    text = str(exc).lower()
+    if "full" in text or "no space" in text:
+        what = "the disk is full: free some space (or move BRIEFBOT_DATA_DIR) and try again"
+    elif "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        what = "it cannot be written: check that the file and its folder are writable (or set BRIEFBOT_DATA_DIR)"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        what = ("it is damaged: move it aside (it is rebuilt empty on the next start; memory and feedback in it "
+                "are lost)")
+    else:
+        what = f"it failed ({type(exc).__name__}): check the disk and the file's permissions"
+    return StoreError(f"The state file {path} is unusable: {what}.")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .sqlite import immediate
+from .sqlite import immediate, storage_fault
 from .work import BUSY, DONE, DONE_KEEP_S, NEW, RESUMED, Work
 
 
@@ -22,8 +22,6 @@ class SQLiteWork:
         raise NotImplementedError
 
     def _tx(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-        from .store import storage_fault
-
         try:
             with self._write, immediate(self._conn()) as db:
                 return fn(db)
