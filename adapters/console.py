@@ -95,11 +95,11 @@ def render_sources(answer: Answer, color: bool = False, *, full: bool = False) -
 def _platform_renderer(as_platform: str | None) -> Callable[[Answer], str] | None:
     try:
         if as_platform == "slack":
-            from adapters.slack_format import render_for_console as slack
+            from adapters.slack_format import render_for_console as slack  # optional: the slack extra
 
             return slack
         if as_platform == "discord":
-            from adapters.discord_format import render_for_console as discord
+            from adapters.discord_format import render_for_console as discord  # optional: the discord extra
 
             return discord
     except ImportError:
@@ -126,6 +126,7 @@ class _Prompt:
     """Questions typed at a terminal, through prompt_toolkit (persistent history, paste, Ctrl-C/Ctrl-D)."""
 
     def __init__(self, history: Path | None, color: bool, pt_input: Any = None, pt_output: Any = None) -> None:
+        # start-up: prompt_toolkit takes ~50 ms to import; piped input is read a line at a time without it
         from prompt_toolkit import PromptSession
         from prompt_toolkit.formatted_text import FormattedText
         from prompt_toolkit.history import FileHistory, InMemoryHistory
@@ -163,7 +164,7 @@ def run_console(
     owned = bot is None
     if bot is None:
         console.print(Text("briefbot", style="bold") + Text(" — loading the knowledge base…"))
-        from bot.wiring import build_bot
+        from bot.wiring import build_bot  # start-up: ~300 ms of imports, after the loading line is shown
 
         bot = build_bot(settings)
     engine = f"LLM {settings.llm}" if settings.llm else "offline extractive engine"

@@ -13,7 +13,9 @@ import discord
 from adapters.discord_client import ANSWER_TIMEOUT_S, BriefbotClient, conversation_id
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
+from bot.common.logs import configure
 from bot.core.bot import Bot
+from bot.wiring import build_bot
 
 log = logging.getLogger("briefbot.discord")
 
@@ -85,8 +87,6 @@ def network_error(exc: BaseException) -> bool:
 
 def configure_logging(log_format: str = "text") -> None:
     """The shared setup (text or JSON); discord.py stays at INFO, since its DEBUG lines carry bodies and tokens."""
-    from bot.common.logs import configure
-
     configure(log_format)
     logging.getLogger("discord").setLevel(logging.INFO)
 
@@ -116,8 +116,6 @@ def main() -> int:
         settings = Settings.from_env()
         configure_logging(settings.log_format)
         token = discord_token(settings)
-        from bot.wiring import build_bot
-
         bot = build_bot(settings)
     except BriefbotError as exc:
         print(f"briefbot discord: {exc.message}", file=sys.stderr)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import discord
 
@@ -11,10 +11,14 @@ from bot.common.models import Answer
 from bot.core.bot import MAX_REASON_CHARS
 from bot.language.phrases import phrase
 
-if TYPE_CHECKING:
-    from adapters.discord_client import BriefbotClient
-
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class FeedbackReceiver(Protocol):
+    """What the views hand a vote and its reason to (adapters/discord_client.py's BriefbotClient)."""
+
+    async def on_feedback(self, interaction: discord.Interaction, answer_id: str, vote: str) -> None: ...
+    async def on_reason(self, interaction: discord.Interaction, answer_id: str, reason: str) -> None: ...
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=FEEDBACK_TEMPLATE):
@@ -38,8 +42,8 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=FEEDBAC
     ) -> FeedbackButton:
         return cls(match["vote"], match["id"])
 
-    async def callback(self, interaction: discord.Interaction[BriefbotClient]) -> None:  # type: ignore[override]
-        await interaction.client.on_feedback(interaction, self.answer_id, self.vote)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await cast(FeedbackReceiver, interaction.client).on_feedback(interaction, self.answer_id, self.vote)
 
 
 def feedback_view(answer: Answer) -> discord.ui.View | None:
@@ -60,7 +64,7 @@ def embeds_of(message: Message) -> list[discord.Embed]:
 class ReasonModal(discord.ui.Modal):
     """After a 👎: one optional line on what was wrong, stored with the vote."""
 
-    def __init__(self, client: BriefbotClient, answer_id: str, language: str) -> None:
+    def __init__(self, client: FeedbackReceiver, answer_id: str, language: str) -> None:
         super().__init__(title=phrase("feedback_reason_title", language)[:45],
                          custom_id=f"briefbot:why:{answer_id}"[:100])
         self.client = client

@@ -33,7 +33,7 @@ from bot.common.errors import BriefbotError, EmptyQuestion, InputError, RateLimi
 from bot.common.logs import request_id
 from bot.core.bot import Bot
 from bot.language.phrases import phrase
-from bot.state.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work
+from bot.state.work import BUSY, DONE, RESUMED, WORK_LEASE_S, Work, WorkLog
 
 __all__ = ["Flow", "Format", "Question", "Transport", "Unavailable", "flow_options"]
 
@@ -250,7 +250,7 @@ class Flow:
         except Exception as exc:  # noqa: BLE001 - left unfinished: taken up again once its lease runs out
             if job.work.attempts < MAX_ATTEMPTS:
                 log.warning("could not post the answer for %s (%s); it will be retried", job.key, type(exc).__name__)
-                self._drop(job)
+                self.drop(job)
                 return
             log.error("giving up on %s after %d attempts (%s)", job.key, job.work.attempts, type(exc).__name__)
         self._done(job)
@@ -268,9 +268,20 @@ class Flow:
             log.warning("answer for %s posted but not recorded yet (%s)", job.key, exc.message)
             job.unrecorded = True
             return
-        self._drop(job)
+        self.drop(job)
 
-    def _drop(self, job: Job) -> None:
+    @property
+    def work(self) -> WorkLog:
+        """The durable record of the questions held (the state store's work log)."""
+        return self.bot.work
+
+    def held(self) -> list[Job]:
+        """The questions this worker holds now."""
+        with self._lock:
+            return list(self.jobs.values())
+
+    def drop(self, job: Job) -> None:
+        """Forget a finished question (its answer is posted and recorded)."""
         with self._idle:
             self.jobs.pop(job.key, None)
             self._idle.notify_all()

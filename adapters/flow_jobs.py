@@ -8,13 +8,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from adapters.flow_parts import Question
 from bot.common.errors import StoreError
-from bot.state.work import Work
-
-if TYPE_CHECKING:
-    from adapters.flow import Flow, Question
+from bot.state.work import Work, WorkLog
 
 log = logging.getLogger("briefbot.flow")
 
@@ -62,10 +60,24 @@ class Job:
 _final_lock = threading.Lock()
 
 
+class Holder(Protocol):
+    """What the keeper needs of the flow that holds the jobs (adapters/flow.py's Flow)."""
+
+    platform: str
+    owner: str
+    lease_s: float
+
+    @property
+    def work(self) -> WorkLog: ...
+    def held(self) -> list[Job]: ...
+    def recover(self) -> int: ...
+    def drop(self, job: Job) -> None: ...
+
+
 class Keeper(threading.Thread):
     """Renews the leases of held work, records finished work the store missed, and picks up orphaned work."""
 
-    def __init__(self, flow: Flow, renew_every_s: float, recover_every_s: float) -> None:
+    def __init__(self, flow: Holder, renew_every_s: float, recover_every_s: float) -> None:
         super().__init__(name=f"briefbot-{flow.platform}-keeper", daemon=True)
         self.flow = flow
         self.every_s = min(renew_every_s, recover_every_s)
@@ -96,17 +108,16 @@ class Keeper(threading.Thread):
     def renew(self) -> None:
         """Renew held leases; record questions the store missed (answered during an outage) once it is back."""
         flow = self.flow
-        with flow._lock:
-            jobs = list(flow.jobs.values())
+        jobs = flow.held()
         try:
             for job in (j for j in jobs if not j.recorded):  # arrived while the store was down
-                flow.bot.work.begin_work(job.work, flow.owner, flow.lease_s)
+                flow.work.begin_work(job.work, flow.owner, flow.lease_s)
                 job.recorded = True
-            flow.bot.work.renew_work([j.key for j in jobs if not j.unrecorded], flow.owner, flow.lease_s)
+            flow.work.renew_work([j.key for j in jobs if not j.unrecorded], flow.owner, flow.lease_s)
             for job in (j for j in jobs if j.unrecorded):  # answered; now marked done, so a retry is a duplicate
-                flow.bot.work.finish_work(job.key)
+                flow.work.finish_work(job.key)
                 job.unrecorded = False
-                flow._drop(job)
+                flow.drop(job)
         except StoreError as exc:
             log.warning("could not renew or record %d questions (%s)", len(jobs), exc.message)
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from bot.common.errors import ConfigError
 from bot.state.work import WORK_LEASE_S
 
 
@@ -62,8 +63,6 @@ DRAIN_S = 20.0  # on SIGTERM: how long in-flight answers may take to finish (BRI
 
 def seconds(settings: Any, name: str, default: float, minimum: float) -> float:
     """A number of seconds from the environment; a ConfigError naming the variable when it is not one."""
-    from bot.common.errors import ConfigError
-
     raw = settings.optional(name, str(default)) or str(default)
     try:
         value = float(raw)

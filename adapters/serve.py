@@ -12,14 +12,16 @@ import shutil
 import sys
 from pathlib import Path
 
+import uvicorn
+
+from adapters.slack import load_config
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
+from bot.common.logs import configure
 
 
 def preflight(settings: Settings, workers: int) -> None:
     """Refuse a setup that cannot work, in one line, before any worker starts."""
-    from adapters.slack import load_config
-
     load_config(settings)
     settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
     if workers > 1 and not settings.chroma_host:
@@ -49,14 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     except BriefbotError as exc:
         print(f"briefbot web: {exc.message}", file=sys.stderr)
         return 2
-    from bot.common.logs import configure
-
     configure(settings.log_format)  # uvicorn's own lines too (log_config=None leaves them to the root logger)
     prepare_metrics_dir()
     if args.workers > 1:  # one compute thread per worker unless set: threads of several processes fight (issue 12)
         os.environ.setdefault("BRIEFBOT_THREADS", "1")
-    import uvicorn
-
     # On SIGTERM each worker stops accepting (Slack's retries go to another worker, or come back after the
     # restart), finishes open requests, then drains its answers for BRIEFBOT_DRAIN_SECONDS (the app's lifespan).
     uvicorn.run(

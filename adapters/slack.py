@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import sys
+from contextlib import asynccontextmanager
 from collections.abc import Sequence
 from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from adapters.flow import flow_options as flow_options_of
 from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
 from adapters.slack_format import ACTION_DOWN, ACTION_UP
@@ -28,6 +32,7 @@ from bot.common.config import Settings
 from bot.core.bot import Bot
 from bot.common.errors import BriefbotError, ConfigError
 from bot.common.logs import configure as configure_logging
+from bot.wiring import build_bot
 
 log = logging.getLogger("briefbot.slack")
 
@@ -126,9 +131,8 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
     except BaseException:
         listener_pool.shutdown(wait=False)
         raise
-    from adapters.flow import flow_options as from_env
-
-    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **{**from_env(settings), **flow_options})
+    options = {**flow_options_of(settings), **flow_options}
+    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **options)
     listeners.owned.append(listener_pool)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
@@ -148,8 +152,7 @@ def create_asgi_app(
     Its lifespan starts the question flow (picking up unfinished work at once) and, on shutdown (SIGTERM), drains
     it for BRIEFBOT_DRAIN_SECONDS and hands what is left to other workers.
     """
-    from contextlib import asynccontextmanager
-
+    # optional: starlette and adapters.web (the server extra), for HTTP mode only; Socket Mode runs without them
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
 
@@ -178,8 +181,6 @@ def create_asgi_app(
 
 def asgi_factory():
     """`uvicorn adapters.slack:asgi_factory --factory`: one Bot and Bolt app per worker process."""
-    from bot.wiring import build_bot
-
     try:
         settings = Settings.from_env()
         configure_logging(settings.log_format)
@@ -201,8 +202,6 @@ def run(settings: Settings) -> None:
     """Start the mode the environment asks for; blocks until the process is stopped."""
     config = load_config(settings)
     port = _port(settings) if config.mode == "http" else 0
-    from bot.wiring import build_bot
-
     bot = build_bot(settings)
     try:
         try:
@@ -210,8 +209,6 @@ def run(settings: Settings) -> None:
         except (SlackClientError, OSError) as e:
             raise BriefbotError(f"could not reach Slack at {config.api_url} ({type(e).__name__}).") from None
         if config.mode == "socket":
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
             log.info("Slack adapter starting in Socket Mode")
             listeners: SlackListeners = app.briefbot_listeners  # type: ignore[attr-defined]
             listeners.start()
@@ -221,7 +218,7 @@ def run(settings: Settings) -> None:
             finally:  # unacknowledged envelopes are redelivered by Slack; acknowledged ones drain or are handed on
                 listeners.close(False, drain_seconds(settings))
         else:
-            import uvicorn
+            import uvicorn  # optional: the server extra, for HTTP mode only
 
             web = create_asgi_app(bot, settings, app=app)
             log.info("Slack adapter listening for the Events API on port %d at %s", port, EVENTS_PATH)
@@ -232,8 +229,6 @@ def run(settings: Settings) -> None:
 
 def stop_on_sigterm() -> None:
     """SIGTERM ends a blocking start() like Ctrl-C does, so the drain in its `finally` runs."""
-    import signal
-
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 

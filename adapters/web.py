@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -55,8 +56,6 @@ def bad_request(body: bytes, headers: Any, verifier: SignatureVerifier) -> Respo
 
 def slack_events_endpoint(app: Any, signing_secret: str) -> list[Route]:
     """POST /slack/events: checked here, then dispatched by Bolt on a worker thread (its dispatch is blocking)."""
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-
     verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: Request) -> Response:
