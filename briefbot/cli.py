@@ -16,12 +16,13 @@ from typing import NoReturn
 
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, InputError
+from bot.common.logs import TextFormatter, redact
 from bot.common.text import clip_line
 from briefbot.kb_cli import add_commands
 
 
 def _bot(settings: Settings):
-    from bot.wiring import build_bot
+    from bot.wiring import build_bot  # start-up: ~0.3 s of imports that --help, --version and usage errors skip
 
     return build_bot(settings)
 
@@ -63,7 +64,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)
             else:
-                from adapters.console import render_answer
+                from adapters.console import render_answer  # start-up: rich and prompt_toolkit, ~50 ms
 
                 print(render_answer(answer, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
                 if args.explain and answer.trace is not None:
@@ -88,13 +89,13 @@ def explain_text(answer) -> str:
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console import run_console
+    from adapters.console import run_console  # start-up: rich and prompt_toolkit, ~50 ms
 
     return run_console(settings, as_platform=args.as_platform)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from briefbot.evaluate import load_items, run_eval
+    from briefbot.evaluate import load_items, run_eval  # start-up: it imports the core (~0.3 s)
 
     items = load_items(Path(args.file))  # a BriefbotError naming the file and line when it is malformed
     bot = _bot(settings)
@@ -105,7 +106,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import build_store
+    from bot.wiring import build_store  # start-up: ~0.3 s of imports that --help, --version and usage errors skip
 
     store = build_store(settings)
     try:
@@ -127,7 +128,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.discord import guild_from_env, sync_commands
+    from adapters.discord import guild_from_env, sync_commands  # optional: the discord extra
 
     guild = int(args.guild) if args.guild is not None else guild_from_env(settings)
     names = sync_commands(settings, guild)  # Discord unreachable: a BriefbotError, one line
@@ -201,8 +202,6 @@ def _version() -> str:
 
 def _configure_logging(verbose: bool) -> None:
     """stderr logging through the masking formatter; without -v only errors, and no tracebacks."""
-    from bot.common.logs import TextFormatter
-
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -216,12 +215,10 @@ def _configure_logging(verbose: bool) -> None:
 
 def _one_line(exc: BaseException) -> str:
     """An error as one masked line: its message, and what caused it when that adds something."""
-    from bot.common.logs import redact
-
     text = exc.message if isinstance(exc, BriefbotError) else f"unexpected {type(exc).__name__}: {exc}"
     cause = exc.__cause__
     if isinstance(exc, BriefbotError) and cause is not None and not isinstance(cause, BriefbotError):
-        from bot.llm.engine import describe_error
+        from bot.llm.engine import describe_error  # start-up: ~70 ms, paid on this error path only
 
         text += f" ({describe_error(cause)})"
     return redact(" ".join(str(text).split()))

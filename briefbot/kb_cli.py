@@ -43,6 +43,7 @@ def _sigterm_as_interrupt():
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
     from bot.wiring import open_collections
     from knowledge.ingest import Interrupted, ensure_sample, ingest
     from knowledge.sources import is_url, parse_since
@@ -107,7 +108,7 @@ def _sample(cols, settings: Settings, ensure_sample) -> int:
 
 
 def _watch(cols, folder: Path, max_bytes: int) -> int:
-    from knowledge.watch import FolderWatcher
+    from knowledge.watch import FolderWatcher  # start-up: as cmd_ingest's imports
 
     watcher = FolderWatcher(cols, folder, max_bytes=max_bytes, on_event=_printer)
     _out(f"watching {folder.resolve()} → {cols.target.description} (Ctrl-C to stop)")
@@ -120,6 +121,7 @@ def _watch(cols, folder: Path, max_bytes: int) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
     from bot.wiring import open_collections
     from knowledge.catalog import list_articles
 
@@ -145,6 +147,7 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
     from bot.wiring import open_collections
     from knowledge.ingest import remove
 
@@ -162,9 +165,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
     from bot.state.gaps import group_gaps
     from bot.wiring import build_gaps, build_store
-    from knowledge.embeddings import E5Embedder
+    from knowledge.embeddings import shared_embedder
     from knowledge.sources import parse_since
 
     try:
@@ -179,7 +183,7 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         log.close()
         store.close()
-    embedder = E5Embedder.shared(settings.embedder, settings.threads, settings.cache_dir)
+    embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
     groups = group_gaps(gaps, embedder.query, args.distance) if gaps else []
     groups = groups[: args.limit]
     if args.json:
@@ -202,7 +206,7 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """The knowledge-base subcommands, for briefbot.cli.parser()."""
-    from bot.state.gaps import GROUP_DISTANCE
+    from bot.state.gaps import GROUP_DISTANCE  # start-up: ~0.1 s (numpy), for --help and every command
 
     i = sub.add_parser("ingest", help="index files, folders, web pages and feeds (default: the sample article)")
     i.add_argument("paths", nargs="*", metavar="PATH|URL",

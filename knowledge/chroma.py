@@ -66,6 +66,7 @@ class WriterLock:
 
 def open_client(target: ChromaTarget) -> Any:
     """A chromadb client with telemetry off; a StoreError that says what to do when it can't connect."""
+    # start-up: chromadb takes ~0.5 s to import; only a process that opens a store pays it
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import MissingExtra, Parsed
+from .formats.pdf import parse_pdf
 from .language import detect
 from .text import Undecodable, decode, split_sentences
 
@@ -147,24 +148,21 @@ def parse_bytes(raw: bytes, *, suffix: str, source: str, default_id: str, name_l
     suffix = suffix.lower()
     try:
         if suffix == ".pdf":
-            from .formats.pdf import parse_pdf
-
             _check_size(len(raw), max_bytes * RAW_FACTOR, "PDF")
             parsed = parse_pdf(raw)
         else:
             _check_size(len(raw), max_bytes * (RAW_FACTOR if suffix in (".html", ".htm") else 1))
             text = decode(raw).replace("\r\n", "\n").replace("\ufeff", "")
-            if suffix in (".html", ".htm"):
-                from .formats.html import parse_html
+            # start-up: the text formats take ~30 ms to import (PyYAML, markdown-it); a bot that only answers never
+            # parses, so its start does not pay them
+            from .formats.html import parse_html
+            from .formats.markdown import parse_markdown, parse_text
 
+            if suffix in (".html", ".htm"):
                 parsed = parse_html(text, url)
             elif suffix in (".md", ".markdown"):
-                from .formats.markdown import parse_markdown
-
                 parsed = parse_markdown(text)
             else:
-                from .formats.markdown import parse_text
-
                 parsed = parse_text(text)
     except Undecodable as exc:
         raise InputProblem(f"it cannot be read as text: {exc}") from None

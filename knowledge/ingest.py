@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .catalog import SAMPLE_KEY, bump_version, set_state, sources, state
 from .chroma import Collections
 from .documents import (
@@ -265,8 +267,6 @@ def _write_all(cols: Collections, todo: list[tuple[Document, list[Chunk]]], stor
                report: IngestReport, notify: Event, show: bool, group_sentences: int) -> None:
     bar = None
     if show and todo:
-        from tqdm import tqdm
-
         total = sum(len(c.sentences) for _, chunks in todo for c in chunks)
         bar = tqdm(total=total, unit="sent", desc="Embedding", file=sys.stderr)
     try:

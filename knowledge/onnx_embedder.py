@@ -53,7 +53,7 @@ class OnnxE5Embedder(E5Embedder):
 
     def _open_session(self) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime as ort  # start-up: ~120 ms, imported on the session's thread
 
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads

@@ -82,7 +82,7 @@ def _when(entry: dict) -> float:
 def feed_items(fetched: Fetched) -> list[FeedItem]:
     """The entries of an RSS or Atom feed that link to a page, oldest first."""
     try:
-        import feedparser
+        import feedparser  # optional: the web extra
     except ImportError:
         raise InputProblem("feeds need the 'feedparser' package: pip install -e '.[web]'") from None
     parsed = feedparser.parse(fetched.body, response_headers={"content-location": fetched.url})

@@ -5,6 +5,7 @@ import codecs
 import re
 from functools import lru_cache
 
+from charset_normalizer import from_bytes
 from pysbd import Segmenter
 from pysbd.lang.common import Standard
 from pysbd.lang.dutch import Dutch
@@ -40,8 +41,6 @@ def decode(raw: bytes) -> str:
         pass
     if b"\x00" in raw[:4096]:
         raise Undecodable("it looks like a binary file, not text")
-    from charset_normalizer import from_bytes
-
     best = from_bytes(raw).best()
     if best is None:
         raise Undecodable("it is not UTF-8 and no other text encoding fits")

@@ -6,6 +6,8 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import watchfiles
+
 from .catalog import sources
 from .chroma import Collections
 from .documents import MAX_BYTES, is_article_file
@@ -71,8 +73,6 @@ class FolderWatcher:
     def run(self) -> None:
         """Blocking: watch, catch up once the watch is live, then apply changes until stop() (or Ctrl-C in the
         foreground). Catching up first would miss a file written between the folder's scan and the watch's start."""
-        import watchfiles
-
         def wanted(change: watchfiles.Change, path: str) -> bool:
             p = Path(path)
             return change == watchfiles.Change.deleted or is_article_file(p) or p.is_dir()

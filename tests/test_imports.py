@@ -3,8 +3,8 @@
 An import inside a function body (or under `if TYPE_CHECKING:`) hides a dependency from a reader and can hide a
 cycle. In the four packages it is kept only for an optional dependency (an extra: LangChain, prometheus_client,
 redis, slack_bolt, discord, trafilatura, …) or a measured start-up cost, and the line says which with a comment
-`# optional: …` or `# start-up: …` on the import itself or on the line above it (one comment may head a block of
-consecutive imports). A project module under `if TYPE_CHECKING:` is never allowed: that is a cycle in hiding.
+`# optional: …` or `# start-up: …` on the import itself or in the comment right above it (one comment may head a
+block of consecutive imports). A project module under `if TYPE_CHECKING:` is never allowed: that is a cycle in hiding.
 """
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def _type_checking_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom
     return found
 
 
+def _comment_above(lines: list[str], lineno: int) -> list[str]:
+    """The comment lines right above line `lineno` (1-based), nearest last."""
+    out: list[str] = []
+    i = lineno - 2
+    while i >= 0 and lines[i].strip().startswith("#"):
+        out.insert(0, lines[i])
+        i -= 1
+    return out
+
+
 def _sources() -> list[Path]:
     return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
 
@@ -74,8 +84,7 @@ def problems() -> list[str]:
             if id(block[0]) in seen:
                 continue
             seen.update(id(s) for s in block)
-            above = lines[block[0].lineno - 2] if block[0].lineno > 1 else ""
-            block_reason = REASON.search(above) is not None and above.strip().startswith("#")
+            block_reason = any(REASON.search(line) for line in _comment_above(lines, block[0].lineno))
             for stmt in block:
                 if not (block_reason or REASON.search(lines[stmt.lineno - 1])):
                     out.append(f"{name}:{stmt.lineno}: `{lines[stmt.lineno - 1].strip()}` inside a function without "

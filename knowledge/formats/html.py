@@ -18,7 +18,7 @@ class NoArticle(ValueError):
 def parse_html(html: str, url: str | None = None) -> Parsed:
     """Main text as Markdown (so headings become sections) with title, date and language from the page."""
     try:
-        import trafilatura
+        import trafilatura  # optional: the web extra
     except ImportError:
         raise MissingExtra("HTML", "web", "trafilatura") from None
     md = trafilatura.extract(
