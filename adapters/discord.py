@@ -11,6 +11,7 @@ import sys
 import discord
 
 from adapters.discord_client import ANSWER_TIMEOUT_S, BriefbotClient, conversation_id
+from adapters.team import load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
 from bot.common.logs import configure
@@ -116,6 +117,7 @@ def main() -> int:
         settings = Settings.from_env()
         configure_logging(settings.log_format)
         token = discord_token(settings)
+        load_team(settings)  # the channels file: one line now, before the knowledge base opens
         bot = build_bot(settings)
     except BriefbotError as exc:
         print(f"briefbot discord: {exc.message}", file=sys.stderr)

@@ -16,9 +16,12 @@ from discord.http import Route
 
 from adapters.discord_flow import DiscordFormat, DiscordTransport
 from adapters.discord_format import Message, format_about, format_sources, notice
-from adapters.discord_views import NO_MENTIONS, FeedbackButton, ReasonModal, embeds_of
+from adapters.discord_handoff import DiscordHandOff
+from adapters.discord_views import NO_MENTIONS, FeedbackButton, HandOffButton, ReasonModal, embeds_of
 from adapters.flow import Flow, Question, flow_options
 from adapters.flow_parts import drain_seconds
+from adapters.handoff import HandOffs
+from adapters.team import Team, load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError
 from bot.core.bot import Bot
@@ -66,7 +69,9 @@ class BriefbotTree(app_commands.CommandTree):
 class BriefbotClient(discord.Client):
     """A discord.py client whose only job is to carry questions to the core and answers back."""
 
-    def __init__(self, bot: Bot | None, settings: Settings, *, answer_timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+    def __init__(self, bot: Bot | None, settings: Settings, *, answer_timeout_s: float = ANSWER_TIMEOUT_S,
+                 team: Team | None = None) -> None:
+        self.team = team if team is not None else load_team(settings)  # first: a bad channels file is one line
         super().__init__(intents=INTENTS, allowed_mentions=NO_MENTIONS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S)
         self.bot = bot
         self.settings = settings
@@ -77,8 +82,12 @@ class BriefbotClient(discord.Client):
         self.tree = BriefbotTree(self)
         add_commands(self)
         self.transport = DiscordTransport(self)
-        self.flow = Flow(bot, DiscordFormat(), self.transport, platform="discord", compute_workers=settings.max_concurrent,
-                         deadline_s=answer_timeout_s, **flow_options(settings)) if bot is not None else None
+        escalation = self.team.discord.escalation
+        self.flow = Flow(bot, DiscordFormat(handoff=escalation is not None), self.transport, platform="discord",
+                         compute_workers=settings.max_concurrent, deadline_s=answer_timeout_s,
+                         **flow_options(settings)) if bot is not None else None
+        self.handoff = DiscordHandOff(self, HandOffs(bot, "discord"), escalation, self.io) \
+            if bot is not None and escalation is not None else None
         self.drain_s = drain_seconds(settings)
         self._io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="briefbot-discord-io")
         # Claims are writes, serialized by the store anyway; from one thread they never wait in SQLite's busy
@@ -86,7 +95,7 @@ class BriefbotClient(discord.Client):
         self._claims = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-discord-claim")
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton)
+        self.add_dynamic_items(FeedbackButton, HandOffButton)
         if self.flow is not None:
             self.flow.start()  # logged in: unfinished questions of a stopped worker can be answered now
 
@@ -207,6 +216,15 @@ class BriefbotClient(discord.Client):
             await interaction.response.send_modal(ReasonModal(self, answer_id, detect(fb.question)))
             return
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def on_handoff(self, interaction: discord.Interaction, answer_id: str) -> None:
+        """"Still need help?" pressed: the case goes to the escalation target once (adapters/discord_handoff.py)."""
+        if self.handoff is None or not await self.claim(interaction.id):
+            return
+        try:
+            await self.handoff.on_press(interaction, answer_id, locale_language(interaction))
+        except Exception:
+            log.exception("handling a hand-off press failed answer=%s", answer_id)
 
     async def on_reason(self, interaction: discord.Interaction, answer_id: str, reason: str) -> None:
         """The 👎 modal was sent: its line is stored with the vote."""

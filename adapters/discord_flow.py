@@ -34,6 +34,7 @@ class Shown:
     kind: str  # "placeholder" | "progress" | "final"
     messages: list[Message] = field(default_factory=list)
     answer: Answer | None = None
+    handoff: bool = False  # the answer's buttons include "Still need help?"
 
     @property
     def content(self) -> str:
@@ -41,6 +42,11 @@ class Shown:
 
 
 class DiscordFormat:
+    """What Discord is shown at each step; `handoff`: answers carry "Still need help?" (a target is configured)."""
+
+    def __init__(self, *, handoff: bool = False) -> None:
+        self.handoff = handoff
+
     def question(self, q: Question) -> str:
         return q.text  # the mention was taken out on arrival (Discord caps a message at 4,000 characters)
 
@@ -54,7 +60,7 @@ class DiscordFormat:
         return Shown("progress", [{"content": format_preview(partial), "embeds": []}])
 
     def answer(self, answer: Answer) -> Shown:
-        return Shown("final", format_answer(answer), answer)
+        return Shown("final", format_answer(answer), answer, self.handoff)
 
     def notice(self, text: str) -> Shown:
         return Shown("final", notice(text))
@@ -148,7 +154,7 @@ class DiscordTransport:
                                   mention_author=False, allowed_mentions=NO_MENTIONS, **extra)
 
     async def _final(self, q: Question, shown: Shown, reply_id: str) -> None:
-        view = feedback_view(shown.answer) if shown.answer is not None else None
+        view = feedback_view(shown.answer, handoff=shown.handoff) if shown.answer is not None else None
         first, rest = shown.messages[0], shown.messages[1:]
         last_view = None if rest else view
         if q.place.get("kind") == "ix":

@@ -41,6 +41,7 @@ _ESCAPE_PIECE = 200  # escape_markdown's masked-link pattern is super-linear: fe
 
 FEEDBACK_PREFIX = "briefbot:fb"
 FEEDBACK_TEMPLATE = r"briefbot:fb:(?P<vote>up|down):(?P<id>[A-Za-z0-9_-]{1,64})"
+HANDOFF_TEMPLATE = r"briefbot:help:(?P<id>[A-Za-z0-9_-]{1,64})"  # "Still need help?" (adapters/discord_handoff.py)
 
 Message = dict  # {"content": str, "embeds": list[dict]}
 
@@ -331,6 +332,10 @@ def feedback_custom_id(vote: str, answer_id: str) -> str:
     if len(custom_id) > MAX_CUSTOM_ID or not re.fullmatch(FEEDBACK_TEMPLATE, custom_id):
         raise ValueError(f"not a valid feedback custom_id: {custom_id!r}")
     return custom_id
+
+
+def handoff_custom_id(answer_id: str) -> str:
+    return f"briefbot:help:{answer_id}"
 
 
 def feedback_buttons(answer: Answer) -> list[dict]:

@@ -6,7 +6,7 @@ from typing import Any, Protocol, cast
 
 import discord
 
-from adapters.discord_format import FEEDBACK_TEMPLATE, Message, feedback_buttons
+from adapters.discord_format import FEEDBACK_TEMPLATE, HANDOFF_TEMPLATE, Message, feedback_buttons, handoff_custom_id
 from bot.common.models import Answer
 from bot.core.bot import MAX_REASON_CHARS
 from bot.language.phrases import phrase
@@ -19,6 +19,7 @@ class FeedbackReceiver(Protocol):
 
     async def on_feedback(self, interaction: discord.Interaction, answer_id: str, vote: str) -> None: ...
     async def on_reason(self, interaction: discord.Interaction, answer_id: str, reason: str) -> None: ...
+    async def on_handoff(self, interaction: discord.Interaction, answer_id: str) -> None: ...
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=FEEDBACK_TEMPLATE):
@@ -46,14 +47,40 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=FEEDBAC
         await cast(FeedbackReceiver, interaction.client).on_feedback(interaction, self.answer_id, self.vote)
 
 
-def feedback_view(answer: Answer) -> discord.ui.View | None:
-    """The buttons under an answer (None for an answer without an id, which nobody could vote on)."""
+class HandOffButton(discord.ui.DynamicItem[discord.ui.Button], template=HANDOFF_TEMPLATE):
+    """"Still need help?": calls a person in (adapters/discord_handoff.py); rebuilt from its custom_id."""
+
+    def __init__(self, answer_id: str, *, label: str | None = None, first: bool = False) -> None:
+        super().__init__(discord.ui.Button(
+            style=discord.ButtonStyle.primary if first else discord.ButtonStyle.secondary, label=label, emoji="🙋",
+            custom_id=handoff_custom_id(answer_id)))
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HandOffButton:
+        return cls(match["id"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await cast(FeedbackReceiver, interaction.client).on_handoff(interaction, self.answer_id)
+
+
+def feedback_view(answer: Answer, *, handoff: bool = False) -> discord.ui.View | None:
+    """The buttons under an answer (None for an answer without an id, which nobody could vote on); with `handoff`
+    also "Still need help?", first under an answer that is not grounded."""
     buttons = feedback_buttons(answer)
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
+    helper = HandOffButton(answer.id, label=phrase("handoff_button", answer.language), first=not answer.grounded) \
+        if handoff else None
+    if helper is not None and not answer.grounded:
+        view.add_item(helper)
     for b in buttons:
         view.add_item(FeedbackButton(b["vote"], answer.id, label=b["label"], emoji=b["emoji"]))
+    if helper is not None and answer.grounded:
+        view.add_item(helper)
     return view
 
 

@@ -77,6 +77,37 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
         "en": "Thanks, noted. That helps fix the gap.",
         "nl": "Bedankt, genoteerd. Dat helpt het gat te dichten.",
     },
+    # The hand-off to a person (adapters/handoff.py): the button, the case posted to the team, what the asker sees.
+    "handoff_button": {"en": "Still need help?", "nl": "Nog hulp nodig?"},
+    "handoff_case": {
+        "en": "{user} still needs help with an answer from briefbot.",
+        "nl": "{user} heeft nog hulp nodig bij een antwoord van briefbot.",
+    },
+    "handoff_question": {"en": "Question", "nl": "Vraag"},
+    "handoff_answer": {"en": "briefbot's answer", "nl": "Antwoord van briefbot"},
+    "handoff_ungrounded": {
+        "en": "(not supported by the articles)",
+        "nl": "(niet onderbouwd door de artikelen)",
+    },
+    "handoff_open": {"en": "Open the conversation", "nl": "Open het gesprek"},
+    "handoff_team": {"en": "the team", "nl": "het team"},
+    "handoff_done": {
+        "en": "🙋 {presser} asked for a person: {who} {where}has been called in and will follow up here.",
+        "nl": "🙋 {presser} vroeg om een mens: {who} {where}is erbij gehaald en reageert hier.",
+    },
+    "handoff_where": {"en": "in {channel} ", "nl": "in {channel} "},
+    "handoff_already": {
+        "en": "Someone has already been called in for this answer.",
+        "nl": "Voor dit antwoord is al iemand erbij gehaald.",
+    },
+    "handoff_unknown": {
+        "en": "I no longer have that answer; ask again and press the button under the new one.",
+        "nl": "Dat antwoord heb ik niet meer; stel de vraag opnieuw en druk op de knop onder het nieuwe antwoord.",
+    },
+    "handoff_failed": {
+        "en": "I couldn't reach the team just now; please press the button again in a minute.",
+        "nl": "Ik kon het team nu niet bereiken; druk over een minuut nog eens op de knop.",
+    },
 }
 
 register(PLATFORM_PHRASES)

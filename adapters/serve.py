@@ -15,6 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from adapters.slack import load_config
+from adapters.team import load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
 from bot.common.logs import configure
@@ -23,6 +24,7 @@ from bot.common.logs import configure
 def preflight(settings: Settings, workers: int) -> None:
     """Refuse a setup that cannot work, in one line, before any worker starts."""
     load_config(settings)
+    load_team(settings)  # the channels file: checked once here rather than in every worker
     settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
     if workers > 1 and not settings.chroma_host:
         raise ConfigError(

@@ -26,8 +26,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from adapters.flow import flow_options as flow_options_of
 from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
-from adapters.slack_format import ACTION_DOWN, ACTION_UP
+from adapters.slack_format import ACTION_DOWN, ACTION_HANDOFF, ACTION_UP
 from adapters.slack_listeners import SlackListeners
+from adapters.team import Team, load_team
 from bot.common.config import Settings
 from bot.core.bot import Bot
 from bot.common.errors import BriefbotError, ConfigError
@@ -99,11 +100,14 @@ def _quiet_bolt_rejections() -> None:
         target.addFilter(_NoRequestBodies())
 
 
-def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None, **flow_options: Any) -> App:
-    """The Bolt app with the mention, DM and feedback listeners; `client` overrides the one built from the env.
+def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None, team: Team | None = None,
+               **flow_options: Any) -> App:
+    """The Bolt app with the mention, DM, feedback and hand-off listeners; `client` overrides the one built from the
+    env, `team` the channels file (BRIEFBOT_CHANNELS).
 
     `flow_options` go to the question flow (adapters/flow.py), e.g. a test's lease or deadline.
     """
+    team = team if team is not None else load_team(settings)  # first: a bad file stops the start in one line
     if client is None:
         token = settings.require("SLACK_BOT_TOKEN", prefix="xoxb-")
         client = make_client(token, api_url(settings))
@@ -132,13 +136,15 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
         listener_pool.shutdown(wait=False)
         raise
     options = {**flow_options_of(settings), **flow_options}
-    listeners = SlackListeners(bot, client, workers=settings.max_concurrent, **options)
+    listeners = SlackListeners(bot, client, team=team, workers=settings.max_concurrent, **options)
     listeners.owned.append(listener_pool)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
     app.action(ACTION_UP)(listeners.feedback.on_feedback)
     app.action(ACTION_DOWN)(listeners.feedback.on_feedback)
     app.view(REASON_VIEW)(listeners.feedback.on_reason)
+    if listeners.handoff is not None:
+        app.action(ACTION_HANDOFF)(listeners.handoff.on_press)
     app.briefbot_listeners = listeners  # type: ignore[attr-defined]  # for metrics and shutdown
     return app
 
@@ -185,7 +191,8 @@ def asgi_factory():
         settings = Settings.from_env()
         configure_logging(settings.log_format)
         load_config(settings)
-        return create_asgi_app(build_bot(settings), settings, close_bot=True)
+        team = load_team(settings)
+        return create_asgi_app(build_bot(settings), settings, close_bot=True, team=team)
     except BriefbotError as e:  # one clear line, not a traceback from inside uvicorn
         print(f"briefbot slack: {e.message}", file=sys.stderr)
         raise SystemExit(2 if isinstance(e, ConfigError) else 1) from None
@@ -202,10 +209,11 @@ def run(settings: Settings) -> None:
     """Start the mode the environment asks for; blocks until the process is stopped."""
     config = load_config(settings)
     port = _port(settings) if config.mode == "http" else 0
+    team = load_team(settings)  # before the knowledge base opens: a bad channels file is one line, at once
     bot = build_bot(settings)
     try:
         try:
-            app = create_app(bot, settings)  # calls auth.test: the token is checked before anything listens
+            app = create_app(bot, settings, team=team)  # calls auth.test: the token is checked before anything listens
         except (SlackClientError, OSError) as e:
             raise BriefbotError(f"could not reach Slack at {config.api_url} ({type(e).__name__}).") from None
         if config.mode == "socket":

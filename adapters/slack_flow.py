@@ -17,7 +17,11 @@ Message = tuple[str, sf.Blocks]
 
 
 class SlackFormat:
-    """What Slack is sent at each step: (fallback text, blocks), inside Slack's limits."""
+    """What Slack is sent at each step: (fallback text, blocks), inside Slack's limits; `handoff`: answers carry
+    "Still need help?" (an escalation target is configured)."""
+
+    def __init__(self, *, handoff: bool = False) -> None:
+        self.handoff = handoff
 
     def question(self, q: Question) -> str:
         return question_from_slack(q.text, q.place.get("bot_user"))
@@ -32,7 +36,7 @@ class SlackFormat:
         return sf.streaming_message(partial)
 
     def answer(self, answer: Answer) -> Message:
-        return sf.format_answer(answer)
+        return sf.format_answer(answer, handoff=self.handoff)
 
     def notice(self, text: str) -> Message:
         return sf.notice(text)

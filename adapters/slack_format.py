@@ -38,6 +38,8 @@ TITLE_CHARS = 120
 FEEDBACK_BLOCK = "briefbot_feedback"
 ACTION_UP = "briefbot_feedback_up"
 ACTION_DOWN = "briefbot_feedback_down"
+HANDOFF_BLOCK = "briefbot_handoff"
+ACTION_HANDOFF = "briefbot_handoff"
 
 Blocks = list[dict]
 
@@ -178,22 +180,35 @@ def feedback_block(answer_id: str) -> dict:
     ).to_dict()
 
 
+def handoff_block(answer_id: str, language: str, *, first: bool) -> dict:
+    """"Still need help?": hands the answer to a person (adapters/slack_handoff.py); the primary action when the
+    answer is a refusal or ungrounded (`first`)."""
+    button = ButtonElement(text=PlainTextObject(text=phrase("handoff_button", language)), action_id=ACTION_HANDOFF,
+                           value=answer_id, style="primary" if first else None)
+    return ActionsBlock(block_id=HANDOFF_BLOCK, elements=[button]).to_dict()
+
+
 def answer_mrkdwn(answer: Answer) -> str:
     """The answer's text as mrkdwn, its Markdown capped first (with a note saying so) so a huge reply stays small."""
     note = phrase("answer_cut", answer.language, limit=MARKDOWN_CHARS)
     return to_mrkdwn(cap(answer.text, MARKDOWN_CHARS, note))
 
 
-def format_answer(answer: Answer) -> tuple[str, Blocks]:
-    """The fallback text and the blocks for a final answer: text sections, the sources it cites, feedback buttons."""
+def format_answer(answer: Answer, *, handoff: bool = False) -> tuple[str, Blocks]:
+    """The fallback text and the blocks for a final answer: text sections, the sources it cites, feedback buttons,
+    and with `handoff` the "Still need help?" button (first under an answer that is not grounded)."""
     body = answer_mrkdwn(answer)
     blocks = text_sections(body)
     src = sources_block(listed_sources(answer), answer.language)
     if src is not None:
         blocks.append(src)
+    actions: Blocks = []
     if answer.id:
-        blocks.append(feedback_block(answer.id))
-    return truncate_mrkdwn(body, FALLBACK_CHARS), blocks[:MAX_BLOCKS]
+        actions.append(feedback_block(answer.id))
+        if handoff:
+            help_block = handoff_block(answer.id, answer.language, first=not answer.grounded)
+            actions.insert(0 if not answer.grounded else 1, help_block)
+    return truncate_mrkdwn(body, FALLBACK_CHARS), blocks[: MAX_BLOCKS - len(actions)] + actions
 
 
 def streaming_message(partial: str) -> tuple[str, Blocks]:
@@ -221,14 +236,26 @@ def apology(language: str) -> tuple[str, Blocks]:
     return notice(phrase("apology", language))
 
 
+def replaced(blocks: Blocks, block_id: str, new: dict) -> Blocks:
+    """The blocks with the one whose block_id is `block_id` replaced by `new` (appended when there is none)."""
+    if not any(b.get("block_id") == block_id for b in blocks):
+        return blocks[: MAX_BLOCKS - 1] + [new]
+    return [new if b.get("block_id") == block_id else b for b in blocks]
+
+
 def thanked(blocks: Blocks, vote: str, language: str) -> Blocks:
     """The answer's blocks with the feedback buttons replaced by a thank-you (so nobody votes twice)."""
     mark = "👍" if vote == "up" else "👎"
     thanks = ContextBlock(
         block_id=FEEDBACK_BLOCK, elements=[MarkdownTextObject(text=f"{mark} {escape(phrase('thanks', language))}")]
     ).to_dict()
-    kept = [b for b in blocks if b.get("type") != "actions" and b.get("block_id") != FEEDBACK_BLOCK]
-    return kept[: MAX_BLOCKS - 1] + [thanks]
+    return replaced(blocks, FEEDBACK_BLOCK, thanks)
+
+
+def handed_off(blocks: Blocks, note_mrkdwn: str) -> Blocks:
+    """The answer's blocks with "Still need help?" replaced by who was called in (so nobody presses it twice)."""
+    note = ContextBlock(block_id=HANDOFF_BLOCK, elements=[MarkdownTextObject(text=note_mrkdwn)]).to_dict()
+    return replaced(blocks, HANDOFF_BLOCK, note)
 
 
 def render_for_console(answer: Answer) -> str:

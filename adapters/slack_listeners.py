@@ -12,8 +12,11 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 
 from adapters.flow import Flow, Question, Unavailable
+from adapters.handoff import HandOffs
 from adapters.slack_feedback import SlackFeedback
 from adapters.slack_flow import SlackFormat, SlackTransport
+from adapters.slack_handoff import SlackHandOff
+from adapters.team import Team
 from bot.common.logs import request_id
 from bot.core.bot import Bot
 
@@ -49,11 +52,16 @@ def question_of(event: dict, body: dict, context: Any, *, in_dm: bool) -> Questi
 class SlackListeners:
     """The Bolt listeners; the shared flow answers on its own pools, so acks never wait for an answer."""
 
-    def __init__(self, bot: Bot, client: WebClient, *, workers: int = 4, **flow_options: Any) -> None:
+    def __init__(self, bot: Bot, client: WebClient, *, team: Team | None = None, workers: int = 4,
+                 **flow_options: Any) -> None:
         self.bot = bot
-        self.flow = Flow(bot, SlackFormat(), SlackTransport(client), platform="slack", compute_workers=workers,
-                         **flow_options)
+        self.team = team or Team()
+        escalation = self.team.slack.escalation
+        self.flow = Flow(bot, SlackFormat(handoff=escalation is not None), SlackTransport(client), platform="slack",
+                         compute_workers=workers, **flow_options)
         self.feedback = SlackFeedback(bot)
+        self.handoff = SlackHandOff(HandOffs(bot, "slack"), escalation) \
+            if escalation is not None else None
         self.owned: list[Any] = []  # e.g. Bolt's listener pool, shut down with us
 
     def start(self) -> SlackListeners:

@@ -191,11 +191,11 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
             _out(json.dumps(g.to_dict(), ensure_ascii=False))
         return 0
     if not groups:
-        _out("No refused or 👎 questions" + (f" since {args.since}." if args.since else " yet."))
+        _out("No refused, 👎 or escalated questions" + (f" since {args.since}." if args.since else " yet."))
         return 0
     for g in groups:
-        kinds = ", ".join(x for x in (f"{g.refused} refused" if g.refused else "", f"{g.down} 👎" if g.down else "")
-                          if x)
+        kinds = ", ".join(x for x in (f"{g.refused} refused" if g.refused else "", f"{g.down} 👎" if g.down else "",
+                                      f"{g.escalated} escalated" if g.escalated else "") if x)
         _out(f"{g.count:>4}×  {g.example}\n       {kinds} · {'/'.join(g.languages)} · {'/'.join(g.platforms)} · "
              f"closest article: {g.closest_article or '(none)'}")
         for r in g.reasons[:3]:

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.discord import BriefbotClient, create_client
 from bot.common.config import Settings
 from bot.core.bot import Bot
+from bot.state.gaps import SQLiteGaps
 from bot.state.store import SQLiteStore
 from tests.discord_fake import Call, FakeDiscord, wait_for
 from tests.fakes import FakeEngine, FakeRetriever
@@ -25,7 +26,8 @@ class Harness:
         self.fake = fake or FakeDiscord().start()
         self.engine = engine or FakeEngine()
         self.store = SQLiteStore(tmp_path / "state.sqlite3") if bot is None else bot.store
-        self.bot = bot or Bot(FakeRetriever(), self.engine, self.store)
+        self.gaps = SQLiteGaps(tmp_path / "state.sqlite3")
+        self.bot = bot or Bot(FakeRetriever(), self.engine, self.store, gaps=self.gaps)
         self.settings = Settings.from_env({
             "DISCORD_TOKEN": self.fake.token, "DISCORD_API_BASE": self.fake.api_base,
             "BRIEFBOT_DATA_DIR": str(tmp_path), "BRIEFBOT_MAX_CONCURRENT": str(workers),
@@ -61,6 +63,7 @@ class Harness:
             assert not self.thread.is_alive(), "the client did not shut down"
         finally:
             self.store.close()
+            self.gaps.close()
             if self.owns_fake:
                 self.fake.stop()
         assert not self.errors, f"the client crashed: {self.errors!r}"

@@ -142,6 +142,12 @@ class FakeSlackAPI:
             with self._lock:
                 self.messages[ts] = message
             return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}, {}
+        if method == "chat.getPermalink":
+            channel, ts = body.get("channel"), str(body.get("message_ts") or "").replace(".", "")
+            return 200, {"ok": True, "channel": channel,
+                         "permalink": f"https://fake.slack.com/archives/{channel}/p{ts}"}, {}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": self._next_ts()}, {}
         if method == "conversations.replies":  # the thread under a message, its own message first
             with self._lock:
                 found = [{**m, "user": BOT_USER_ID, "bot_id": BOT_ID} for m in self.messages.values()

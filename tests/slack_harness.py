@@ -20,6 +20,7 @@ import uvicorn
 from adapters.slack import create_asgi_app
 from bot.common.config import Settings
 from bot.core.bot import Bot
+from bot.state.gaps import SQLiteGaps
 from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import BOT_USER_ID, TEAM_ID, FakeSlackAPI, wait_for
@@ -154,11 +155,13 @@ class HttpSlack:
     """The adapter in HTTP mode, end to end: fake Slack Web API ← adapter under uvicorn ← signed requests."""
 
     def __init__(self, tmp_path: Path, engine: FakeEngine | None = None, retriever: FakeRetriever | None = None,
-                 **env: str):
-        self.api = FakeSlackAPI().start()
+                 *, api: FakeSlackAPI | None = None, **env: str):
+        self.owns_api = api is None
+        self.api = api or FakeSlackAPI().start()
         self.retriever = retriever or FakeRetriever()
         self.store = SQLiteStore(tmp_path / "state.sqlite3")
-        self.bot = Bot(self.retriever, engine or FakeEngine(), self.store)
+        self.gaps = SQLiteGaps(tmp_path / "state.sqlite3")
+        self.bot = Bot(self.retriever, engine or FakeEngine(), self.store, gaps=self.gaps)
         self.settings = slack_settings(tmp_path, self.api.url, SLACK_SIGNING_SECRET=SECRET, **env)
         self.web = create_asgi_app(self.bot, self.settings)
         self.server = Served(self.web).start()
@@ -189,5 +192,7 @@ class HttpSlack:
     def close(self) -> None:
         self.server.stop()
         self.web.state.bolt.briefbot_listeners.close()
-        self.api.stop()
+        if self.owns_api:
+            self.api.stop()
         self.store.close()
+        self.gaps.close()

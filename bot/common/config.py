@@ -135,6 +135,8 @@ class Settings(BaseSettings):
                                  "(new, changed, deleted files)")
     max_article_mb: float = var("BRIEFBOT_MAX_ARTICLE_MB", 1.0, "inputs with more text than this are skipped with a "
                                 "message (`ingest --max-mb`)", ge=0.001)
+    channels_file: Path | None = var("BRIEFBOT_CHANNELS", None, "the channels file (YAML): the hand-off target, answer "
+                                     "channels, and which articles each channel answers from (docs/channels.md)")
     # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
     slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN", None, "Slack's bot token (`xoxb-…`)")
     slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN", None, "Slack's app token (`xapp-…`): Socket Mode")
@@ -155,7 +157,7 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("data_dir", "cache_dir")
+    @field_validator("data_dir", "cache_dir", "channels_file")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None

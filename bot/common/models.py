@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 _DATE_PREFIX = re.compile(r"^(\d{2,4}[-_.]?)+")
@@ -156,3 +157,28 @@ class Feedback:
     def from_dict(cls, d: Mapping[str, Any]) -> Feedback:
         return cls(d["answer_id"], d["vote"], d["user"], d["platform"], d["conversation"], d["question"],
                    d["answer"], tuple(Source.from_dict(s) for s in d["sources"]), d["at"], d.get("reason") or "")
+
+
+def tag_list(raw: str | Iterable[str]) -> tuple[str, ...]:
+    """Tags as stored and compared: lower case, trimmed, each once ("Sport, local" → ("sport", "local"))."""
+    parts = raw.split(",") if isinstance(raw, str) else raw
+    return tuple(dict.fromkeys(t.strip().lower() for t in parts if t and t.strip()))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The articles one channel answers from: those tagged with one of `tags`, or whose id matches one of `ids`
+    (shell-style patterns such as `2024-05-*`). A request without a Scope reads every article."""
+
+    tags: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+
+    def admits(self, article_id: str, tags: Iterable[str] = ()) -> bool:
+        return bool(set(self.tags).intersection(tags)) or any(fnmatchcase(article_id, p) for p in self.ids)
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"tags": list(self.tags), "ids": list(self.ids)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Scope | None:
+        return cls(tag_list(d.get("tags") or ()), tuple(d.get("ids") or ())) if d else None

@@ -252,6 +252,17 @@ class Bot:
             self._gap("down", f"{answer_id}|{user}", turn.question, turn.answer, platform, fb.reason)
         return fb
 
+    def escalate(self, answer_id: str, user: str, platform: str) -> tuple[str, Turn] | None:
+        """The conversation and turn a person is called in for, kept as a knowledge gap ("escalated", once per
+        answer); None for an answer no longer remembered."""
+        found = self.store.find_answer(answer_id)
+        if found is None:
+            return None
+        _, turn = found
+        self._gap("escalated", f"escalated:{answer_id}", turn.question, turn.answer, platform,
+                  f"{platform} user {user} asked for a person")
+        return found
+
     def _gap(self, kind: str, key: str, question: str, answer: Answer, platform: str, reason: str = "") -> None:
         if self.gaps is None:
             return

@@ -1,4 +1,5 @@
-"""Knowledge gaps: every refused question and every 👎 is kept, so an editor can see which articles are missing."""
+"""Knowledge gaps: every refused question, every 👎 and every hand-off to a person is kept, so an editor can see
+which articles are missing."""
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ class Gap:
     """A question the knowledge base could not answer well: refused, or voted down (with an optional reason)."""
 
     key: str  # one per refused answer, one per (answer, voter) for a 👎, so a repeated vote replaces its record
-    kind: str  # "refused" | "down"
+    kind: str  # "refused" | "down" | "escalated" (a person was called in: adapters/handoff.py)
     question: str
     language: str
     platform: str
@@ -149,6 +150,7 @@ class GapGroup:
     down: int
     reasons: tuple[str, ...]
     last_at: float
+    escalated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -194,6 +196,6 @@ def group_gaps(gaps: Sequence[Gap], embed: Callable[[str], np.ndarray],
             platforms=tuple(sorted({g.platform for g in items if g.platform})),
             refused=sum(g.kind == "refused" for g in items), down=sum(g.kind == "down" for g in items),
             reasons=tuple(dict.fromkeys(g.reason for g in items if g.reason)),
-            last_at=max(g.at for g in items),
+            last_at=max(g.at for g in items), escalated=sum(g.kind == "escalated" for g in items),
         ))
     return sorted(groups, key=lambda g: (-g.count, -g.last_at))
