@@ -24,6 +24,7 @@ from adapters.handoff import HandOffs
 from adapters.team import Team, load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError
+from bot.common.models import Scope
 from bot.core.bot import Bot
 from bot.language.phrases import detect, phrase
 
@@ -145,9 +146,17 @@ class BriefbotClient(discord.Client):
 
     # -- slash commands --------------------------------------------------------------------------------------
 
+    def scope_of(self, channel: Any, guild_id: int | None) -> Scope | None:
+        """The articles a channel answers from (channels file): a thread's are its parent's, a DM's the default."""
+        if guild_id is None:
+            return self.team.scope("discord", None)
+        listed = channel.parent_id if isinstance(channel, discord.Thread) else getattr(channel, "id", None)
+        return self.team.scope("discord", listed)
+
     async def on_ask(self, interaction: discord.Interaction, question: str, private: bool) -> None:
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
-        await self.ask(Question(
+        await self.ask(Question.scoped(
+            self.scope_of(interaction.channel, interaction.guild_id),
             key=f"discord:ix:{interaction.id}", platform="discord", user=f"discord:{interaction.user.id}",
             conversation=cid, text=question,
             place={"kind": "ix", "app": interaction.application_id, "token": interaction.token, "private": private,
@@ -177,7 +186,8 @@ class BriefbotClient(discord.Client):
         await interaction.response.defer(thinking=True, ephemeral=True)
         language = locale_language(interaction)
         try:
-            shown = format_about(await self.io(self.bot.articles), language)
+            scope = self.scope_of(interaction.channel, interaction.guild_id)
+            shown = format_about(await self.io(self.bot.articles, scope), language)
         except BriefbotError as exc:
             shown = notice(exc.message)
         except Exception:
@@ -264,7 +274,8 @@ class BriefbotClient(discord.Client):
         if not self._addressed(message) or not await self.claim(message.id):
             return
         guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
-        await self.ask(Question(
+        await self.ask(Question.scoped(
+            self.scope_of(message.channel, guild_id),
             key=f"discord:msg:{message.id}", platform="discord", user=f"discord:{message.author.id}",
             conversation=conversation_id(guild_id, message.channel.id, message.author.id),
             text=self._question_of(message),

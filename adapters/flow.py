@@ -202,7 +202,8 @@ class Flow:
                 return
             try:
                 answer = self.bot.compute(job.text, job.q.conversation, on_queued=lambda p: self._progress(
-                    job, self.fmt.queued(job.language, p)), on_delta=lambda d: self._delta(job, d))
+                    job, self.fmt.queued(job.language, p)), on_delta=lambda d: self._delta(job, d),
+                    scope=job.q.articles)
                 outcome = self.fmt.answer(answer)
             except BriefbotError as exc:
                 log.info("%s not answered: %s", job.key, type(exc).__name__)

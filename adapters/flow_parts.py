@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from bot.common.errors import ConfigError
+from bot.common.models import Scope
 from bot.state.work import WORK_LEASE_S
 
 
@@ -21,6 +22,17 @@ class Question:
     text: str  # as received: the Format cleans it, after the length check
     place: dict[str, Any] = field(default_factory=dict)
     in_dm: bool = False
+    scope: dict[str, list[str]] | None = None  # the channel's articles (Scope.to_dict); None: every article
+
+    @classmethod
+    def scoped(cls, scope: Scope | None, **fields: Any) -> Question:
+        """A Question carrying a channel's Scope (kept as JSON in the work record)."""
+        return cls(**fields, scope=scope.to_dict() if scope is not None else None)
+
+    @property
+    def articles(self) -> Scope | None:
+        """The Scope this question is answered within."""
+        return Scope.from_dict(self.scope)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -18,6 +18,7 @@ from adapters.slack_flow import SlackFormat, SlackTransport
 from adapters.slack_handoff import SlackHandOff
 from adapters.team import Team
 from bot.common.logs import request_id
+from bot.common.models import Scope
 from bot.core.bot import Bot
 
 log = logging.getLogger("briefbot.slack")
@@ -35,14 +36,15 @@ def ignored(event: dict, context: Any) -> bool:
     return not user or user in IGNORED_USERS or user == getattr(context, "bot_user_id", None)
 
 
-def question_of(event: dict, body: dict, context: Any, *, in_dm: bool) -> Question:
-    """The flow's Question for a mention or DM: keyed by channel and message ts, so retries and edits match."""
+def question_of(event: dict, body: dict, context: Any, *, in_dm: bool, scope: Scope | None = None) -> Question:
+    """The flow's Question for a mention or DM: keyed by channel and message ts, so retries and edits match;
+    answered from the channel's articles (`scope`, from the channels file)."""
     channel, ts = event["channel"], event["ts"]
     team = body.get("team_id") or event.get("team") or getattr(context, "team_id", None) or "-"
     # Channels: always a thread under the question. DMs: the DM itself, unless the user opened a thread.
     thread_ts = event.get("thread_ts") or (None if in_dm else ts)
-    return Question(
-        key=f"slack:{channel}:{ts}", platform="slack", user=f"slack:{team}:{event.get('user')}",
+    return Question.scoped(
+        scope, key=f"slack:{channel}:{ts}", platform="slack", user=f"slack:{team}:{event.get('user')}",
         conversation=f"slack:{team}:{channel}:{thread_ts or 'dm'}", text=event.get("text") or "",
         place={"channel": channel, "thread_ts": thread_ts, "bot_user": getattr(context, "bot_user_id", None)},
         in_dm=in_dm,
@@ -85,7 +87,8 @@ class SlackListeners:
             if ignored(event, context) or "channel" not in event or "ts" not in event:
                 return None
             try:
-                self.flow.receive(question_of(event, body, context, in_dm=in_dm))
+                scope = self.team.scope("slack", None if in_dm else event["channel"])
+                self.flow.receive(question_of(event, body, context, in_dm=in_dm, scope=scope))
             except Unavailable as exc:
                 log.warning("not acknowledged, Slack will retry: %s", exc)
                 return BoltResponse(status=503, body="", headers={"Retry-After": str(RETRY_AFTER_S)})

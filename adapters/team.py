@@ -25,7 +25,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from bot.common.config import Settings
 from bot.common.errors import ConfigError
-from bot.common.models import Scope, tag_list
+from bot.common.models import Scope
+from knowledge.tags import tag_list
 
 SETTING = "BRIEFBOT_CHANNELS"
 

@@ -57,6 +57,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         _err(f"ingest: {exc}")
         return 2
+    if args.watch and args.tag:
+        _err("ingest: --tag does not combine with --watch; give the files a `tags:` line in their front matter")
+        return 2
     if args.watch and (len(args.paths) != 1 or not Path(args.paths[0]).is_dir()):
         _err("ingest: --watch takes one folder, e.g. briefbot ingest --watch articles/")
         return 2
@@ -76,7 +79,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             if not args.paths:
                 return _sample(cols, settings, ensure_sample)
             report = ingest(cols, args.paths, progress=True if args.progress else None, sync=args.sync,
-                            since=since, max_bytes=max_bytes, on_event=_printer)
+                            since=since, max_bytes=max_bytes, on_event=_printer, tags=args.tag or ())
     except Interrupted as stop:
         r = stop.report
         _err(f"interrupted: {len(r.added) + len(r.updated)} article(s) finished and kept; run the same command "
@@ -140,8 +143,9 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for a in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.indexed_at)) if a.indexed_at else "?"
+        tags = f" · tags: {', '.join(a.tags)}" if a.tags else ""
         _out(f"{a.id}\n    {a.title}\n    {a.date or 'no date'} · {a.language} · {a.paragraphs} paragraphs · "
-             f"indexed {when} · {a.source or '?'}")
+             f"indexed {when} · {a.source or '?'}{tags}")
     _out(f"{len(items)} article(s)")
     return 0
 
@@ -220,6 +224,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--rebuild", action="store_true",
                    help="re-embed the stored texts with the configured model first (e.g. after a model change)")
     i.add_argument("--progress", action="store_true", help="always show the progress bar")
+    i.add_argument("--tag", action="append", metavar="TAG",
+                   help="tag every article of this run (repeatable); channels answer from tags (docs/channels.md)")
     i.add_argument("--max-mb", type=float,
                    help="skip articles with more text than this (default BRIEFBOT_MAX_ARTICLE_MB, 1)")
     i.set_defaults(func=cmd_ingest)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chroma import ARTICLES, Collections
+from .tags import tag_list
 
 VERSION_KEY = "kb_version"  # bumped by every ingest or remove that changed something
 SAMPLE_KEY = "sample"  # "added" | "declined": the bundled sample article was offered once, never again
@@ -26,10 +27,11 @@ class IndexedArticle:
     paragraphs: int
     source: str
     indexed_at: float
+    tags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "date": self.date, "language": self.language,
-                "paragraphs": self.paragraphs, "source": self.source,
+                "paragraphs": self.paragraphs, "source": self.source, "tags": list(self.tags),
                 "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.indexed_at)) if self.indexed_at
                 else None}
 
@@ -64,7 +66,8 @@ def list_articles(cols: Collections) -> list[IndexedArticle]:
     got = cols.articles.get(include=["metadatas"])
     out = [
         IndexedArticle(i, m.get("title", i), m.get("date", ""), m.get("language", ""), int(m.get("paragraphs", 0)),
-                       m.get("source") or m.get("path", ""), float(m.get("indexed_at", 0.0)))
+                       m.get("source") or m.get("path", ""), float(m.get("indexed_at", 0.0)),
+                       tag_list(str(m.get("tags") or "")))
         for i, m in zip(got["ids"], got["metadatas"])
     ]
     return sorted(out, key=lambda a: (a.date, a.id))

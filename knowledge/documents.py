@@ -5,12 +5,13 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .formats import MissingExtra, Parsed
 from .formats.pdf import parse_pdf
 from .language import detect
+from .tags import tag_list
 from .text import Undecodable, decode, split_sentences
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
@@ -60,6 +61,7 @@ class Document:
     paragraphs: tuple[str, ...]
     sections: tuple[str, ...] = ()
     format: str = ""
+    tags: tuple[str, ...] = ()  # front matter `tags:` and `briefbot ingest --tag`: channels answer from tags
 
     @property
     def url(self) -> str:
@@ -121,6 +123,7 @@ def from_parsed(parsed: Parsed, *, source: str, default_id: str, name_language: 
     first_words = " ".join(paragraphs[0].split()[:8]) + "…"
     language = (meta.get("language") or meta.get("lang") or name_language or "").lower()[:2]
     return Document(
+        tags=tag_list(meta.get("tags") or meta.get("tag") or ""),
         id=str(meta.get("id") or default_id),
         title=meta.get("title") or parsed.heading or f"{first_words} (opening words; no title given)",
         date=meta.get("date", ""),
@@ -183,7 +186,9 @@ def _sidecar(path: Path) -> dict[str, str]:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise InputProblem(f"its metadata file {sidecar.name} is not valid JSON") from None
-    return {str(k).lower(): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k).lower(): ", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in data.items()}
 
 
 def parse(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
@@ -201,10 +206,10 @@ def parse(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
                       name_language=_language_from_name(path.name), max_bytes=max_bytes)
     extra = _sidecar(path) if path.suffix.lower() in TEXT_SUFFIXES else {}
     if extra and not _has_front_matter(raw):
-        doc = Document(
-            id=extra.get("id") or doc.id, title=extra.get("title") or doc.title, date=extra.get("date") or doc.date,
-            language=extra.get("language") or doc.language, source=doc.source, paragraphs=doc.paragraphs,
-            sections=doc.sections, format=doc.format,
+        doc = replace(
+            doc, id=extra.get("id") or doc.id, title=extra.get("title") or doc.title,
+            date=extra.get("date") or doc.date, language=extra.get("language") or doc.language,
+            tags=tag_list(extra.get("tags") or "") or doc.tags,
         )
     return doc
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -27,6 +27,8 @@ from .documents import (
     parse,
 )
 from .sources import Fetcher, feed_items, fetch, is_url, looks_like_feed, page_document
+from .tags import stored as stored_tags
+from .tags import tag_list
 from .writer import embed_sentences, remove_articles, remove_orphans, write_group
 
 log = logging.getLogger("briefbot.ingest")
@@ -147,8 +149,7 @@ class _Loader:
                 self._fail(it.link, str(exc))
                 continue
             if doc.source != it.link:  # redirected: remember the link the feed gave, so it is not fetched again
-                doc = Document(doc.id, doc.title, doc.date, doc.language, it.link, doc.paragraphs, doc.sections,
-                               doc.format)
+                doc = replace(doc, source=it.link)
             yield doc
 
 
@@ -159,8 +160,7 @@ def _unique_ids(docs: Iterable[Document], loader: _Loader) -> list[Document]:
     for d in docs:
         existing = loader.known_by_id.get(d.id)
         if d.url and ((existing and existing != d.source) or (d.id in seen and seen[d.id] != d.source)):
-            d = Document(f"{d.id}-{content_hash(d.source)[:6]}", d.title, d.date, d.language, d.source,
-                         d.paragraphs, d.sections, d.format)
+            d = replace(d, id=f"{d.id}-{content_hash(d.source)[:6]}")
         if d.id in seen:
             loader._fail(d.source, f"its article id '{d.id}' is already used by {seen[d.id]}; give one of them "
                                    "another id (front matter 'id:')")
@@ -209,10 +209,13 @@ def ingest(
     fetcher: Fetcher = fetch,
     on_event: Event | None = None,
     group_sentences: int = GROUP_SENTENCES,
+    tags: Sequence[str] = (),
 ) -> IngestReport:
     """Index the files, folders and URLs named; unchanged articles are skipped, bad inputs reported and skipped.
 
-    `sync`: also remove indexed articles whose file under one of the folders named is gone.
+    `sync`: also remove indexed articles whose file under one of the folders named is gone. `tags` are added to each
+    article's own (front matter `tags:`); an article's stored tags are those of the run that last ingested it (a
+    change of tags alone rewrites no vectors).
     Raises Interrupted (a KeyboardInterrupt) with the report so far when stopped; finished articles are kept.
     """
     inputs = list(paths)
@@ -226,14 +229,14 @@ def ingest(
     loader = _Loader(cols, report, fetcher, max_bytes, since, notify, {s: a for a, s in known.items() if s}, known)
     try:
         docs = _unique_ids(loader.documents(inputs), loader)
+        if tags:
+            docs = [replace(d, tags=tag_list((*d.tags, *tags))) for d in docs]
         stored = _stored(cols, [d.id for d in docs])
         todo: list[tuple[Document, list[Chunk]]] = []
         for d in docs:
             meta = stored.get(d.id)
             if meta is not None and meta.get("hash") == d.hash:
-                report.unchanged.append(d.id)
-                if meta.get("source") != d.source:  # moved or renamed: keep the record's source right
-                    cols.articles.update(ids=[d.id], metadatas=[{**meta, "source": d.source}])
+                _keep_record_right(cols, d, meta, report, notify)
             else:
                 todo.append((d, d.chunks()))
         folders = [Path(p) for p in inputs if not is_url(str(p)) and Path(p).is_dir()]
@@ -247,6 +250,22 @@ def ingest(
     if report.changed:
         bump_version(cols)
     return report
+
+
+def _keep_record_right(cols: Collections, d: Document, meta: dict, report: IngestReport, notify: Event) -> None:
+    """An unchanged article: its record follows a moved file and a change of tags (no vectors are rewritten)."""
+    fix = {}
+    if meta.get("source") != d.source:  # moved or renamed
+        fix["source"] = d.source
+    if meta.get("tags", "") != stored_tags(d.tags):
+        fix["tags"] = stored_tags(d.tags)
+    if fix:
+        cols.articles.update(ids=[d.id], metadatas=[{**meta, **fix}])
+    if "tags" in fix:
+        report.updated.append(d.id)
+        notify("updated", d.id, f"tags: {', '.join(d.tags) or 'none'}")
+    else:
+        report.unchanged.append(d.id)
 
 
 def _show(progress: bool | None, n_docs: int) -> bool:

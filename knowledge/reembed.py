@@ -28,6 +28,7 @@ from .chroma import (
 from .documents import Document
 from .embeddings import E5Embedder, is_ours
 from .errors import StoreError
+from .tags import tag_list
 from .writer import embed_sentences, write_group
 
 log = logging.getLogger("briefbot.store")
@@ -139,7 +140,7 @@ def stored_documents(client: Any, name: str) -> tuple[list[Any], dict[str, float
             id=article_id, title=str(meta.get("title", article_id)), date=str(meta.get("date", "")),
             language=str(meta.get("language", "")), source=str(meta.get("source") or meta.get("path") or ""),
             paragraphs=tuple(t for _, t, _ in rows), sections=sections if any(sections) else (),
-            format=str(meta.get("format", "")),
+            format=str(meta.get("format", "")), tags=tag_list(str(meta.get("tags", ""))),
         ))
         if meta.get("indexed_at"):
             indexed[article_id] = float(meta["indexed_at"])

@@ -5,7 +5,7 @@ import email.utils
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -111,8 +111,7 @@ def page_document(fetched: Fetched, *, max_bytes: int = MAX_BYTES) -> Document:
                       url=fetched.url)
     if not doc.id:
         title = "" if doc.title.endswith("(opening words; no title given)") else doc.title
-        doc = Document(url_id(fetched.url, title, doc.date), doc.title, doc.date, doc.language, doc.source,
-                       doc.paragraphs, doc.sections, doc.format)
+        doc = replace(doc, id=url_id(fetched.url, title, doc.date))
     return doc
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .chroma import Collections
 from .documents import Chunk, Document
+from .tags import stored
 from .terms import add_terms
 from .text import clause_spans
 
@@ -43,6 +44,8 @@ def article_metadata(doc: Document, chunks: list[Chunk]) -> dict:
             "indexed_at": time.time()}
     if doc.url:
         meta["url"] = doc.url
+    if doc.tags:
+        meta["tags"] = stored(doc.tags)
     return meta
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from bot.common.models import Answer, Article, Source
+from bot.common.models import Answer, Article, Scope, Source
 
 GATE_TIMEOUT_S = 30.0  # a gated engine left waiting this long means the test forgot to release it
 
@@ -33,18 +33,27 @@ class FixedVectors:
 
 
 class FakeRetriever:
-    """Returns fixed passages and records every query it was asked."""
+    """Returns fixed passages and records every query it was asked (and the scope it came with); `tags` gives an
+    article its tags, for scopes that select by tag."""
 
-    def __init__(self, sources: Sequence[Source] = (SOURCE,)) -> None:
+    def __init__(self, sources: Sequence[Source] = (SOURCE,), tags: dict[str, tuple[str, ...]] | None = None) -> None:
         self.sources = list(sources)
+        self.tags = tags or {}
         self.queries: list[str] = []
+        self.scopes: list[Scope | None] = []
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
+    def _admits(self, article: str, scope: Scope | None) -> bool:
+        return scope is None or scope.admits(article, self.tags.get(article, ()))
+
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None,
+                 scope: Scope | None = None) -> list[Source]:
         self.queries.append(query)
-        return self.sources[:k]
+        self.scopes.append(scope)
+        return [s for s in self.sources if self._admits(s.article, scope)][:k]
 
-    def articles(self) -> list[Article]:
-        return [Article(SOURCE.article, SOURCE.title, SOURCE.date, "nl")]
+    def articles(self, scope: Scope | None = None) -> list[Article]:
+        known = {s.article: s for s in [SOURCE, *self.sources]}
+        return [Article(a, s.title, s.date, s.language or "nl") for a, s in known.items() if self._admits(a, scope)]
 
     def ping(self) -> None:
         return None
@@ -83,17 +92,19 @@ class FakeEngine:
                 time.sleep(self.delay_s)
             if self.error is not None:
                 raise self.error
-            text = self.text if self.text is not None else f"Echo: {question} [{passages[0].paragraph}]"
+            cite = f" [{passages[0].paragraph}]" if passages else ""
+            text = self.text if self.text is not None else f"Echo: {question}{cite}"
             return Answer(text, tuple(passages), self.grounded, language)
         finally:
             with self.lock:
                 self.finished += 1
 
-    def answer(self, question: str, passages: Sequence[Source], language: str, context: object = None) -> Answer:
+    def answer(self, question: str, passages: Sequence[Source], language: str, context: object = None,
+               scope: object = None) -> Answer:
         return self._final(question, passages, language)
 
     def stream(
-        self, question: str, passages: Sequence[Source], language: str, context: object = None
+        self, question: str, passages: Sequence[Source], language: str, context: object = None, scope: object = None
     ) -> Iterator[str | Answer]:
         for d in self.deltas:
             yield d
@@ -116,7 +127,7 @@ class SteppedEngine(FakeEngine):
         assert self.go.acquire(timeout=10), "the test did not step the engine"
 
     def stream(self, question: str, passages: Sequence[Source], language: str,
-               context: object = None) -> Iterator[str | Answer]:
+               context: object = None, scope: object = None) -> Iterator[str | Answer]:
         for part in self.parts:
             self._wait_turn()
             yield part

@@ -155,13 +155,13 @@ class HttpSlack:
     """The adapter in HTTP mode, end to end: fake Slack Web API ← adapter under uvicorn ← signed requests."""
 
     def __init__(self, tmp_path: Path, engine: FakeEngine | None = None, retriever: FakeRetriever | None = None,
-                 *, api: FakeSlackAPI | None = None, **env: str):
+                 *, api: FakeSlackAPI | None = None, bot: Bot | None = None, **env: str):
         self.owns_api = api is None
         self.api = api or FakeSlackAPI().start()
         self.retriever = retriever or FakeRetriever()
         self.store = SQLiteStore(tmp_path / "state.sqlite3")
         self.gaps = SQLiteGaps(tmp_path / "state.sqlite3")
-        self.bot = Bot(self.retriever, engine or FakeEngine(), self.store, gaps=self.gaps)
+        self.bot = bot or Bot(self.retriever, engine or FakeEngine(), self.store, gaps=self.gaps)
         self.settings = slack_settings(tmp_path, self.api.url, SLACK_SIGNING_SECRET=SECRET, **env)
         self.web = create_asgi_app(self.bot, self.settings)
         self.server = Served(self.web).start()

@@ -142,7 +142,7 @@ def test_sources_about_and_reset(discord_harness):
 class NoArticles(FakeRetriever):
     """A knowledge base nobody has ingested anything into yet."""
 
-    def articles(self) -> list[Article]:
+    def articles(self, scope: object = None) -> list[Article]:
         return []
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from knowledge.tags import tag_list
+
 _DATE_PREFIX = re.compile(r"^(\d{2,4}[-_.]?)+")
 
 
@@ -157,12 +159,6 @@ class Feedback:
     def from_dict(cls, d: Mapping[str, Any]) -> Feedback:
         return cls(d["answer_id"], d["vote"], d["user"], d["platform"], d["conversation"], d["question"],
                    d["answer"], tuple(Source.from_dict(s) for s in d["sources"]), d["at"], d.get("reason") or "")
-
-
-def tag_list(raw: str | Iterable[str]) -> tuple[str, ...]:
-    """Tags as stored and compared: lower case, trimmed, each once ("Sport, local" → ("sport", "local"))."""
-    parts = raw.split(",") if isinstance(raw, str) else raw
-    return tuple(dict.fromkeys(t.strip().lower() for t in parts if t and t.strip()))
 
 
 @dataclass(frozen=True)

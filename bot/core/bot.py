@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.common import metrics
 from bot.common.errors import EmptyQuestion, InputError, RateLimited, StoreError
-from bot.common.models import Answer, Article, Feedback, Source, Turn
+from bot.common.models import Answer, Article, Feedback, Scope, Source, Turn
 from bot.common.text import one_line
 from bot.language.followup import FollowUp, is_follow_up, resolve
 from bot.language.phrases import detect, phrase, strip_pleasantries
@@ -26,20 +26,22 @@ MAX_REASON_CHARS = 300  # a 👎's reason is one line
 
 
 class Retriever(Protocol):
-    """Finds the passages nearest a query."""
+    """Finds the passages nearest a query (among the articles a channel's scope admits, when it has one)."""
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]: ...
-    def articles(self) -> list[Article]: ...
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None,
+                 scope: Scope | None = None) -> list[Source]: ...
+    def articles(self, scope: Scope | None = None) -> list[Article]: ...
     def ping(self) -> None: ...
 
 
 class Engine(Protocol):
-    """Turns a question and its passages into an Answer."""
+    """Turns a question and its passages into an Answer; `scope` is the channel's articles, for what the engine
+    looks up beyond the passages (the list of articles in an overview)."""
 
     def answer(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Answer: ...
+               context: FollowUp | None = None, scope: Scope | None = None) -> Answer: ...
     def stream(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Iterator[str | Answer]: ...
+               context: FollowUp | None = None, scope: Scope | None = None) -> Iterator[str | Answer]: ...
 
 
 _INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})  # format, control, private, unassigned, separators
@@ -123,19 +125,19 @@ class Bot:
             return None
         return resolve(question, self.store.turns(conversation_id))
 
-    def answer(self, question: str, conversation_id: str) -> Answer:
-        return self.compute(question, conversation_id)
+    def answer(self, question: str, conversation_id: str, *, scope: Scope | None = None) -> Answer:
+        return self.compute(question, conversation_id, scope=scope)
 
     def compute(
         self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None,
-        on_delta: Callable[[str], None] | None = None,
+        on_delta: Callable[[str], None] | None = None, scope: Scope | None = None,
     ) -> Answer:
         """The final Answer, computed under an answering slot; text deltas go to `on_delta` as they come.
 
         The slot is free again when this returns: posting the answer (slow platform calls) never holds one.
         """
         final = None
-        for item in self.stream(question, conversation_id, on_queued=on_queued):
+        for item in self.stream(question, conversation_id, on_queued=on_queued, scope=scope):
             if isinstance(item, Answer):
                 final = item
             elif on_delta is not None:
@@ -145,12 +147,14 @@ class Bot:
         return final
 
     def stream(
-        self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None
+        self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None,
+        scope: Scope | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as they come, then the final Answer (the offline engine yields only the Answer).
 
         Waits for a free answering slot first (`on_queued(position)` is called when that takes a while); the final
-        Answer is yielded after the slot is given back.
+        Answer is yielded after the slot is given back. With a `scope` (a channel's articles) nothing outside it is
+        read, cited or listed.
         """
         platform = conversation_id.split(":", 1)[0] or "unknown"
         engine = type(self.engine).__name__
@@ -164,10 +168,11 @@ class Bot:
                 query = context.query if context else cleaned
                 try:
                     passages = self.retriever.retrieve(
-                        query, self.candidates, prefer=context.article if context else None, language=language)
-                    if context is not None:
+                        query, self.candidates, prefer=context.article if context else None, language=language,
+                        scope=scope)
+                    if context is not None and self._in_scope(context, scope):
                         passages = carry_over(passages, context)
-                    for item in self.engine.stream(cleaned, passages, language, context=context):
+                    for item in self.engine.stream(cleaned, passages, language, context=context, scope=scope):
                         if isinstance(item, Answer):
                             final = item
                             break
@@ -210,8 +215,14 @@ class Bot:
         turns = self.store.turns(conversation_id)
         return turns[-1].answer if turns else None
 
-    def articles(self) -> list[Article]:
-        return self.retriever.articles()
+    def articles(self, scope: Scope | None = None) -> list[Article]:
+        """The articles a channel answers from (every article without a scope)."""
+        return self.retriever.articles(scope)
+
+    def _in_scope(self, context: FollowUp, scope: Scope | None) -> bool:
+        """Whether the passage a follow-up carries over may be read here (the channel's scope may have changed)."""
+        cited = context.quoted
+        return scope is None or cited is None or any(a.id == cited.article for a in self.retriever.articles(scope))
 
     def answer_language(self, answer_id: str, default: str = "en") -> str:
         """The language an earlier answer was given in (for replies about it), or `default`."""

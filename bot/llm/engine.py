@@ -13,7 +13,7 @@ from typing import Any
 from bot.common.config import Settings
 from bot.common.errors import ConfigError, LLMError
 from bot.common.logs import redact
-from bot.common.models import Answer, Source, Trace
+from bot.common.models import Answer, Scope, Source, Trace
 from bot.common.text import ELLIPSIS, clip_words
 from bot.language.followup import FollowUp
 from bot.language.phrases import phrase
@@ -145,7 +145,7 @@ class LLMEngine:
         self.max_chars = max_chars  # model output is data: a runaway reply is cut here, with a note saying so
 
     def answer(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Answer:
+               context: FollowUp | None = None, scope: Scope | None = None) -> Answer:
         final = None
         for item in self.stream(question, passages, language, context):
             if isinstance(item, Answer):
@@ -154,8 +154,9 @@ class LLMEngine:
         return final
 
     def stream(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Iterator[str | Answer]:
-        """Text deltas keeping only the given passages' citations, then the Answer (cited passages first)."""
+               context: FollowUp | None = None, scope: Scope | None = None) -> Iterator[str | Answer]:
+        """Text deltas keeping only the given passages' citations, then the Answer (cited passages first); the
+        passages are the scope's already, so `scope` needs nothing more here."""
         given = list(passages[: self.top_k])
         if not given:  # nothing to ground an answer on: no model call
             yield Answer(refusal(language, given), (), False, language, trace=Trace("llm_no_passages"))

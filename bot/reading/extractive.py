@@ -1,15 +1,16 @@
 """The offline answer engine: states the item asked for, quotes the sentence that gives it, or says it can't."""
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
 from bot.common.calibration import DEFAULT, Calibration
-from bot.common.models import Answer, Article, Source, Trace
+from bot.common.models import Answer, Article, Scope, Source, Trace
 from bot.language.cues import PRONOUNS_PERSON
 from bot.language.followup import FollowUp
 from bot.language.match import Matcher, WordVectors, article_words
@@ -23,6 +24,7 @@ from . import rules
 from .items import says
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .pick import Pick, candidates, choose_role, where_is
+from .scoped import Scoped, ScopedSource
 from .speakers import speaker_in
 from .windows import Window, build
 
@@ -70,11 +72,13 @@ class ExtractiveEngine:
         self.names = Matcher(store.words, calibration.name_match)  # names: one word, translated or not
 
     def stream(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Iterator[str | Answer]:
-        yield self.answer(question, passages, language, context)
+               context: FollowUp | None = None, scope: Scope | None = None) -> Iterator[str | Answer]:
+        yield self.answer(question, passages, language, context, scope)
 
     def answer(self, question: str, passages: Sequence[Source], language: str,
-               context: FollowUp | None = None) -> Answer:
+               context: FollowUp | None = None, scope: Scope | None = None) -> Answer:
+        if scope is not None:  # a channel's articles only: the same engine, reading a narrowed knowledge base
+            return self.within(scope).answer(question, passages, language, context)
         q = analyse(question)
         cands = list(passages)
         trail = _Trail(passages=tuple((c.label, c.score) for c in cands))
@@ -282,6 +286,12 @@ class ExtractiveEngine:
             text += "\n" + say("closest", language, cite=cite(w.source), quote=trim(w.text, 300))
             sources = (w.source,)
         return Answer(text, sources, False, language, trace=trail.trace(rule, why))
+
+    def within(self, scope: Scope) -> ExtractiveEngine:
+        """This engine over the articles `scope` admits (bot/reading/scoped.py); its matchers are shared."""
+        narrowed = copy.copy(self)
+        narrowed.store = Scoped(cast(ScopedSource, self.store), scope)
+        return narrowed
 
     def _speaker(self, q: Question, context: FollowUp | None, language: str, trail: _Trail) -> Answer | None:
         """"Wie zei dat?" right after a quoted answer: the one the quote reports as speaking, from that quote."""

@@ -103,14 +103,20 @@ class ParagraphIndex:
         return got
 
     def _and_centred(self, snap: _Snapshot, centred: _Centred, sims: np.ndarray, vec: np.ndarray, n: int,
-                     language: str, also: int, sentence_weight: float) -> np.ndarray:
-        """The n nearest rows, plus those of the `also` nearest once each language's mean is out that they lack."""
+                     language: str, also: int, sentence_weight: float,
+                     allowed: np.ndarray | None = None) -> np.ndarray:
+        """The n nearest rows, plus those of the `also` nearest once each language's mean is out that they lack
+        (of the `allowed` rows only, when given)."""
         shifted = vec - self._centre * centred.means[language]
         shifted /= max(float(np.linalg.norm(shifted)), 1e-12)
         rank = _similarities(centred.matrix, centred.sentences, snap, shifted, sentence_weight)
-        plain = [int(i) for i in np.argsort(-sims, kind="stable")[:n]]
+        ranked = np.argsort(-sims, kind="stable")
+        centred_ranked = np.argsort(-rank, kind="stable")
+        if allowed is not None:
+            ranked, centred_ranked = ranked[allowed[ranked]], centred_ranked[allowed[centred_ranked]]
+        plain = [int(i) for i in ranked[:n]]
         taken = set(plain)
-        extra = [int(i) for i in np.argsort(-rank, kind="stable")[:also] if int(i) not in taken]
+        extra = [int(i) for i in centred_ranked[:also] if int(i) not in taken]
         return np.asarray(plain + extra, dtype=np.int64)
 
     def stale(self) -> None:
@@ -127,22 +133,26 @@ class ParagraphIndex:
 
     def query(self, vec: np.ndarray, n: int, article: str | None = None, contains: str | None = None,
               sentence_weight: float = 0.0, place: str | None = None, language: str | None = None,
-              also: int = 0) -> dict[str, Any] | None:
+              also: int = 0, within: frozenset[str] | None = None) -> dict[str, Any] | None:
         """The n nearest paragraphs (within one article, holding a text, or naming a country in any language, if
         given), best first, as Chroma's query returns them; with `sentence_weight`, a paragraph's similarity is
         partly its best sentence's. With the question's `language`, also the `also` nearest once each language's
-        mean is taken out (`_Centred`) that are not among them, ranked among the others by plain similarity."""
+        mean is taken out (`_Centred`) that are not among them, ranked among the others by plain similarity.
+        `within`: only paragraphs of these articles (a channel's scope), as Chroma's `where` filters them."""
         snap = self._snap
         if snap is None:
             return None
         vec = np.asarray(vec, dtype=np.float32)
         sims = _similarities(snap.matrix, snap.sentences, snap, vec, sentence_weight)
+        allowed = np.isin(snap.articles, list(within)) if within is not None else None
         centred = snap.centred
         if also and language and article is None and contains is None and place is None and centred is not None \
                 and language in centred.means:
-            rows = self._and_centred(snap, centred, sims, vec, n, language, also, sentence_weight)
+            rows = self._and_centred(snap, centred, sims, vec, n, language, also, sentence_weight, allowed)
             return _shaped(snap, rows[np.argsort(-sims[rows], kind="stable")], sims)
         rows = np.flatnonzero(snap.articles == article) if article is not None else np.arange(len(sims))
+        if allowed is not None:
+            rows = rows[allowed[rows]]
         if contains is not None:
             needle = contains.casefold()
             rows = np.asarray([i for i in rows if needle in snap.folded[i]], dtype=np.int64)

@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.common.calibration import DEFAULT, Calibration
 from bot.common.errors import StoreError
-from bot.common.models import Article, Source, short_tag
+from bot.common.models import Article, Scope, Source, short_tag
 from bot.language.match import CachedWordVectors, index_of
 from bot.language.names import territory
 from bot.language.question import Question, analyse, masked
@@ -26,6 +26,7 @@ from knowledge.chroma import Collections
 
 from .chroma_path import by_best_sentence, rows_of, with_sentence_hits
 from .paragraph_index import ParagraphIndex
+from .scoping import NOTHING, Within, admitted, where_within
 
 log = logging.getLogger("briefbot.retrieval")
 
@@ -101,6 +102,7 @@ class ChromaRetriever:
         self._hashes: dict[tuple[str, int], str] = {}
         self._tags: dict[str, str] = {}
         self._article_meta: dict[str, dict] = {}
+        self._scopes: dict[Scope, frozenset[str]] = {}  # what each scope admits, until the knowledge base changes
         self._version: int | None = None
         self._checked = float("-inf")
 
@@ -122,14 +124,19 @@ class ChromaRetriever:
         thread.start()
 
     def _query(self, vec: np.ndarray, n: int, where: dict | None = None, contains: str | None = None,
-               language: str | None = None) -> dict[str, Any]:
-        """The n nearest paragraphs (within `where`, holding `contains`): from memory when it is loaded, else Chroma."""
+               language: str | None = None, within: Within = None) -> dict[str, Any]:
+        """The n nearest paragraphs (within `where` and the admitted articles, holding `contains`): from memory when
+        it is loaded, else Chroma."""
         weight = self.cal.sentence_weight
+        if within is not None and not within:
+            return NOTHING
         if not where or set(where) == {"article"}:
             hit = self.paragraphs.query(vec, n, where["article"] if where else None, contains=contains,
-                                        sentence_weight=weight, language=language, also=self.cal.centred_candidates)
+                                        sentence_weight=weight, language=language, also=self.cal.centred_candidates,
+                                        within=within)
             if hit is not None:
                 return hit
+        where = where_within(where, within)
         with _store_errors():
             res = self.cols.chunks.query(
                 query_embeddings=[vec], n_results=n, include=["documents", "metadatas", "distances"],
@@ -163,29 +170,35 @@ class ChromaRetriever:
             if self._version is not None:
                 self.words.stale()
             self._version = current
-            self._tags, self._article_meta = {}, {}
+            self._tags, self._article_meta, self._scopes = {}, {}, {}
 
-    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None) -> list[Source]:
+    def retrieve(self, query: str, k: int, prefer: str | None = None, language: str | None = None,
+                 scope: Scope | None = None) -> list[Source]:
         """The k best paragraphs: dense e5 similarity plus the rarity-weighted share of the question's words.
 
         `prefer` (a follow-up's article) also searches that article alone and lifts its paragraphs a little, so
-        "Who funded it?" finds the funding in the article the conversation is about.
+        "Who funded it?" finds the funding in the article the conversation is about. With a `scope` (a channel's
+        articles) every search is filtered to the articles it admits.
         """
         self._fresh()
+        within = self.within(scope)
+        if within is not None and prefer not in within:
+            prefer = None
         q = analyse(query)
         variant = masked(q, language) if language and q.names else None
         vec = self.embedder.queries([query, variant])[0] if variant else self.embedder.query(query)
         terms = q.terms
+        n = max(k, self.cal.candidates)
         if prefer and not q.names:  # a follow-up that names nothing new stays in its article
-            rows = rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+            rows = rows_of(self._query(vec, n, {"article": prefer}, within=within))
         else:
-            rows = rows_of(self._query(vec, max(k, self.cal.candidates), language=language))
+            rows = rows_of(self._query(vec, n, language=language, within=within))
             if prefer:
                 seen = {r[0] for r in rows}
-                rows += [r for r in rows_of(self._query(vec, max(k, self.cal.candidates), {"article": prefer}))
+                rows += [r for r in rows_of(self._query(vec, n, {"article": prefer}, within=within))
                          if r[0] not in seen]
-        rows += self._naming(vec, q.names, rows)
-        rows += self._placing(vec, q, rows)
+        rows += self._naming(vec, q.names, rows, within)
+        rows += self._placing(vec, q, rows, within)
         out = self._score(rows, terms)
         if language:  # e5 scores a passage in the other language lower than one in the question's (measured)
             out = sorted((replace(s, score=s.score + self.cal.cross_language) if s.language and s.language != language
@@ -303,7 +316,7 @@ class ChromaRetriever:
         return text
 
     def _naming(self, vec: np.ndarray, names: tuple[str, ...], rows: list[tuple[str, str, dict, float]],
-                per_name: int = 2) -> list[tuple[str, str, dict, float]]:
+                within: Within = None, per_name: int = 2) -> list[tuple[str, str, dict, float]]:
         """Paragraphs that name what the question names when none of those found does ("Wie is Colette Heald?"
         asked in Dutch of an English article: e5 weighs the question's form over a name it does not know)."""
         seen = {r[0] for r in rows}
@@ -312,11 +325,11 @@ class ChromaRetriever:
         for name in names[:3]:
             if any(name.casefold() in doc for doc in docs):
                 continue
-            extra += _unseen(rows_of(self._query(vec, per_name, contains=name)), seen)
+            extra += _unseen(rows_of(self._query(vec, per_name, contains=name, within=within)), seen)
         return extra
 
     def _placing(self, vec: np.ndarray, q: Question, rows: list[tuple[str, str, dict, float]],
-                 per_place: int = 2) -> list[tuple[str, str, dict, float]]:
+                 within: Within = None, per_place: int = 2) -> list[tuple[str, str, dict, float]]:
         """Paragraphs that name a country the question names, in any language or as an adjective, when none of
         those found does ("Uit hoeveel leden bestond het Afghaanse team?" of an English article that says
         "Afghan"). From memory only: Chroma has no filter for a country's names in every language."""
@@ -327,23 +340,48 @@ class ChromaRetriever:
         seen = {r[0] for r in rows}
         extra: list[tuple[str, str, dict, float]] = []
         for code in sorted(asked - held)[:2]:
-            hit = self.paragraphs.query(vec, per_place, place=code, sentence_weight=self.cal.sentence_weight)
+            hit = self.paragraphs.query(vec, per_place, place=code, sentence_weight=self.cal.sentence_weight,
+                                        within=within)
             extra += _unseen(rows_of(hit) if hit is not None else [], seen)
         return extra
 
-    def mentions(self, name: str) -> bool:
-        """Whether any paragraph in the knowledge base contains this name as written (a full-text scan)."""
+    def mentions(self, name: str, scope: Scope | None = None) -> bool:
+        """Whether any paragraph in the knowledge base (in the scope's articles) contains this name as written (a
+        full-text scan)."""
+        within = self.within(scope)
+        if within is not None and not within:
+            return False
+        where = where_within(None, within)
         with _store_errors():
-            got = self.cols.chunks.get(where_document={"$contains": name}, limit=1, include=[])
+            got = self.cols.chunks.get(where_document={"$contains": name}, limit=1, include=[],
+                                       **({"where": where} if where else {}))
         return bool(got["ids"])
 
-    def articles(self) -> list[Article]:
+    def within(self, scope: Scope | None) -> Within:
+        """The ids of the articles a scope admits (None: every article), read from the articles' records and kept
+        until the knowledge base changes."""
+        if scope is None:
+            return None
+        self._fresh()
+        hit = self._scopes.get(scope)
+        if hit is None:
+            if not self._article_meta:
+                self._refresh_tags()
+            found = admitted(scope, self._article_meta) or frozenset()
+            if self._article_meta:  # not read (the store is down): ask again next time
+                self._scopes[scope] = found
+            return found
+        return hit
+
+    def articles(self, scope: Scope | None = None) -> list[Article]:
+        """The articles of the knowledge base (those the scope admits), oldest first."""
         self._fresh()
         if not self._article_meta:
             self._refresh_tags()
+        within = self.within(scope)
         arts = [
             Article(i, m.get("title", i), m.get("date", ""), m.get("language", ""))
-            for i, m in self._article_meta.items()
+            for i, m in self._article_meta.items() if within is None or i in within
         ]
         return sorted(arts, key=lambda a: (a.date, a.id))
 
