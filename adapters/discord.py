@@ -101,7 +101,8 @@ def serve(bot: Bot, settings: Settings, token: str) -> int:
         print(f"briefbot discord: {REJECTED}", file=sys.stderr)
         return 2
     except discord.PrivilegedIntentsRequired:
-        print("briefbot discord: Discord refused the gateway intents this bot asked for.", file=sys.stderr)
+        print("briefbot discord: Discord refused the Message Content intent, which answer channels need: turn it on "
+              "in the Developer Portal (Bot → Privileged Gateway Intents).", file=sys.stderr)
         return 2
     except Exception as exc:
         if not network_error(exc):

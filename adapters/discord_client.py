@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -17,14 +16,14 @@ from discord.http import Route
 from adapters.discord_flow import DiscordFormat, DiscordTransport
 from adapters.discord_format import Message, format_about, format_sources, notice
 from adapters.discord_handoff import DiscordHandOff
+from adapters.discord_messages import MessageRouter, conversation_id, intents_for
 from adapters.discord_views import NO_MENTIONS, FeedbackButton, HandOffButton, ReasonModal, embeds_of
 from adapters.flow import Flow, Question, flow_options
 from adapters.flow_parts import drain_seconds
 from adapters.handoff import HandOffs
 from adapters.team import Team, load_team
 from bot.common.config import Settings
-from bot.common.errors import BriefbotError
-from bot.common.models import Scope
+from bot.common.errors import BriefbotError, StoreError
 from bot.core.bot import Bot
 from bot.language.phrases import detect, phrase
 
@@ -33,14 +32,6 @@ log = logging.getLogger("briefbot.discord")
 ANSWER_TIMEOUT_S = 600.0  # the core's whole budget; the interaction token lives 15 min, the rest is for delivery
 RATE_LIMIT_WAIT_S = 30.0  # a longer 429 raises discord.RateLimited (the user is told) instead of sleeping
 CLAIM_TTL_S = 3600.0  # dedupe window; longer than an interaction token lives
-INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)  # mentions and DMs carry content
-
-
-def conversation_id(guild_id: int | None, channel_id: int | None, user_id: int) -> str:
-    """`discord:{guild}:{channel}` (a thread is its own channel); `discord:dm:{user}` outside guilds."""
-    return f"discord:{guild_id}:{channel_id}" if guild_id else f"discord:dm:{user_id}"
-
-
 def locale_language(interaction: discord.Interaction) -> str:
     """The user's client language, for replies that have no question to detect a language from."""
     return "nl" if str(interaction.locale).startswith("nl") else "en"
@@ -73,7 +64,8 @@ class BriefbotClient(discord.Client):
     def __init__(self, bot: Bot | None, settings: Settings, *, answer_timeout_s: float = ANSWER_TIMEOUT_S,
                  team: Team | None = None) -> None:
         self.team = team if team is not None else load_team(settings)  # first: a bad channels file is one line
-        super().__init__(intents=INTENTS, allowed_mentions=NO_MENTIONS, max_ratelimit_timeout=RATE_LIMIT_WAIT_S)
+        super().__init__(intents=intents_for(self.team), allowed_mentions=NO_MENTIONS,
+                         max_ratelimit_timeout=RATE_LIMIT_WAIT_S)
         self.bot = bot
         self.settings = settings
         self.answer_timeout_s = answer_timeout_s
@@ -83,6 +75,7 @@ class BriefbotClient(discord.Client):
         self.tree = BriefbotTree(self)
         add_commands(self)
         self.transport = DiscordTransport(self)
+        self.router = MessageRouter(self, self.team, self._has_turns)
         escalation = self.team.discord.escalation
         self.flow = Flow(bot, DiscordFormat(handoff=escalation is not None), self.transport, platform="discord",
                          compute_workers=settings.max_concurrent, deadline_s=answer_timeout_s,
@@ -146,17 +139,10 @@ class BriefbotClient(discord.Client):
 
     # -- slash commands --------------------------------------------------------------------------------------
 
-    def scope_of(self, channel: Any, guild_id: int | None) -> Scope | None:
-        """The articles a channel answers from (channels file): a thread's are its parent's, a DM's the default."""
-        if guild_id is None:
-            return self.team.scope("discord", None)
-        listed = channel.parent_id if isinstance(channel, discord.Thread) else getattr(channel, "id", None)
-        return self.team.scope("discord", listed)
-
     async def on_ask(self, interaction: discord.Interaction, question: str, private: bool) -> None:
         cid = conversation_id(interaction.guild_id, interaction.channel_id, interaction.user.id)
         await self.ask(Question.scoped(
-            self.scope_of(interaction.channel, interaction.guild_id),
+            self.router.scope_of(interaction.channel, interaction.guild_id),
             key=f"discord:ix:{interaction.id}", platform="discord", user=f"discord:{interaction.user.id}",
             conversation=cid, text=question,
             place={"kind": "ix", "app": interaction.application_id, "token": interaction.token, "private": private,
@@ -186,7 +172,7 @@ class BriefbotClient(discord.Client):
         await interaction.response.defer(thinking=True, ephemeral=True)
         language = locale_language(interaction)
         try:
-            scope = self.scope_of(interaction.channel, interaction.guild_id)
+            scope = self.router.scope_of(interaction.channel, interaction.guild_id)
             shown = format_about(await self.io(self.bot.articles, scope), language)
         except BriefbotError as exc:
             shown = notice(exc.message)
@@ -250,38 +236,20 @@ class BriefbotClient(discord.Client):
             text = phrase("apology", language)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    # -- @mentions and DMs -----------------------------------------------------------------------------------
-
-    def _addressed(self, message: discord.Message) -> bool:
-        """Whether a message asks the bot: a DM, an @mention of the bot, or of its own managed role."""
-        me = self.user
-        if me is None or message.author.bot or message.author.id == me.id:
-            return False
-        if message.guild is None and isinstance(message.channel, discord.DMChannel):
-            return True
-        if any(u.id == me.id for u in message.mentions):
-            return True
-        role = message.guild.self_role if message.guild is not None else None
-        return role is not None and role.id in message.raw_role_mentions
-
-    def _question_of(self, message: discord.Message) -> str:
-        me_id = self.user.id if self.user else 0
-        role = message.guild.self_role if message.guild is not None else None
-        ids = f"{me_id}|&{role.id}" if role is not None else str(me_id)
-        return re.sub(rf"<@!?(?:{ids})>", " ", message.content).strip()
+    # -- messages: mentions, DMs, answer channels, threads (adapters/discord_messages.py) --------------------
 
     async def on_message(self, message: discord.Message) -> None:
-        if not self._addressed(message) or not await self.claim(message.id):
+        q = await self.router.question(message)
+        if q is None or not await self.claim(message.id):
             return
-        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
-        await self.ask(Question.scoped(
-            self.scope_of(message.channel, guild_id),
-            key=f"discord:msg:{message.id}", platform="discord", user=f"discord:{message.author.id}",
-            conversation=conversation_id(guild_id, message.channel.id, message.author.id),
-            text=self._question_of(message),
-            place={"kind": "msg", "channel": message.channel.id, "message": message.id},
-            in_dm=message.guild is None,
-        ))
+        await self.ask(q)
+
+    async def _has_turns(self, conversation: str) -> bool:
+        assert self.bot is not None
+        try:
+            return bool(await self.io(self.bot.store.turns, conversation))
+        except StoreError:
+            return False
 
 
 async def deliver(interaction: discord.Interaction, messages: list[Message], *, ephemeral: bool) -> None:

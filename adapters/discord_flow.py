@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import discord
 
@@ -24,6 +24,8 @@ log = logging.getLogger("briefbot.discord")
 
 STREAM_EDIT_INTERVAL_S = 1.5  # at most one streaming edit this often (Discord rate-limits message edits)
 CALL_TIMEOUT_S = 60.0  # one Discord call, waited for from a flow thread
+THREAD_ARCHIVE_MIN: Literal[1440] = 1440  # a thread the bot starts is hidden after a day without messages
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 ORIGINAL = "@original"  # the deferred response of an interaction, as a message id
 
 
@@ -78,6 +80,7 @@ class DiscordTransport:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
         self.live: dict[str, discord.Interaction] = {}  # by question key, while this process has them
+        self.threads: set[int] = set()  # messages this process started a thread from
 
     def _run(self, coro: Any) -> Any:
         loop = self.client.loop
@@ -105,7 +108,23 @@ class DiscordTransport:
     # -- on the loop --
 
     def _channel(self, q: Question) -> discord.PartialMessageable:
-        return self.client.get_partial_messageable(int(q.place["channel"]))
+        """Where the answer goes: the question's channel, or the thread started from it (whose id is the message's)."""
+        where = q.place["message"] if q.place.get("kind") == "thread" else q.place["channel"]
+        return self.client.get_partial_messageable(int(where))
+
+    async def _thread(self, q: Question) -> None:
+        """Start the thread the answer goes into, named after the question (once: Discord refuses a second thread
+        from one message with 160004, which means it is there already, e.g. started before a restart)."""
+        key = int(q.place["message"])
+        if key in self.threads:
+            return
+        try:
+            await self.client.http.start_thread_with_message(
+                int(q.place["channel"]), key, name=q.place.get("name") or "…", auto_archive_duration=THREAD_ARCHIVE_MIN)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+        self.threads.add(key)
 
     async def _post(self, q: Question, shown: Shown) -> str:
         ix = self.live.get(q.key)
@@ -117,10 +136,9 @@ class DiscordTransport:
             if shown.kind == "progress":
                 await ix.edit_original_response(content=shown.content, allowed_mentions=NO_MENTIONS)
             return ORIGINAL
-        channel = self._channel(q)
         if shown.kind == "placeholder":
-            try:  # "briefbot is typing…" (for 10 s, or until the reply); the answer is one reply
-                await self.client.http.send_typing(channel.id)
+            try:  # "briefbot is typing…" (for 10 s, or until the reply) where it was asked; the answer is one reply
+                await self.client.http.send_typing(int(q.place["channel"]))
             except discord.HTTPException as exc:
                 log.info("no typing indicator: %s", type(exc).__name__)
             return ""
@@ -145,13 +163,16 @@ class DiscordTransport:
     async def _reply(self, q: Question, message: Message, view: discord.ui.View | None, *,
                      nonce: str | None = None) -> discord.Message:
         channel = self._channel(q)
-        ref = discord.MessageReference(message_id=int(q.place["message"]), channel_id=channel.id,
-                                       fail_if_not_exists=False)
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         if nonce:
             extra["nonce"] = nonce
-        return await channel.send(message["content"] or None, embeds=embeds_of(message), reference=ref,
-                                  mention_author=False, allowed_mentions=NO_MENTIONS, **extra)
+        if q.place.get("kind") == "thread":  # the question opens the thread: no reply marker needed
+            await self._thread(q)
+        else:
+            extra["reference"] = discord.MessageReference(message_id=int(q.place["message"]), channel_id=channel.id,
+                                                          fail_if_not_exists=False)
+        return await channel.send(message["content"] or None, embeds=embeds_of(message), mention_author=False,
+                                  allowed_mentions=NO_MENTIONS, **extra)
 
     async def _final(self, q: Question, shown: Shown, reply_id: str) -> None:
         view = feedback_view(shown.answer, handoff=shown.handoff) if shown.answer is not None else None

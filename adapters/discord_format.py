@@ -29,6 +29,7 @@ MAX_FOOTER = 2048
 MAX_EMBEDS_PER_MESSAGE = 10
 MAX_EMBED_TOTAL = 6000  # title + description + field names/values + footer, summed over a message's embeds
 MAX_CUSTOM_ID = 100
+MAX_THREAD_NAME = 100
 
 # Our own choices, inside those limits.
 MAX_ANSWER_CHARS = 6000  # an answer's Markdown beyond this is cut with a note: a few messages, never 26
@@ -247,6 +248,11 @@ def format_answer(answer: Answer) -> list[Message]:
 def format_preview(text: str) -> str:
     """A streaming answer so far, inside the content limit."""
     return fit(text.strip(), MAX_CONTENT - 2, lambda t: defuse(unmask_links(t))) + " ▌"
+
+
+def thread_name(question: str) -> str:
+    """A thread's name from the question it answers: one line, at most Discord's 100 characters."""
+    return truncate(one_line(question), MAX_THREAD_NAME) or ELLIPSIS
 
 
 def notice(text: str) -> list[Message]:

@@ -13,6 +13,9 @@ flow does the rest, the same for Slack, Discord or a third platform:
   on the compute pool:     Bot.compute under the answer gate; LLM deltas become throttled edits
   on the I/O pool again:   the final edit of the placeholder (idempotent), then the work is marked done.
 
+A quiet question (asked without a mention in an answer channel) gets no placeholder, and only a grounded answer is
+posted: a refusal, a notice or an apology ends it silently.
+
 Unfinished work of a worker that stopped is taken over (bot/state/work.py leases) and answered once; a clean stop
 stops taking work, drains for a grace period and releases what is left.
 """
@@ -145,7 +148,7 @@ class Flow:
                 step(job)
             except Exception:  # noqa: BLE001 - the asker gets an apology, the log the trace
                 log.exception("handling %s failed", job.key)
-                self._deliver(job, self.fmt.notice(phrase("apology", job.language)))
+                self._deliver(job, self._said(job, phrase("apology", job.language)))
 
     def _prepare(self, job: Job) -> None:
         """Check the question, apply the per-user limit, post the placeholder; then queue the computation."""
@@ -153,20 +156,20 @@ class Flow:
         too_long = self.bot.too_long(q.text)  # before any pattern sees the text
         if too_long is not None:
             job.language = too_long.language
-            return self._deliver(job, self.fmt.notice(too_long.message))
+            return self._deliver(job, self._said(job, too_long.message))
         job.text = self.fmt.question(q)
         try:
             _, job.language = self.bot.check(job.text)
         except EmptyQuestion as exc:
-            return self._deliver(job, self.fmt.usage(exc.language, q))
+            return self._deliver(job, None if q.quiet else self.fmt.usage(exc.language, q))
         except InputError as exc:
             job.language = exc.language
-            return self._deliver(job, self.fmt.notice(exc.message))
+            return self._deliver(job, self._said(job, exc.message))
         if not job.resumed:  # a retry or a takeover was admitted the first time
             try:
                 self.bot.admit(q.user, job.language, q.platform)
             except RateLimited as exc:
-                return self._deliver(job, self.fmt.notice(exc.message))
+                return self._deliver(job, self._said(job, exc.message))
         with self._lock:  # take the place in line first: questions arriving together each get their own
             position = self._inflight - self.compute_workers + 1
             self._inflight += 1
@@ -174,7 +177,7 @@ class Flow:
             finder = getattr(self.transport, "find_reply", None)  # optional: a platform that can look
             if job.resumed and not job.reply_id and finder is not None:
                 job.reply_id = finder(job.q)
-            if not job.reply_id:
+            if not job.reply_id and not q.quiet:
                 queued = position > 0
                 self._post_placeholder(job, self.fmt.queued(job.language, position) if queued
                                        else self.fmt.placeholder(job.language))
@@ -204,10 +207,10 @@ class Flow:
                 answer = self.bot.compute(job.text, job.q.conversation, on_queued=lambda p: self._progress(
                     job, self.fmt.queued(job.language, p)), on_delta=lambda d: self._delta(job, d),
                     scope=job.q.articles)
-                outcome = self.fmt.answer(answer)
+                outcome = self.fmt.answer(answer) if answer.grounded or not job.q.quiet else None
             except BriefbotError as exc:
                 log.info("%s not answered: %s", job.key, type(exc).__name__)
-                outcome = self.fmt.notice(exc.message)
+                outcome = self._said(job, exc.message)
         finally:
             with self._lock:
                 self._inflight -= 1
@@ -238,10 +241,18 @@ class Flow:
 
         self._submit(self.io, edit, job)
 
+    def _said(self, job: Job, text: str) -> Any:
+        """A notice for the asker; nothing for a quiet question (an answer channel stays silent)."""
+        return None if job.q.quiet else self.fmt.notice(text)
+
     def _deliver(self, job: Job, message: Any) -> None:
-        """The last word for a question (answer, notice, apology): posted once, then the work is marked done."""
+        """The last word for a question (answer, notice, apology): posted once, then the work is marked done.
+        None: nothing is posted (a quiet question not answered), the work is done all the same."""
         if not job.claim_final():
             return
+        if message is None:
+            log.info("%s: nothing to say in an answer channel", job.key)
+            return self._done(job)
         try:
             with job.edit_lock:  # after any edit still in flight, and not sooner than the interval allows
                 wait = 0.0 if job.last_edit is None else job.last_edit + self.transport.edit_interval_s - self.clock()
@@ -258,7 +269,7 @@ class Flow:
 
     def _overdue(self, job: Job) -> None:
         log.error("no answer for %s before the deadline", job.key)
-        self._submit(self.io, lambda j: self._deliver(j, self.fmt.notice(phrase("apology", j.language))), job)
+        self._submit(self.io, lambda j: self._deliver(j, self._said(j, phrase("apology", j.language))), job)
 
     def _done(self, job: Job) -> None:
         try:

@@ -23,6 +23,7 @@ class Question:
     place: dict[str, Any] = field(default_factory=dict)
     in_dm: bool = False
     scope: dict[str, list[str]] | None = None  # the channel's articles (Scope.to_dict); None: every article
+    quiet: bool = False  # asked without a mention in an answer channel: only a grounded answer is posted
 
     @classmethod
     def scoped(cls, scope: Scope | None, **fields: Any) -> Question:

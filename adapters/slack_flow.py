@@ -16,6 +16,14 @@ UPDATE_INTERVAL_S = 1.0  # chat.update is rate-limited: at most one edit a secon
 Message = tuple[str, sf.Blocks]
 
 
+def _ts(value: Any) -> float:
+    """A Slack ts as a number, for ordering messages (0 when it is not one)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 class SlackFormat:
     """What Slack is sent at each step: (fallback text, blocks), inside Slack's limits; `handoff`: answers carry
     "Still need help?" (an escalation target is configured)."""
@@ -76,8 +84,9 @@ class SlackTransport:
         except Exception:  # noqa: BLE001 - e.g. missing_scope (channels:history): post a fresh placeholder
             return ""
         bot = q.place.get("bot_user")
-        mine = [m for m in found.get("messages") or [] if m.get("ts") != thread_ts and (m.get("bot_id") or
-                (bot and m.get("user") == bot))]
+        asked = _ts(q.key.rsplit(":", 1)[-1])  # the question's own ts: its reply came after it, not an earlier answer
+        mine = [m for m in found.get("messages") or [] if m.get("ts") != thread_ts and _ts(m.get("ts")) > asked
+                and (m.get("bot_id") or (bot and m.get("user") == bot))]
         return str(mine[0]["ts"]) if mine else ""
 
     def notice(self, q: Question, message: Message, reply_id: str) -> None:

@@ -16,10 +16,13 @@ from adapters.handoff import HandOffs
 from adapters.slack_feedback import SlackFeedback
 from adapters.slack_flow import SlackFormat, SlackTransport
 from adapters.slack_handoff import SlackHandOff
+from adapters.slack_input import question_from_slack
 from adapters.team import Team
+from bot.common.errors import StoreError
 from bot.common.logs import request_id
 from bot.common.models import Scope
 from bot.core.bot import Bot
+from bot.language.asking import is_question
 
 log = logging.getLogger("briefbot.slack")
 
@@ -36,7 +39,8 @@ def ignored(event: dict, context: Any) -> bool:
     return not user or user in IGNORED_USERS or user == getattr(context, "bot_user_id", None)
 
 
-def question_of(event: dict, body: dict, context: Any, *, in_dm: bool, scope: Scope | None = None) -> Question:
+def question_of(event: dict, body: dict, context: Any, *, in_dm: bool, scope: Scope | None = None,
+                quiet: bool = False) -> Question:
     """The flow's Question for a mention or DM: keyed by channel and message ts, so retries and edits match;
     answered from the channel's articles (`scope`, from the channels file)."""
     channel, ts = event["channel"], event["ts"]
@@ -47,7 +51,7 @@ def question_of(event: dict, body: dict, context: Any, *, in_dm: bool, scope: Sc
         scope, key=f"slack:{channel}:{ts}", platform="slack", user=f"slack:{team}:{event.get('user')}",
         conversation=f"slack:{team}:{channel}:{thread_ts or 'dm'}", text=event.get("text") or "",
         place={"channel": channel, "thread_ts": thread_ts, "bot_user": getattr(context, "bot_user_id", None)},
-        in_dm=in_dm,
+        in_dm=in_dm, quiet=quiet,
     )
 
 
@@ -76,19 +80,41 @@ class SlackListeners:
         return self._question(event, body, context, in_dm=False)
 
     def on_message(self, event: dict, body: dict, context: Any) -> BoltResponse | None:
-        """Direct messages only: in channels the bot answers when mentioned, through `app_mention`."""
+        """Direct messages, and in answer channels (channels file) questions asked without a mention; every other
+        channel's messages are dropped unread (mentions come through `app_mention`)."""
         if event.get("channel_type") == "im":
             return self._question(event, body, context, in_dm=True)
-        return None
+        if not self.team.answers_all("slack", event.get("channel")) or ignored(event, context):
+            return None
+        bot_user = getattr(context, "bot_user_id", None)
+        if bot_user and f"<@{bot_user}" in (event.get("text") or ""):
+            return None  # a mention: answered (always, not quietly) through app_mention
+        if not self._asks(event, body, context):
+            return None
+        return self._question(event, body, context, in_dm=False, quiet=True)
 
-    def _question(self, event: dict, body: dict, context: Any, *, in_dm: bool) -> BoltResponse | None:
+    def _asks(self, event: dict, body: dict, context: Any) -> bool:
+        """A new top-level question, or in a thread the bot is answering in, a follow-up (no mention needed)."""
+        text = question_from_slack(event.get("text") or "", getattr(context, "bot_user_id", None))
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or thread_ts == event.get("ts"):
+            return is_question(text)
+        conversation = question_of(event, body, context, in_dm=False).conversation
+        try:
+            joined = bool(self.bot.store.turns(conversation))
+        except StoreError:
+            return False
+        return joined and is_question(text, min_words=1)
+
+    def _question(self, event: dict, body: dict, context: Any, *, in_dm: bool,
+                  quiet: bool = False) -> BoltResponse | None:
         """Record the question before Slack gets its 200; a 503 when it cannot be recorded, so Slack retries."""
         with request_id(body.get("event_id")):
             if ignored(event, context) or "channel" not in event or "ts" not in event:
                 return None
             try:
                 scope = self.team.scope("slack", None if in_dm else event["channel"])
-                self.flow.receive(question_of(event, body, context, in_dm=in_dm, scope=scope))
+                self.flow.receive(question_of(event, body, context, in_dm=in_dm, scope=scope, quiet=quiet))
             except Unavailable as exc:
                 log.warning("not acknowledged, Slack will retry: %s", exc)
                 return BoltResponse(status=503, body="", headers={"Retry-After": str(RETRY_AFTER_S)})

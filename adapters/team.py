@@ -99,6 +99,7 @@ class SlackTeam(_Strict):
 class DiscordTeam(_Strict):
     escalation: DiscordEscalation | None = None
     channels: dict[Snowflake, Channel] = {}
+    message_content: bool = False  # read follow-ups without a mention (on by itself with answer channels)
 
 
 class Team(_Strict):

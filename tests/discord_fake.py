@@ -20,10 +20,13 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.discord_fake_payloads import (
-    APP_ID, CHANNEL_ID, GUILD_ID, TOKEN, USER_ID, Ids, bot_user, guild_create, interaction_base, message_create,
+    APP_ID, ASK_CHANNEL_ID, BOT_ROLE_ID, CHANNEL_ID, FORUM_ID, GUILD_ID, SOLVED_TAG_ID, TOKEN, USER_ID, Ids, bot_user,
+    guild_create, interaction_base, message_create, thread_channel,
 )
 from tests.discord_fake_rest import Call, FakeRest, Interaction
 from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests)
+
+MESSAGE_CONTENT = 1 << 15  # the privileged intent
 
 
 
@@ -42,6 +45,8 @@ class FakeDiscord(FakeRest):
         self._by_token: dict[str, Interaction] = {}
         self.messages: dict[str, dict] = {}  # every message the client created, by id
         self.commands: dict[str, list[dict]] = {}  # "global" or a guild id -> the synced commands
+        self.threads: dict[str, dict] = {}  # threads created since start (by the bot, or forum posts), by id
+        self.intents = 0  # what the client asked for at IDENTIFY
         self.gateway_ops: list[tuple[int, dict | None]] = []  # every op the client sent (heartbeats excluded)
         self.identifies = 0
         self.resumes = 0
@@ -178,10 +183,33 @@ class FakeDiscord(FakeRest):
         return self._interact(payload)
 
     def say(self, content: str, *, mention_bot: bool = True, **where: Any) -> dict:
-        """A user posts a message (MESSAGE_CREATE), by default one that @mentions the bot."""
-        payload = message_create(self.ids, content, mention_bot=mention_bot, **where)
-        payload["_seq"] = self.dispatch("MESSAGE_CREATE", payload)
+        """A user posts a message (MESSAGE_CREATE), by default one that @mentions the bot. As on Discord, a guild
+        message that does not mention the bot arrives without its text unless the client asked for the
+        privileged MESSAGE_CONTENT intent."""
+        return self.say_raw(message_create(self.ids, content, mention_bot=mention_bot, **where))
+
+    def post_forum(self, title: str, content: str, *, forum: int = FORUM_ID, tags: list[str] | None = None) -> dict:
+        """A user opens a forum post: THREAD_CREATE, then its starter message (whose id is the thread's)."""
+        thread_id = self.ids.next()
+        thread = thread_channel(thread_id, parent=forum, name=title, applied_tags=tags or [])
+        self.threads[str(thread_id)] = thread
+        self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        starter = message_create(self.ids, content, mention_bot=False, channel_id=thread_id)
+        starter["id"] = str(thread_id)
+        return self.say_raw(starter)
+
+    def say_raw(self, payload: dict) -> dict:
+        """Dispatch a MESSAGE_CREATE as given (with the same content rule as `say`)."""
+        sent = payload
+        if not self.intents & MESSAGE_CONTENT and payload.get("guild_id") and not payload["mentions"] \
+                and str(BOT_ROLE_ID) not in payload.get("mention_roles", []):
+            sent = {**payload, "content": ""}
+        payload["_seq"] = self.dispatch("MESSAGE_CREATE", sent)
         return payload
+
+    def _dispatch_soon(self, event: str, data: dict) -> None:
+        """A gateway event caused by a REST call (THREAD_CREATE after a thread is started), sent right after."""
+        asyncio.get_running_loop().create_task(self._dispatch(event, data))
 
     def drop(self, code: int | None = 4000, *, replay_from: int | None = None) -> None:
         """Close the gateway socket with `code` (4000: resumable), or with None cut the TCP connection without a
@@ -261,6 +289,7 @@ class FakeDiscord(FakeRest):
             await ws.close(code=4004, message=b"Authentication failed.")
             return
         self.identifies += 1
+        self.intents = int(d.get("intents") or 0)
         self.session_id = uuid.uuid4().hex
         self._seq, self._events = 0, []
         self._ws = ws
@@ -286,4 +315,5 @@ class FakeDiscord(FakeRest):
         await self._dispatch("RESUMED", {})
 
 
-__all__ = ["APP_ID", "CHANNEL_ID", "GUILD_ID", "TOKEN", "USER_ID", "Call", "FakeDiscord", "wait_for"]
+__all__ = ["APP_ID", "ASK_CHANNEL_ID", "CHANNEL_ID", "FORUM_ID", "GUILD_ID", "SOLVED_TAG_ID", "TOKEN", "USER_ID",
+           "Call", "FakeDiscord", "wait_for"]

@@ -13,6 +13,9 @@ CHANNEL_ID = 1300000000000000003
 THREAD_ID = 1300000000000000099
 USER_ID = 1400000000000000004
 BOT_ROLE_ID = 1500000000000000005
+ASK_CHANNEL_ID = 1300000000000000031  # a second text channel (tests list it as an answer channel)
+FORUM_ID = 1300000000000000041  # a forum channel, with a "Solved" tag
+SOLVED_TAG_ID = 1600000000000000001
 DISCORD_EPOCH_MS = 1420070400000
 
 # Limits, restated here rather than imported so the fake checks the adapter instead of trusting it.
@@ -71,12 +74,28 @@ def text_channel(channel_id: int = CHANNEL_ID) -> dict:
             "rate_limit_per_user": 0, "flags": 0}
 
 
-def thread_channel(thread_id: int = THREAD_ID) -> dict:
-    return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(CHANNEL_ID),
-            "name": "a thread", "owner_id": str(USER_ID), "member_count": 1, "message_count": 1,
+def thread_channel(thread_id: int = THREAD_ID, *, parent: int = CHANNEL_ID, name: str = "a thread",
+                   owner: int = USER_ID, applied_tags: list[str] | None = None) -> dict:
+    data = {"id": str(thread_id), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(parent),
+            "name": name, "owner_id": str(owner), "member_count": 1, "message_count": 1,
             "rate_limit_per_user": 0, "flags": 0, "last_message_id": None,
             "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now(),
                                 "locked": False}}
+    if applied_tags is not None:
+        data["applied_tags"] = applied_tags
+    return data
+
+
+def forum_channel(channel_id: int = FORUM_ID) -> dict:
+    """A forum (type 15): each post is a thread; its tags include "Solved"."""
+    return {"id": str(channel_id), "type": 15, "guild_id": str(GUILD_ID), "name": "help", "position": 2,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
+            "rate_limit_per_user": 0, "flags": 0, "default_auto_archive_duration": 1440, "default_sort_order": None,
+            "default_forum_layout": 0, "default_reaction_emoji": None, "default_thread_rate_limit_per_user": 0,
+            "available_tags": [
+                {"id": str(SOLVED_TAG_ID), "name": "Solved", "moderated": False, "emoji_id": None, "emoji_name": "✅"},
+                {"id": str(SOLVED_TAG_ID + 1), "name": "Question", "moderated": False, "emoji_id": None,
+                 "emoji_name": None}]}
 
 
 def guild_create() -> dict:
@@ -86,7 +105,8 @@ def guild_create() -> dict:
         "id": str(GUILD_ID), "name": "Test guild", "icon": None, "owner_id": str(USER_ID), "unavailable": False,
         "roles": [role(GUILD_ID, "@everyone", permissions="104324673"),
                   role(BOT_ROLE_ID, "briefbot", managed=True, tags={"bot_id": str(APP_ID)})],
-        "channels": [text_channel()], "threads": [thread_channel()], "members": [bot_member],
+        "channels": [text_channel(), {**text_channel(ASK_CHANNEL_ID), "name": "ask", "position": 1}, forum_channel()],
+        "threads": [thread_channel()], "members": [bot_member],
         "member_count": 2, "large": False, "features": [], "emojis": [], "stickers": [], "voice_states": [],
         "presences": [], "stage_instances": [], "guild_scheduled_events": [], "verification_level": 0,
         "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0,

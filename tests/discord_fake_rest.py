@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord_fake_payloads import (
-    APP_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, USER_ID, Ids, app_info, bot_user, command_record, limit_errors, user,
+    APP_ID, ASK_CHANNEL_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, USER_ID, Ids, app_info, bot_user, command_record,
+    limit_errors, thread_channel, user,
 )
 
 log = logging.getLogger("tests.discord_fake")
@@ -61,6 +62,10 @@ class FakeRest:
     _by_token: dict[str, Interaction]
     messages: dict[str, dict]
     commands: dict[str, list[dict]]
+    threads: dict[str, dict]
+
+    def _dispatch_soon(self, event: str, data: dict) -> None:  # provided by FakeDiscord (the gateway half)
+        raise NotImplementedError
 
     # -- requests ------------------------------------------------------------------------------------------------
 
@@ -198,7 +203,7 @@ class FakeRest:
         errors = limit_errors(body, require_body=True)
         if errors:
             return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
-        in_guild = channel_id in (str(CHANNEL_ID), str(THREAD_ID))
+        in_guild = channel_id in (str(CHANNEL_ID), str(THREAD_ID), str(ASK_CHANNEL_ID)) or channel_id in self.threads
         where = {"channel_id": channel_id, "guild_id": str(GUILD_ID) if in_guild else None}
         ref = body.get("message_reference")
         return 200, self._new_message(where, body, flags=int(body.get("flags", 0)), reference=ref)
@@ -211,6 +216,31 @@ class FakeRest:
         if errors:
             return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
         return 200, self._edited(msg, body)
+
+    def _thread_from_message(self, body: dict, channel_id: str, message_id: str) -> tuple[int, Any]:
+        """A public thread started from a message: its id is the message's, as on Discord (once per message)."""
+        name = str(body.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            return 400, {"message": "Invalid Form Body", "code": 50035,
+                         "errors": {"name": "Must be between 1 and 100 in length."}}
+        if message_id in self.threads:
+            return 400, {"message": "A thread has already been created for this message", "code": 160004}
+        thread = thread_channel(int(message_id), parent=int(channel_id), name=name, owner=APP_ID)
+        self.threads[message_id] = thread
+        self._dispatch_soon("THREAD_CREATE", {**thread, "newly_created": True})
+        return 201, thread
+
+    def _edit_channel(self, body: dict, channel_id: str) -> tuple[int, Any]:
+        """Only threads can be edited here: name, archived, and a forum post's applied tags."""
+        thread = self.threads.get(channel_id)
+        if thread is None:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        if "applied_tags" in body:
+            thread["applied_tags"] = [str(t) for t in body["applied_tags"]]
+        if "name" in body:
+            thread["name"] = body["name"]
+        self._dispatch_soon("THREAD_UPDATE", thread)
+        return 200, thread
 
     def _edited(self, msg: dict, body: dict) -> dict:
         for key in ("content", "embeds", "components", "flags"):
@@ -264,4 +294,7 @@ class FakeRest:
         (r"/channels/(\d+)/messages", "POST", _channel_message),
         (r"/channels/(\d+)/messages/(\d+)", "PATCH", _edit_channel_message),
         (r"/channels/\d+/typing", "POST", lambda self, body: (204, None)),
+        (r"/channels/(\d+)/messages/(\d+)/threads", "POST", _thread_from_message),
+        (r"/channels/(\d+)", "PATCH", _edit_channel),
+        (r"/channels/\d+/messages/\d+/reactions/[^/]+/@me", "PUT", lambda self, body: (204, None)),
     ]
