@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from discord.utils import escape_markdown as _escape_markdown
 from discord.utils import escape_mentions
 
-from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
+from adapters.chat_markdown import Dialect, cap, clip_words, confidence, listed_sources, render, web_url
 from bot.common.models import Answer, Article, Source
 from bot.common.text import ELLIPSIS, one_line
 from bot.language.phrases import phrase
@@ -221,7 +221,7 @@ def sources_embed(answer: Answer) -> dict | None:
     fields = [{"name": name, "value": _source_value(s, per), "inline": False} for name, s in zip(names, shown)]
     embed: dict = {
         "title": title,
-        "color": COLOR_GROUNDED if answer.grounded else COLOR_UNGROUNDED,
+        "color": COLOR_GROUNDED if confidence(answer) == "sure" else COLOR_UNGROUNDED,
         "fields": fields,
     }
     if footer:

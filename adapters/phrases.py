@@ -77,6 +77,15 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
         "en": "Thanks, noted. That helps fix the gap.",
         "nl": "Bedankt, genoteerd. Dat helpt het gat te dichten.",
     },
+    # How sure an answer is (adapters/chat_markdown.py's confidence), under it on Slack.
+    "confidence_ungrounded": {
+        "en": "Not supported by the articles: treat this as unconfirmed.",
+        "nl": "Niet onderbouwd door de artikelen: beschouw dit als onbevestigd.",
+    },
+    "confidence_weak": {
+        "en": "Weakly supported: the passage it rests on is only loosely related to the question; check the source.",
+        "nl": "Zwak onderbouwd: de passage waarop het steunt sluit maar losjes aan bij de vraag; controleer de bron.",
+    },
     # The hand-off to a person (adapters/handoff.py): the button, the case posted to the team, what the asker sees.
     "handoff_button": {"en": "Still need help?", "nl": "Nog hulp nodig?"},
     "handoff_case": {

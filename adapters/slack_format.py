@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from adapters.chat_markdown import Dialect, cap, clip_words, listed_sources, render, web_url
+from adapters.chat_markdown import Dialect, cap, clip_words, confidence, listed_sources, render, web_url
 from bot.common.models import Answer, Source
 from bot.common.text import ELLIPSIS, clip_line
 from bot.language.phrases import phrase
@@ -39,6 +39,7 @@ FEEDBACK_BLOCK = "briefbot_feedback"
 ACTION_UP = "briefbot_feedback_up"
 ACTION_DOWN = "briefbot_feedback_down"
 HANDOFF_BLOCK = "briefbot_handoff"
+CONFIDENCE_BLOCK = "briefbot_confidence"
 ACTION_HANDOFF = "briefbot_handoff"
 
 Blocks = list[dict]
@@ -169,6 +170,16 @@ def sources_block(sources: tuple[Source, ...], language: str) -> dict | None:
     return ContextBlock(elements=[MarkdownTextObject(text=e) for e in elements]).to_dict()
 
 
+def confidence_block(answer: Answer) -> dict | None:
+    """A context line under an answer the articles do not support, or support only weakly (what Discord's grey
+    embed says), in the asker's language; None for an answer that is sure."""
+    level = confidence(answer)
+    if level == "sure":
+        return None
+    text = "⚠️ " + escape(phrase(f"confidence_{level}", answer.language))
+    return ContextBlock(block_id=CONFIDENCE_BLOCK, elements=[MarkdownTextObject(text=text)]).to_dict()
+
+
 def feedback_block(answer_id: str) -> dict:
     """👍/👎 buttons whose value is the answer id, so a click can be tied back to what was said."""
     return ActionsBlock(
@@ -199,6 +210,9 @@ def format_answer(answer: Answer, *, handoff: bool = False) -> tuple[str, Blocks
     and with `handoff` the "Still need help?" button (first under an answer that is not grounded)."""
     body = answer_mrkdwn(answer)
     blocks = text_sections(body)
+    sure = confidence_block(answer)
+    if sure is not None:
+        blocks.append(sure)
     src = sources_block(listed_sources(answer), answer.language)
     if src is not None:
         blocks.append(src)

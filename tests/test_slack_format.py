@@ -132,3 +132,18 @@ def test_manifest_asks_for_exactly_what_the_adapter_uses():
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_an_ungrounded_or_weak_answer_says_so_in_the_askers_language() -> None:
+    sure = answer("Borrell said so [2023-03-china-russia-multilateralism ¶16].")
+    assert "briefbot_confidence" not in all_text(format_answer(sure)[1])
+    refused = Answer("Dat staat niet in het artikel.", (), False, "nl", question="q", id="abc123")
+    _, blocks = format_answer(refused)
+    line = next(b for b in blocks if b.get("block_id") == "briefbot_confidence")
+    assert line["type"] == "context" and "Niet onderbouwd door de artikelen" in line["elements"][0]["text"]
+    assert [b["type"] for b in blocks] == ["section", "context", "actions"]  # text, how sure, buttons
+    loose = Source(SOURCE.article, SOURCE.title, 4, "Loosely related.", 0.8)
+    _, blocks = format_answer(answer(f"Something [{loose.label}].", (loose,)))
+    line = next(b for b in blocks if b.get("block_id") == "briefbot_confidence")
+    assert "Weakly supported" in line["elements"][0]["text"]
+    assert blocks.index(line) == 1  # right under the answer, above its sources

@@ -292,3 +292,15 @@ def test_a_thumbs_down_asks_for_a_reason_in_a_modal_and_stores_it(http_slack):
     }
     assert http_slack.send(submission, form=True).status == 200
     wait_for(lambda: http_slack.store.feedback()[0].reason == "Het citaat ging over iets anders.", 5, "the reason")
+
+
+def test_an_ungrounded_answer_says_so_under_it_in_the_askers_language(http_slack):
+    http_slack.bot.engine = FakeEngine("Dat staat niet in het artikel.", grounded=False)
+    http_slack.send(mention("Hoeveel NAVO-troepen zijn er in Polen?"))
+    final = http_slack.answer_to(http_slack.placeholder_ts())
+    [line] = [b for b in final["blocks"] if b.get("block_id") == "briefbot_confidence"]
+    assert line["type"] == "context" and line["elements"][0]["text"].startswith("⚠️ Niet onderbouwd")
+    http_slack.bot.engine = FakeEngine()  # grounded, on a passage scored 0.9: nothing to say
+    http_slack.send(mention("What did Borrell say about China?"))
+    final = http_slack.answer_to(http_slack.placeholder_ts(1))
+    assert not any(b.get("block_id") == "briefbot_confidence" for b in final["blocks"])
