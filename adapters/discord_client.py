@@ -13,14 +13,17 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from adapters.discord_commands import add_commands, deliver
 from adapters.discord_flow import DiscordFormat, DiscordTransport
-from adapters.discord_format import Message, format_about, format_sources, notice
+from adapters.discord_format import format_about, format_sources, notice
+from adapters.discord_forum import SolvedButton, mark_solved
 from adapters.discord_handoff import DiscordHandOff
 from adapters.discord_messages import MessageRouter, conversation_id, intents_for
-from adapters.discord_views import NO_MENTIONS, FeedbackButton, HandOffButton, ReasonModal, embeds_of
+from adapters.discord_views import NO_MENTIONS, FeedbackButton, HandOffButton, ReasonModal
 from adapters.flow import Flow, Question, flow_options
 from adapters.flow_parts import drain_seconds
 from adapters.handoff import HandOffs
+from adapters.suggestions import suggested_questions
 from adapters.team import Team, load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, StoreError
@@ -29,6 +32,7 @@ from bot.language.phrases import detect, phrase
 
 log = logging.getLogger("briefbot.discord")
 
+SUGGEST_TIMEOUT_S = 2.0  # autocomplete must be answered within Discord's 3 s
 ANSWER_TIMEOUT_S = 600.0  # the core's whole budget; the interaction token lives 15 min, the rest is for delivery
 RATE_LIMIT_WAIT_S = 30.0  # a longer 429 raises discord.RateLimited (the user is told) instead of sleeping
 CLAIM_TTL_S = 3600.0  # dedupe window; longer than an interaction token lives
@@ -89,7 +93,7 @@ class BriefbotClient(discord.Client):
         self._claims = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-discord-claim")
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(FeedbackButton, HandOffButton)
+        self.add_dynamic_items(FeedbackButton, HandOffButton, SolvedButton)
         if self.flow is not None:
             self.flow.start()  # logged in: unfinished questions of a stopped worker can be answered now
 
@@ -222,6 +226,26 @@ class BriefbotClient(discord.Client):
         except Exception:
             log.exception("handling a hand-off press failed answer=%s", answer_id)
 
+    async def on_solved(self, interaction: discord.Interaction, thread_id: int) -> None:
+        """"Mark solved" under an answer in a forum post (adapters/discord_forum.py)."""
+        if not await self.claim(interaction.id):
+            return
+        try:
+            await mark_solved(self, interaction, thread_id, self.team.discord.solved_tag, locale_language(interaction))
+        except Exception:
+            log.exception("marking forum post %s solved failed", thread_id)
+
+    async def suggest(self, interaction: discord.Interaction, typed: str) -> list[str]:
+        """/ask's autocomplete: questions from the channel's articles (Discord waits 3 s for them: none on error)."""
+        assert self.bot is not None
+        try:
+            scope = self.router.scope_of(interaction.channel, interaction.guild_id)
+            articles = await asyncio.wait_for(self.io(self.bot.articles, scope), SUGGEST_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 - suggestions are a help, never an error
+            log.info("no suggestions (%s)", type(exc).__name__)
+            return [typed[:100]] if typed.strip() else []
+        return suggested_questions(articles, locale_language(interaction), typed)
+
     async def on_reason(self, interaction: discord.Interaction, answer_id: str, reason: str) -> None:
         """The 👎 modal was sent: its line is stored with the vote."""
         assert self.bot is not None
@@ -250,40 +274,3 @@ class BriefbotClient(discord.Client):
             return bool(await self.io(self.bot.store.turns, conversation))
         except StoreError:
             return False
-
-
-async def deliver(interaction: discord.Interaction, messages: list[Message], *, ephemeral: bool) -> None:
-    """A deferred command's reply: the first message edits the response, the rest are follow-ups."""
-    try:
-        first, rest = messages[0], messages[1:]
-        await interaction.edit_original_response(content=first["content"] or None, embeds=embeds_of(first),
-                                                 allowed_mentions=NO_MENTIONS)
-        for message in rest:
-            fields: dict[str, Any] = {"content": message["content"]} if message["content"] else {}
-            await interaction.followup.send(embeds=embeds_of(message), ephemeral=ephemeral,
-                                            allowed_mentions=NO_MENTIONS, **fields)
-    except discord.HTTPException:
-        log.exception("could not deliver a command's reply")
-
-
-def add_commands(client: BriefbotClient) -> None:
-    """/ask, /sources, /about, /reset on the client's tree (synced only by `sync_commands`)."""
-    tree = client.tree
-
-    @tree.command(name="ask", description="Ask a question about the news articles; the answer cites them.")
-    @app_commands.describe(question="Your question, in English or Dutch", private="Only you see the answer")
-    async def ask(interaction: discord.Interaction, question: str, private: bool = False) -> None:
-        await client.on_ask(interaction, question, private)
-
-    @tree.command(name="sources", description="The full passages behind the last answer in this channel.")
-    @app_commands.describe(private="Only you see the passages")
-    async def sources(interaction: discord.Interaction, private: bool = False) -> None:
-        await client.on_sources(interaction, private)
-
-    @tree.command(name="about", description="Which articles I know about, and how to ask.")
-    async def about(interaction: discord.Interaction) -> None:
-        await client.on_about(interaction)
-
-    @tree.command(name="reset", description="Forget this channel's conversation.")
-    async def reset(interaction: discord.Interaction) -> None:
-        await client.on_reset(interaction)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import discord
 
 from adapters.discord_format import Message, format_answer, format_preview, notice
+from adapters.discord_forum import with_solved
 from adapters.discord_views import NO_MENTIONS, embeds_of, feedback_view
 from adapters.flow import Question
 from bot.common.models import Answer
@@ -68,7 +69,7 @@ class DiscordFormat:
         return Shown("final", notice(text))
 
     def usage(self, language: str, q: Question) -> Shown:
-        return self.notice(phrase("usage" if q.place.get("kind") == "msg" else "empty_question", language))
+        return self.notice(phrase("usage" if q.place.get("kind") in ("msg", "thread") else "empty_question", language))
 
 
 class DiscordTransport:
@@ -81,6 +82,7 @@ class DiscordTransport:
         self.client = client
         self.live: dict[str, discord.Interaction] = {}  # by question key, while this process has them
         self.threads: set[int] = set()  # messages this process started a thread from
+        self.threadless: set[int] = set()  # messages whose thread could not be started (no permission)
 
     def _run(self, coro: Any) -> Any:
         loop = self.client.loop
@@ -107,20 +109,29 @@ class DiscordTransport:
 
     # -- on the loop --
 
+    def _in_thread(self, q: Question) -> bool:
+        """Whether the answer goes into a thread started from the question (not when it could not be started)."""
+        return q.place.get("kind") == "thread" and int(q.place["message"]) not in self.threadless
+
     def _channel(self, q: Question) -> discord.PartialMessageable:
         """Where the answer goes: the question's channel, or the thread started from it (whose id is the message's)."""
-        where = q.place["message"] if q.place.get("kind") == "thread" else q.place["channel"]
+        where = q.place["message"] if self._in_thread(q) else q.place["channel"]
         return self.client.get_partial_messageable(int(where))
 
     async def _thread(self, q: Question) -> None:
         """Start the thread the answer goes into, named after the question (once: Discord refuses a second thread
-        from one message with 160004, which means it is there already, e.g. started before a restart)."""
+        from one message with 160004, which means it is there already, e.g. started before a restart). Without
+        the permission to start threads the answer is a reply in the channel instead."""
         key = int(q.place["message"])
-        if key in self.threads:
+        if key in self.threads or key in self.threadless:
             return
         try:
             await self.client.http.start_thread_with_message(
                 int(q.place["channel"]), key, name=q.place.get("name") or "…", auto_archive_duration=THREAD_ARCHIVE_MIN)
+        except discord.Forbidden:
+            log.warning("no permission to start a thread in channel %s: replying in the channel", q.place["channel"])
+            self.threadless.add(key)
+            return
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:
                 raise
@@ -161,14 +172,17 @@ class DiscordTransport:
             await hook.edit_message(ORIGINAL, **fields)  # type: ignore[call-overload]  # "@original" is Discord's id
 
     async def _reply(self, q: Question, message: Message, view: discord.ui.View | None, *,
-                     nonce: str | None = None) -> discord.Message:
-        channel = self._channel(q)
+                     nonce: str | None = None, answer: bool = True) -> discord.Message:
+        """A reply to the question; an answer to a question that opens a thread goes into that thread (a notice,
+        such as a usage hint, is a reply in the channel: no thread for it)."""
+        if answer and self._in_thread(q):
+            await self._thread(q)
+        in_thread = answer and self._in_thread(q)
+        channel = self._channel(q) if in_thread else self.client.get_partial_messageable(int(q.place["channel"]))
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         if nonce:
             extra["nonce"] = nonce
-        if q.place.get("kind") == "thread":  # the question opens the thread: no reply marker needed
-            await self._thread(q)
-        else:
+        if not in_thread:  # the question opens a thread: no reply marker needed there
             extra["reference"] = discord.MessageReference(message_id=int(q.place["message"]), channel_id=channel.id,
                                                           fail_if_not_exists=False)
         return await channel.send(message["content"] or None, embeds=embeds_of(message), mention_author=False,
@@ -176,6 +190,8 @@ class DiscordTransport:
 
     async def _final(self, q: Question, shown: Shown, reply_id: str) -> None:
         view = feedback_view(shown.answer, handoff=shown.handoff) if shown.answer is not None else None
+        if q.place.get("forum") and shown.answer is not None:  # an answer to a forum post: "Mark solved" too
+            view = with_solved(view, int(q.place["channel"]), shown.answer.language)
         first, rest = shown.messages[0], shown.messages[1:]
         last_view = None if rest else view
         if q.place.get("kind") == "ix":
@@ -187,16 +203,19 @@ class DiscordTransport:
                                       view=last_view, allowed_mentions=NO_MENTIONS)
             await self._followups(q, rest, view)
             return
-        if reply_id:
-            await self._channel(q).get_partial_message(int(reply_id)).edit(
+        channel: Any = self._channel(q)
+        if reply_id:  # a streaming answer's message: in the thread when there is one
+            await channel.get_partial_message(int(reply_id)).edit(
                 content=first["content"] or None, embeds=embeds_of(first), view=last_view,
                 allowed_mentions=NO_MENTIONS)
         else:  # the nonce makes a second send of this reply (a retry) return the first one instead
-            await self._reply(q, first, last_view, nonce=q.key.rsplit(":", 1)[-1][-25:])
+            sent = await self._reply(q, first, last_view, nonce=q.key.rsplit(":", 1)[-1][-25:],
+                                     answer=shown.answer is not None)
+            channel = sent.channel
         for n, message in enumerate(rest, 1):
             extra: dict[str, Any] = {"view": view} if view is not None and n == len(rest) else {}
-            await self._channel(q).send(message["content"] or None, embeds=embeds_of(message),
-                                        allowed_mentions=NO_MENTIONS, **extra)
+            await channel.send(message["content"] or None, embeds=embeds_of(message),
+                               allowed_mentions=NO_MENTIONS, **extra)
 
     async def _followups(self, q: Question, rest: list[Message], view: discord.ui.View | None) -> None:
         if not rest:

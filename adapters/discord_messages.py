@@ -1,6 +1,7 @@
 """Which Discord messages are questions for the bot, and where each one is answered.
 
-- a DM, or a message that @mentions the bot (or its managed role): answered, always (a reply in place);
+- a DM, or a message that @mentions the bot (or its managed role): answered, always; in a text channel in a new
+  thread named after the question (the thread is the conversation), in a thread or a DM in place;
 - in an answer channel (channels file, `answer_all`), a new top-level message that is a question
   (bot/language/asking.py): answered in a new thread named after it, and only when the answer is grounded;
 - in a forum listed as an answer channel, each new post (its title and text): answered in the post;
@@ -47,6 +48,7 @@ class Route:
     quiet: bool
     text: str
     conversation_channel: int  # the channel (or thread) that is the conversation
+    forum: bool = False  # a forum post: its answer offers "Mark solved"
 
 
 class MessageRouter:
@@ -74,6 +76,8 @@ class MessageRouter:
         place: dict[str, Any] = {"kind": route.kind, "channel": message.channel.id, "message": message.id}
         if route.kind == "thread":
             place["name"] = thread_name(route.text)
+        if route.forum:
+            place["forum"] = True
         return Question.scoped(
             self.scope_of(message.channel, guild_id),
             key=f"discord:msg:{message.id}", platform="discord", user=f"discord:{message.author.id}",
@@ -82,7 +86,12 @@ class MessageRouter:
         )
 
     def _addressed(self, message: discord.Message, me: int) -> Route:
-        return Route("msg", False, without_mention(message, me), message.channel.id)
+        """A mention in a channel opens a thread named after it (the thread is the conversation); in a thread, a
+        forum post or a DM it is answered in place."""
+        text = without_mention(message, me)
+        if message.guild is not None and isinstance(message.channel, discord.TextChannel):
+            return Route("thread", False, text, message.id)
+        return Route("msg", False, text, message.channel.id)
 
     async def _unprompted(self, message: discord.Message) -> Route | None:
         """A message without a mention: an answer channel's question, a forum post, or a thread's follow-up."""
@@ -92,7 +101,7 @@ class MessageRouter:
         if isinstance(channel, discord.Thread):
             listed = self.team.answers_all("discord", channel.parent_id)
             if listed and isinstance(channel.parent, discord.ForumChannel) and message.id == channel.id:
-                return Route("msg", True, f"{channel.name}\n{message.content}", channel.id)  # a new forum post
+                return Route("msg", True, post_question(channel.name, message.content), channel.id, forum=True)
             guild_id = message.guild.id
             if not await self.has_turns(conversation_id(guild_id, channel.id, message.author.id)):
                 return None  # a thread the bot is not in
@@ -102,6 +111,14 @@ class MessageRouter:
         if self.team.answers_all("discord", channel.id) and is_question(message.content):
             return Route("thread", True, message.content, message.id)  # the thread's id is the message's
         return None
+
+
+def post_question(title: str, text: str) -> str:
+    """A forum post as one question: its title (when the text does not start with it already), then its text."""
+    title, text = title.strip(), text.strip()
+    if not title or text.casefold().startswith(title.casefold()):
+        return text
+    return f"{title} {text}" if title.endswith((".", "?", "!", ":")) else f"{title}. {text}"
 
 
 def listed_id(channel: Any) -> int | None:

@@ -77,6 +77,24 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
         "en": "Thanks, noted. That helps fix the gap.",
         "nl": "Bedankt, genoteerd. Dat helpt het gat te dichten.",
     },
+    # Suggested questions (adapters/suggestions.py): /ask's autocomplete, Slack's assistant prompts.
+    "suggest_about": {"en": "What does the article “{title}” say?", "nl": "Wat staat er in het artikel „{title}”?"},
+    "suggest_prompts_title": {"en": "Ask about the news articles", "nl": "Vraag iets over de nieuwsartikelen"},
+    # Forum posts (adapters/discord_forum.py): the "Mark solved" button and what it says.
+    "forum_solved_button": {"en": "Mark solved", "nl": "Markeer als opgelost"},
+    "forum_solved": {"en": "✅ Marked as solved.", "nl": "✅ Gemarkeerd als opgelost."},
+    "forum_solved_not_yours": {
+        "en": "Only the post's author (or a moderator) can mark it solved.",
+        "nl": "Alleen wie de post opende (of een moderator) kan hem als opgelost markeren.",
+    },
+    "forum_no_solved_tag": {
+        "en": "This forum has no “{tag}” tag; ask a moderator to add one.",
+        "nl": "Dit forum heeft geen tag „{tag}”; vraag een moderator er een toe te voegen.",
+    },
+    "forum_solved_failed": {
+        "en": "I couldn't tag the post (I need the Manage Threads permission here).",
+        "nl": "Ik kon de post niet taggen (ik heb hier de permissie Threads beheren nodig).",
+    },
     # How sure an answer is (adapters/chat_markdown.py's confidence), under it on Slack.
     "confidence_ungrounded": {
         "en": "Not supported by the articles: treat this as unconfirmed.",

@@ -100,6 +100,7 @@ class DiscordTeam(_Strict):
     escalation: DiscordEscalation | None = None
     channels: dict[Snowflake, Channel] = {}
     message_content: bool = False  # read follow-ups without a mention (on by itself with answer channels)
+    solved_tag: Annotated[str, Field(min_length=1, max_length=20)] = "Solved"  # the tag "Mark solved" applies
 
 
 class Team(_Strict):

@@ -168,6 +168,22 @@ class FakeDiscord(FakeRest):
             payload["_seq"] = seq
         return payloads
 
+    def autocomplete(self, name: str, options: dict[str, Any], focused: str, **where: Any) -> dict:
+        """A user types into `/name`'s option `focused` (type 4 APPLICATION_COMMAND_AUTOCOMPLETE)."""
+        opts = [{"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+                for k, v in options.items()]
+        payload = interaction_base(self.ids, type_=4, **where)
+        payload["data"] = {"id": self._command_id(name), "name": name, "type": 1, "options": opts}
+        return self._interact(payload)
+
+    def message_command(self, name: str, target: dict, **where: Any) -> dict:
+        """A user picks Apps → `name` on the message `target` (a message context menu: command type 3)."""
+        message = {k: v for k, v in target.items() if not k.startswith("_")}
+        payload = interaction_base(self.ids, type_=2, **where)
+        payload["data"] = {"id": self._command_id(name), "name": name, "type": 3, "target_id": message["id"],
+                           "resolved": {"messages": {message["id"]: message}}}
+        return self._interact(payload)
+
     def click(self, message: dict, custom_id: str, **where: Any) -> dict:
         """A user clicks the button `custom_id` on `message` (type 3 INTERACTION_CREATE)."""
         payload = interaction_base(self.ids, type_=3, **where)

@@ -165,7 +165,7 @@ def message_create(ids: Ids, content: str, *, mention_bot: bool = True, mention_
 def command_record(ids: Ids, command: dict, guild: str | None) -> dict:
     """A command as Discord stores it after a bulk overwrite."""
     saved = {"id": str(ids.next()), "application_id": str(APP_ID), "version": str(ids.next()),
-             "default_member_permissions": None, "type": 1, "nsfw": False, **command}
+             "default_member_permissions": None, "type": 1, "nsfw": False, "description": "", **command}
     if guild:
         saved["guild_id"] = guild
     return saved

@@ -47,6 +47,7 @@ class Interaction:
     dispatched_at: float
     acked: bool = False
     original: dict | None = None
+    choices: list[dict] | None = None  # an autocomplete's answer
 
 
 class FakeRest:
@@ -151,6 +152,12 @@ class FakeRest:
         if time.perf_counter() - ix.dispatched_at > INTERACTION_ACK_DEADLINE_S:
             return 404, {"message": "Unknown interaction", "code": 10062}
         kind, data = body.get("type"), body.get("data") or {}
+        if kind == 8:  # autocomplete choices: at most 25, each name 1-100 and value at most 100 characters
+            choices = data.get("choices") or []
+            if len(choices) > 25 or any(not 1 <= len(c.get("name", "")) <= 100 or len(str(c.get("value", ""))) > 100
+                                        for c in choices):
+                return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {"choices": "too long"}}
+            ix.choices = choices
         if kind in (4, 5):
             errors = limit_errors(data, require_body=kind == 4)
             if errors:

@@ -60,13 +60,16 @@ def test_sync_registers_the_commands_on_a_guild_or_globally(tmp_path):
     with FakeDiscord() as fake:
         env = {"DISCORD_TOKEN": fake.token, "DISCORD_API_BASE": fake.api_base}
         names = sync_commands(Settings.from_env(env), GUILD_ID)
-        assert names == ["ask", "sources", "about", "reset"]
+        assert sorted(names) == sorted(["ask", "sources", "about", "reset", "Ask briefbot about this"])
         [put] = fake.calls("PUT")
         assert put.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
         ask = next(c for c in put.body if c["name"] == "ask")
-        options = {o["name"]: (o["type"], o.get("required", False)) for o in ask["options"]}
-        assert options == {"question": (3, True), "private": (5, False)}
-        assert all(len(c["description"]) <= 100 for c in put.body)
+        options = {o["name"]: (o["type"], o.get("required", False), o.get("autocomplete", False))
+                   for o in ask["options"]}
+        assert options == {"question": (3, True, True), "private": (5, False, False)}  # suggestions as you type
+        assert all(len(c["description"]) <= 100 for c in put.body if c.get("type", 1) == 1)
+        [menu] = [c for c in put.body if c.get("type") == 3]  # Apps → "Ask briefbot about this" on a message
+        assert menu["name"] == "Ask briefbot about this" and len(menu["name"]) <= 32
 
         assert sync_commands(Settings.from_env(env)) == names
         assert fake.calls("PUT")[-1].path == f"/applications/{APP_ID}/commands"

@@ -43,41 +43,50 @@ def test_a_resume_mid_answer_replaying_the_interaction_answers_exactly_once(disc
     assert len(h.engine.calls) == 2  # the replayed interaction never reached the core
 
 
-def test_a_mention_is_answered_as_a_reply_and_others_are_ignored(discord_harness):
+def test_a_mention_is_answered_in_a_thread_named_after_it_and_others_are_ignored(discord_harness):
     h = discord_harness()
     asked = h.fake.say("What did Borrell say?")
-    [reply] = h.fake.wait_calls("POST", CHANNEL_MESSAGES)
-    assert str(reply.body["message_reference"]["message_id"]) == asked["id"]
-    assert reply.body["content"] == "Echo: What did Borrell say? [16]"
+    [reply] = h.fake.wait_calls("POST", rf"^/channels/{asked['id']}/messages$")  # the thread's id is the message's
+    [started] = h.fake.calls("POST", r"/threads$")
+    assert started.path == f"/channels/{CHANNEL_ID}/messages/{asked['id']}/threads"
+    assert started.body["name"] == "What did Borrell say?" and started.status == 201
+    assert reply.body["content"] == "Echo: What did Borrell say? [16]" and "message_reference" not in reply.body
     assert reply.body["embeds"][0]["title"] == "Sources" and reply.body["components"]
     assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
     assert h.engine.calls == ["What did Borrell say?"]  # the <@bot> mention is not part of the question
-    assert [t.question for t in h.store.turns(CONVERSATION)] == ["What did Borrell say?"]
+    assert [t.question for t in h.store.turns(f"discord:{GUILD_ID}:{asked['id']}")] == ["What did Borrell say?"]
     assert h.fake.calls("POST", rf"^/channels/{CHANNEL_ID}/typing$")  # "briefbot is typing…" meanwhile
 
     h.fake.say("What did Borrell say?", mention_bot=False)  # not addressed to the bot
     h.fake.say("What did Borrell say?", author_is_bot=True, author_id=999)  # another bot
     h.fake.say("I am the bot", author_id=APP_ID)  # the bot's own message
     empty = h.fake.say("")
-    [_, usage] = h.fake.wait_calls("POST", CHANNEL_MESSAGES, count=2)
+    [usage] = h.fake.wait_calls("POST", CHANNEL_MESSAGES)  # a hint is a reply in the channel: no thread for it
     assert usage.body["content"] == phrase("usage", "en")
     assert str(usage.body["message_reference"]["message_id"]) == empty["id"]
     h.idle()  # the three ignored messages came before the empty one, which has been answered
-    assert len(h.fake.calls("POST", CHANNEL_MESSAGES)) == 2 and len(h.engine.calls) == 1
+    assert len(h.fake.calls("POST", r"/threads$")) == 1 and len(h.engine.calls) == 1
 
     # The bot's managed role is what Discord's autocomplete often inserts for "@briefbot": that asks too.
-    h.fake.say("Who is Borrell?", mention_bot=False, mention_role=True)
-    h.fake.wait_calls("POST", CHANNEL_MESSAGES, count=3)
+    by_role = h.fake.say("Who is Borrell?", mention_bot=False, mention_role=True)
+    h.fake.wait_calls("POST", rf"^/channels/{by_role['id']}/messages$")
     assert h.engine.calls[-1].endswith("Who is Borrell?") and "<@&" not in h.engine.calls[-1]
 
 
-def test_a_follow_up_in_the_same_channel_shares_the_conversation(discord_harness):
+def test_a_follow_up_in_the_same_channel_or_thread_shares_the_conversation(discord_harness):
     h = discord_harness()
-    h.fake.say("What did Borrell say about China?")
-    h.fake.wait_calls("POST", CHANNEL_MESSAGES)
+    h.final_edit(h.ask("What did Borrell say about China?"))
     h.final_edit(h.ask("and what about that?"))
     assert [t.question for t in h.store.turns(CONVERSATION)] == ["What did Borrell say about China?",
                                                                  "and what about that?"]
+    asked = h.fake.say("Who is Borrell?")  # a mention opens a thread: a conversation of its own
+    h.fake.wait_calls("POST", rf"^/channels/{asked['id']}/messages$")
+    h.fake.say("and what did he say?", channel_id=int(asked["id"]))  # mentioned again, in that thread
+    h.fake.wait_calls("POST", rf"^/channels/{asked['id']}/messages$", count=2)
+    h.idle()
+    assert [t.question for t in h.store.turns(f"discord:{GUILD_ID}:{asked['id']}")] == [
+        "Who is Borrell?", "and what did he say?"]
+    assert len(h.fake.calls("POST", r"/threads$")) == 1
     dm = 1600000000000000006
     h.fake.say("In a direct message?", mention_bot=False, guild_id=None, channel_id=dm)  # DMs need no mention
     [reply] = h.fake.wait_calls("POST", rf"^/channels/{dm}/messages$")
