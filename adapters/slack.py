@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from adapters.flow import flow_options as flow_options_of
 from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
-from adapters.slack_format import ACTION_DOWN, ACTION_HANDOFF, ACTION_UP
+from adapters.slack_format import ACTION_DOWN, ACTION_FEEDBACK, ACTION_HANDOFF, ACTION_UP
 from adapters.slack_listeners import SlackListeners
 from adapters.team import Team, load_team
 from bot.common.config import Settings
@@ -140,6 +140,7 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
     listeners.owned.append(listener_pool)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
+    app.action(ACTION_FEEDBACK)(listeners.feedback.on_feedback)
     app.action(ACTION_UP)(listeners.feedback.on_feedback)
     app.action(ACTION_DOWN)(listeners.feedback.on_feedback)
     app.view(REASON_VIEW)(listeners.feedback.on_reason)

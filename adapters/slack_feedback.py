@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
 from slack_sdk.models.views import View
 
-from adapters.slack_format import ACTION_UP, thanked
+from adapters.slack_format import ACTION_FEEDBACK, ACTION_UP, thanked
 from bot.core.bot import MAX_REASON_CHARS, Bot
 from bot.language.phrases import phrase
 
@@ -32,6 +32,16 @@ def reason_modal(answer_id: str, language: str) -> dict:
     ).to_dict()
 
 
+def vote_of(action: dict) -> tuple[str, str]:
+    """("up" | "down", answer id) of a click: Slack's feedback_buttons carry "up:<id>" / "down:<id>" as the value;
+    the hand-made buttons of older answers have the vote in their action_id and the id as the value."""
+    value = str(action.get("value") or "")
+    if action.get("type") == "feedback_buttons" or action.get("action_id") == ACTION_FEEDBACK:
+        vote, _, answer_id = value.partition(":")
+        return ("up" if vote == "up" else "down"), answer_id
+    return ("up" if action.get("action_id") == ACTION_UP else "down"), value
+
+
 class SlackFeedback:
     """The button and modal listeners (Bolt injects arguments by name)."""
 
@@ -42,8 +52,7 @@ class SlackFeedback:
         """Record a 👍/👎 with what it is about, swap the buttons for a thank-you, and ask a 👎 why."""
         ack()
         try:
-            vote = "up" if action.get("action_id") == ACTION_UP else "down"
-            answer_id = str(action.get("value") or "")
+            vote, answer_id = vote_of(action)
             user = (body.get("user") or {}).get("id", "")
             if self.bot.record_feedback(answer_id, vote, user, "slack") is None:
                 log.info("feedback for an unknown answer ignored")

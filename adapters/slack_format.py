@@ -13,7 +13,10 @@ import re
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -36,7 +39,8 @@ QUOTE_CHARS = 160
 TITLE_CHARS = 120
 
 FEEDBACK_BLOCK = "briefbot_feedback"
-ACTION_UP = "briefbot_feedback_up"
+ACTION_FEEDBACK = "briefbot_feedback"  # Slack's feedback_buttons: the value says which ("up:<id>", "down:<id>")
+ACTION_UP = "briefbot_feedback_up"  # the hand-made 👍/👎 buttons of answers posted before feedback_buttons
 ACTION_DOWN = "briefbot_feedback_down"
 HANDOFF_BLOCK = "briefbot_handoff"
 CONFIDENCE_BLOCK = "briefbot_confidence"
@@ -180,15 +184,17 @@ def confidence_block(answer: Answer) -> dict | None:
     return ContextBlock(block_id=CONFIDENCE_BLOCK, elements=[MarkdownTextObject(text=text)]).to_dict()
 
 
-def feedback_block(answer_id: str) -> dict:
-    """👍/👎 buttons whose value is the answer id, so a click can be tied back to what was said."""
-    return ActionsBlock(
-        block_id=FEEDBACK_BLOCK,
-        elements=[
-            ButtonElement(text=PlainTextObject(text=mark, emoji=True), action_id=action, value=answer_id)
-            for mark, action in (("👍", ACTION_UP), ("👎", ACTION_DOWN))
-        ],
-    ).to_dict()
+def feedback_block(answer_id: str, language: str = "en") -> dict:
+    """Slack's own 👍/👎 (feedback_buttons in a context_actions block); each value carries the vote and the answer
+    id, so a click can be tied back to what was said."""
+    buttons = FeedbackButtonsElement(
+        action_id=ACTION_FEEDBACK,
+        positive_button=FeedbackButtonObject(text=PlainTextObject(text="👍"), value=f"up:{answer_id}",
+                                             accessibility_label=phrase("discord_feedback_up", language)),
+        negative_button=FeedbackButtonObject(text=PlainTextObject(text="👎"), value=f"down:{answer_id}",
+                                             accessibility_label=phrase("discord_feedback_down", language)),
+    )
+    return ContextActionsBlock(block_id=FEEDBACK_BLOCK, elements=[buttons]).to_dict()
 
 
 def handoff_block(answer_id: str, language: str, *, first: bool) -> dict:
@@ -218,7 +224,7 @@ def format_answer(answer: Answer, *, handoff: bool = False) -> tuple[str, Blocks
         blocks.append(src)
     actions: Blocks = []
     if answer.id:
-        actions.append(feedback_block(answer.id))
+        actions.append(feedback_block(answer.id, answer.language))
         if handoff:
             help_block = handoff_block(answer.id, answer.language, first=not answer.grounded)
             actions.insert(0 if not answer.grounded else 1, help_block)

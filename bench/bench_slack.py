@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         def finals() -> dict[str, list]:
             found: dict[str, list] = {}
             for c in api.calls("chat.update"):
-                if c.status == 200 and any(b.get("type") in ("actions", "context") or "Sorry" in str(b)
-                                           for b in c.body.get("blocks") or []):
+                if c.status == 200 and any(b.get("type") in ("actions", "context_actions", "context")
+                                           or "Sorry" in str(b) for b in c.body.get("blocks") or []):
                     found.setdefault(by_placeholder.get(c.body["ts"], "?"), []).append(c)
             return found
 

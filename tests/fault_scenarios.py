@@ -121,7 +121,7 @@ def deliver(url: str, payloads: list[dict], *, retry: bool = False, workers: int
 
 def outcome_of(message: dict) -> str:
     """'answer' (has the 👍/👎 buttons), 'waiting' (placeholder or place in line) or 'notice' (hint, apology…)."""
-    if any(b.get("type") == "actions" for b in message.get("blocks") or []):
+    if any(b.get("type") in ("actions", "context_actions") for b in message.get("blocks") or []):
         return "answer"
     text = message.get("text") or ""
     return "waiting" if text in WAITING or text.startswith(QUEUED) else "notice"

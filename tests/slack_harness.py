@@ -89,6 +89,25 @@ def block_action(message: dict, channel: str, action_id: str, value: str, *, use
     }
 
 
+def feedback_click(message: dict, channel: str, vote: str, answer_id: str, *, user: str = "U0USER") -> dict:
+    """A click on Slack's own 👍/👎 (feedback_buttons): the value says which, and of which answer."""
+    payload = block_action(message, channel, "briefbot_feedback", f"{vote}:{answer_id}", user=user)
+    payload["actions"][0].update(type="feedback_buttons", text={"type": "plain_text", "text": "👍" if vote == "up"
+                                                                else "👎"})
+    return payload
+
+
+def answer_id_of(blocks: list[dict]) -> str:
+    """The answer id a message's buttons carry (feedback_buttons' "up:<id>", or a button's value)."""
+    for b in blocks:
+        for e in b.get("elements") or []:
+            if e.get("type") == "feedback_buttons":
+                return str(e["positive_button"]["value"]).partition(":")[2]
+            if e.get("type") == "button" and e.get("value"):
+                return str(e["value"])
+    raise AssertionError("the message has no buttons")
+
+
 @dataclass
 class Reply:
     status: int
@@ -184,7 +203,7 @@ class HttpSlack:
         def final() -> dict | None:
             for call in self.api.calls("chat.update"):
                 if call.body.get("ts") == placeholder_ts and call.status == 200 and any(
-                        b.get("type") == "actions" for b in call.body.get("blocks") or []):
+                        b.get("type") in ("actions", "context_actions") for b in call.body.get("blocks") or []):
                     return call.body
             return None
         return wait_for(final, timeout, what="the final answer")

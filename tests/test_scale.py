@@ -119,7 +119,7 @@ def test_two_http_workers_sharing_redis_answer_a_retried_event_once(tmp_path, ch
 
         def answered():
             return [c for c in api.calls("chat.update") if c.body.get("ts") == placeholder
-                    and any(b.get("type") == "actions" for b in c.body.get("blocks") or [])]
+                    and any(b.get("type") in ("actions", "context_actions") for b in c.body.get("blocks") or [])]
 
         final = wait_for(answered, 30, what="the answer")[0]
         assert "von der Leyen" in final.body["text"]

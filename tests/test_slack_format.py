@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 from adapters.slack_format import (
-    ACTION_DOWN,
-    ACTION_UP,
+    ACTION_FEEDBACK,
     ANSWER_CHARS,
     SECTION_CHARS,
     escape,
@@ -51,13 +50,13 @@ def test_quotes_and_titles_are_escaped():
     assert "&lt;!everyone&gt;" in text and "&lt;@U999&gt;" in text and "[a ¶3]" in text
 
 
-def test_answer_blocks_have_sources_and_buttons_carrying_the_answer_id():
+def test_answer_blocks_have_sources_and_slacks_feedback_buttons_carrying_the_answer_id():
     text, blocks = format_answer(answer("Borrell said so."))
     assert text == "Borrell said so."
-    assert [b["type"] for b in blocks] == ["section", "context", "actions"]
-    buttons = blocks[-1]["elements"]
-    assert {b["action_id"] for b in buttons} == {ACTION_UP, ACTION_DOWN}
-    assert {b["value"] for b in buttons} == {"abc123"}
+    assert [b["type"] for b in blocks] == ["section", "context", "context_actions"]
+    [buttons] = blocks[-1]["elements"]
+    assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == ACTION_FEEDBACK
+    assert (buttons["positive_button"]["value"], buttons["negative_button"]["value"]) == ("up:abc123", "down:abc123")
     assert "Sources" in blocks[1]["elements"][0]["text"]
 
 
@@ -110,7 +109,7 @@ def test_streaming_message_shows_progress_without_buttons():
 def test_thanked_replaces_the_buttons():
     _, blocks = format_answer(answer("ok"))
     after = thanked(blocks, "down", "nl")
-    assert not any(b["type"] == "actions" for b in after)
+    assert not any(b["type"] in ("actions", "context_actions") for b in after)
     assert "👎 Bedankt voor je feedback!" in after[-1]["elements"][0]["text"]
 
 
@@ -141,7 +140,7 @@ def test_an_ungrounded_or_weak_answer_says_so_in_the_askers_language() -> None:
     _, blocks = format_answer(refused)
     line = next(b for b in blocks if b.get("block_id") == "briefbot_confidence")
     assert line["type"] == "context" and "Niet onderbouwd door de artikelen" in line["elements"][0]["text"]
-    assert [b["type"] for b in blocks] == ["section", "context", "actions"]  # text, how sure, buttons
+    assert [b["type"] for b in blocks] == ["section", "context", "context_actions"]  # text, how sure, buttons
     loose = Source(SOURCE.article, SOURCE.title, 4, "Loosely related.", 0.8)
     _, blocks = format_answer(answer(f"Something [{loose.label}].", (loose,)))
     line = next(b for b in blocks if b.get("block_id") == "briefbot_confidence")

@@ -43,7 +43,7 @@ def answered(h: HttpSlack, question: str, index: int = 0, **event: object) -> di
 
 
 def action_ids(blocks: list[dict]) -> list[str]:
-    return [e.get("action_id") for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    return [e.get("action_id") for b in blocks if b["type"] in ("actions", "context_actions") for e in b["elements"]]
 
 
 def press(h: HttpSlack, message: dict, answer_id: str, user: str = "U0USER"):
@@ -56,7 +56,7 @@ def cases(api: FakeSlackAPI, channel: str = "C0HELP") -> list:
 
 def test_the_button_is_offered_and_pressing_it_calls_the_team_in_once(slack, tmp_path):
     message = answered(slack, "What did Borrell say about China?")
-    assert action_ids(message["blocks"]) == ["briefbot_feedback_up", "briefbot_feedback_down", "briefbot_handoff"]
+    assert action_ids(message["blocks"]) == ["briefbot_feedback", "briefbot_handoff"]
     answer_id = message["blocks"][-1]["elements"][0]["value"]
 
     assert press(slack, message, answer_id).status == 200

@@ -16,9 +16,11 @@ from tests.slack_harness import (
     BOT_TOKEN,
     SECRET,
     HttpSlack,
+    answer_id_of,
     block_action,
     dm,
     event_body,
+    feedback_click,
     mention,
     new_ts,
     signature,
@@ -58,7 +60,7 @@ def test_channel_mention_gets_placeholder_then_one_threaded_answer(http_slack):
 
     final = http_slack.answer_to(placeholder.response["ts"])
     assert "Echo: What did Borrell say about China? [16]" in sections(final["blocks"])
-    assert [b["type"] for b in final["blocks"]] == ["section", "context", "actions"]
+    assert [b["type"] for b in final["blocks"]] == ["section", "context", "context_actions"]
     assert "¶16" in final["blocks"][1]["elements"][0]["text"]
     http_slack.api.quiet()
     assert len(http_slack.api.calls("chat.postMessage")) == 1
@@ -243,14 +245,14 @@ def test_feedback_click_is_recorded_and_buttons_become_a_thank_you(http_slack):
     http_slack.send(mention("What did Borrell say about China?"))
     placeholder_ts = http_slack.placeholder_ts()
     final = http_slack.answer_to(placeholder_ts)
-    answer_id = final["blocks"][-1]["elements"][0]["value"]
+    answer_id = answer_id_of(final["blocks"])
     message = {"ts": placeholder_ts, "text": final["text"], "blocks": final["blocks"]}
-    payload = block_action(message, "C0CHAN", "briefbot_feedback_up", answer_id,
-                           response_url=http_slack.api.url.replace("/api/", "/response/1"))
+    payload = feedback_click(message, "C0CHAN", "up", answer_id)
     reply = http_slack.send(payload, form=True)
     assert reply.status == 200
     thanks = wait_for(lambda: [c for c in http_slack.api.calls("chat.update") if c.body.get("ts") == placeholder_ts
-                               and not any(b["type"] == "actions" for b in c.body["blocks"])], what="thank-you")
+                               and not any(b["type"] in ("actions", "context_actions") for b in c.body["blocks"])],
+                      what="thank-you")
     assert "Thanks for the feedback!" in json.dumps(thanks[0].body["blocks"], ensure_ascii=False)
     assert sections(thanks[0].body["blocks"]) == sections(final["blocks"])  # the answer itself is kept
     (fb,) = http_slack.store.feedback()
@@ -267,16 +269,16 @@ def test_a_failed_placeholder_still_gets_the_answer_posted(http_slack):
     assert posts[0].status == 500
     answer = posts[1].body
     assert answer["thread_ts"] == payload["event"]["ts"] and "Echo: What did Borrell say" in answer["text"]
-    assert any(b.get("type") == "actions" for b in answer["blocks"])
+    assert any(b.get("type") in ("actions", "context_actions") for b in answer["blocks"])
 
 
 def test_a_thumbs_down_asks_for_a_reason_in_a_modal_and_stores_it(http_slack):
     http_slack.send(mention("Wat zei Borrell over China?"))
     placeholder_ts = http_slack.placeholder_ts()
     final = http_slack.answer_to(placeholder_ts)
-    answer_id = final["blocks"][-1]["elements"][1]["value"]
+    answer_id = answer_id_of(final["blocks"])
     message = {"ts": placeholder_ts, "text": final["text"], "blocks": final["blocks"]}
-    click = block_action(message, "C0CHAN", "briefbot_feedback_down", answer_id)
+    click = feedback_click(message, "C0CHAN", "down", answer_id)
     assert http_slack.send(click, form=True).status == 200
     opened = http_slack.api.wait_calls("views.open")[0].body
     view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
@@ -304,3 +306,14 @@ def test_an_ungrounded_answer_says_so_under_it_in_the_askers_language(http_slack
     http_slack.send(mention("What did Borrell say about China?"))
     final = http_slack.answer_to(http_slack.placeholder_ts(1))
     assert not any(b.get("block_id") == "briefbot_confidence" for b in final["blocks"])
+
+
+def test_a_click_on_the_old_hand_made_buttons_still_counts(http_slack):
+    """Answers posted before Slack's feedback_buttons carry 👍/👎 buttons with the answer id as the value."""
+    http_slack.send(mention("What did Borrell say about China?"))
+    placeholder_ts = http_slack.placeholder_ts()
+    final = http_slack.answer_to(placeholder_ts)
+    message = {"ts": placeholder_ts, "text": final["text"], "blocks": final["blocks"]}
+    http_slack.send(block_action(message, "C0CHAN", "briefbot_feedback_up", answer_id_of(final["blocks"])), form=True)
+    (fb,) = wait_for(lambda: http_slack.store.feedback(), 5, "the vote")
+    assert fb.vote == "up" and fb.answer_id == answer_id_of(final["blocks"])

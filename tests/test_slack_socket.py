@@ -11,7 +11,7 @@ from bot.core.bot import Bot
 from bot.state.store import SQLiteStore
 from tests.fakes import FakeEngine, FakeRetriever
 from tests.slack_fake import FakeSlackAPI, FakeSocketMode, wait_for
-from tests.slack_harness import APP_TOKEN, block_action, dm, mention, slack_settings
+from tests.slack_harness import APP_TOKEN, answer_id_of, dm, feedback_click, mention, slack_settings
 
 pytestmark = pytest.mark.slow  # starts servers or processes, or opens the real knowledge base
 
@@ -48,7 +48,8 @@ def socket_slack(tmp_path):
 
 
 def final_updates(api: FakeSlackAPI) -> list:
-    return [c for c in api.calls("chat.update") if any(b["type"] == "actions" for b in c.body["blocks"])]
+    return [c for c in api.calls("chat.update")
+            if any(b["type"] in ("actions", "context_actions") for b in c.body["blocks"])]
 
 
 def test_connects_with_the_app_token_from_apps_connections_open(socket_slack):
@@ -85,13 +86,12 @@ def test_redelivered_envelope_is_answered_once_and_acked_each_time(socket_slack)
 def test_feedback_over_socket_mode(socket_slack):
     socket_slack.socket.deliver(mention("What did Borrell say about China?"))
     (final,) = wait_for(lambda: final_updates(socket_slack.api), what="the answer")
-    answer_id = final.body["blocks"][-1]["elements"][1]["value"]
+    answer_id = answer_id_of(final.body["blocks"])
     message = {"ts": final.body["ts"], "text": final.body["text"], "blocks": final.body["blocks"]}
-    envelope = socket_slack.socket.deliver(
-        block_action(message, "C0CHAN", "briefbot_feedback_down", answer_id), kind="interactive")
+    envelope = socket_slack.socket.deliver(feedback_click(message, "C0CHAN", "down", answer_id), kind="interactive")
     wait_for(lambda: socket_slack.socket.acked(envelope), what="the ack")
     (fb,) = wait_for(lambda: socket_slack.store.feedback(), what="the recorded vote")
     assert (fb.answer_id, fb.vote, fb.platform) == (answer_id, "down", "slack")
     thanks = wait_for(lambda: [c for c in socket_slack.api.calls("chat.update")
                                if "feedback" in json.dumps(c.body["blocks"])], what="thank-you")
-    assert not any(b["type"] == "actions" for b in thanks[-1].body["blocks"])
+    assert not any(b["type"] in ("actions", "context_actions") for b in thanks[-1].body["blocks"])
