@@ -179,8 +179,10 @@ class Flow:
                 job.reply_id = finder(job.q)
             if not job.reply_id and not q.quiet:
                 queued = position > 0
-                self._post_placeholder(job, self.fmt.queued(job.language, position) if queued
-                                       else self.fmt.placeholder(job.language))
+                status = getattr(self.transport, "show_status", None)  # optional: the platform's own status
+                if queued or status is None or not status(q, job.language):
+                    self._post_placeholder(job, self.fmt.queued(job.language, position) if queued
+                                           else self.fmt.placeholder(job.language))
         finally:
             self._submit(self.compute, self._compute, job)
 
@@ -218,7 +220,36 @@ class Flow:
 
     def _delta(self, job: Job, delta: str) -> None:
         job.partial += delta
-        self._progress(job, None)
+        if not job.stream_tried:  # the first delta: a native stream when the platform has one (no placeholder)
+            job.stream_tried = True
+            opener = getattr(self.transport, "open_stream", None)
+            if opener is not None and not job.reply_id and not job.q.quiet:
+                try:
+                    job.stream = opener(job.q)
+                except Exception as exc:  # noqa: BLE001 - the answer is posted whole instead
+                    log.warning("no native stream for %s (%s)", job.key, type(exc).__name__)
+        if job.stream is not None:
+            self._submit(self.io, self._stream_more, job)
+        else:
+            self._progress(job, None)
+
+    def _stream_more(self, job: Job) -> None:
+        """Hand the stream what is new (in order: under the job's lock, from what was sent so far)."""
+        with job.edit_lock:
+            if job.finished.is_set() or job.stream is None:
+                return
+            try:
+                job.streamed = self.transport.append(job.q, job.stream, job.partial, job.streamed)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - the rest goes with the final message
+                log.warning("streaming %s failed (%s)", job.key, type(exc).__name__)
+                return
+            ts = getattr(job.stream, "ts", None)
+            if ts and not job.stream_noted and job.recorded:
+                job.stream_noted = True
+                try:  # a worker that takes this over edits the streamed message instead of posting another
+                    self.bot.work.note_reply(job.key, str(ts))
+                except StoreError as exc:
+                    log.warning("streamed message of %s not recorded (%s)", job.key, exc.message)
 
     def _progress(self, job: Job, message: Any) -> None:
         """An intermediate edit (streaming text, place in line): skipped while one is in flight or too soon."""
@@ -258,7 +289,11 @@ class Flow:
                 wait = 0.0 if job.last_edit is None else job.last_edit + self.transport.edit_interval_s - self.clock()
                 if wait > 0:
                     self.sleep(wait)
-                self.transport.notice(job.q, message, job.reply_id)
+                if job.stream is not None:  # the stream is stopped with the answer's blocks attached
+                    self.transport.close_stream(job.q, job.stream, message, job.partial,  # type: ignore[attr-defined]
+                                                job.streamed)
+                else:
+                    self.transport.notice(job.q, message, job.reply_id)
         except Exception as exc:  # noqa: BLE001 - left unfinished: taken up again once its lease runs out
             if job.work.attempts < MAX_ATTEMPTS:
                 log.warning("could not post the answer for %s (%s); it will be retried", job.key, type(exc).__name__)

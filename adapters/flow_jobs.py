@@ -36,6 +36,10 @@ class Job:
     finished: threading.Event = field(default_factory=threading.Event)
     edit_lock: threading.Lock = field(default_factory=threading.Lock)
     reply_id: str = ""
+    stream: Any = None  # the platform's native stream of this answer, once opened (Transport.open_stream)
+    stream_tried: bool = False
+    streamed: int = 0  # how much of `partial` the stream has been given
+    stream_noted: bool = False  # its message id is in the work record (a takeover edits it)
 
     def __post_init__(self) -> None:
         self.reply_id = self.reply_id or self.work.reply_id

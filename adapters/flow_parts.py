@@ -65,6 +65,9 @@ class Transport(Protocol):
     def edit(self, q: Question, message_id: str, message: Any) -> None: ...
     def notice(self, q: Question, message: Any, reply_id: str) -> None: ...
     # optional: find_reply(q) -> str, the bot's message already there for a question taken over from a dead worker
+    # optional: show_status(q, language) -> bool, a platform's own "working on it" instead of a placeholder message
+    # optional: open_stream(q) -> handle | None, append(q, handle, text, sent) -> sent, close_stream(q, handle,
+    #           message, text, sent) -> message id: the platform's native streaming of an LLM's answer
 
 
 class Unavailable(Exception):

@@ -95,6 +95,9 @@ PLATFORM_PHRASES: dict[str, dict[str, str]] = {
         "en": "I couldn't tag the post (I need the Manage Threads permission here).",
         "nl": "Ik kon de post niet taggen (ik heb hier de permissie Threads beheren nodig).",
     },
+    # Slack's loading status while an answer is computed (adapters/slack_native.py): "briefbot is looking…".
+    "slack_status": {"en": "is looking through the articles…", "nl": "zoekt in de artikelen…"},
+    "slack_status_reading": {"en": "is reading the passages…", "nl": "leest de passages…"},
     # How sure an answer is (adapters/chat_markdown.py's confidence), under it on Slack.
     "confidence_ungrounded": {
         "en": "Not supported by the articles: treat this as unconfirmed.",

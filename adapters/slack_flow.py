@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from adapters import slack_format as sf
 from adapters.flow import Question
 from adapters.slack_input import question_from_slack
+from adapters.slack_native import SlackNative
 from bot.common.models import Answer
 from bot.language.phrases import phrase
 
@@ -59,8 +60,25 @@ class SlackTransport:
     edit_interval_s = UPDATE_INTERVAL_S
     first_edit_waits = False  # the limit is on chat.update; the placeholder was a postMessage
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, native: SlackNative | None = None) -> None:
         self.client = client
+        self.native = native  # the status and native streaming, where they can be used (adapters/slack_native.py)
+
+    # optional parts of the Transport protocol (adapters/flow_parts.py): the status, and native streaming
+
+    def show_status(self, q: Question, language: str) -> bool:
+        return self.native is not None and self.native.show_status(q, language)
+
+    def open_stream(self, q: Question) -> Any:
+        return self.native.open_stream(q) if self.native is not None else None
+
+    def append(self, q: Question, stream: Any, text: str, sent: int) -> int:
+        assert self.native is not None
+        return self.native.append(stream, text, sent)
+
+    def close_stream(self, q: Question, stream: Any, message: Message, text: str, sent: int) -> str:
+        assert self.native is not None
+        return self.native.close(stream, message, text, sent)
 
     def post(self, q: Question, message: Message) -> str:
         text, blocks = message
@@ -84,7 +102,7 @@ class SlackTransport:
         except Exception:  # noqa: BLE001 - e.g. missing_scope (channels:history): post a fresh placeholder
             return ""
         bot = q.place.get("bot_user")
-        asked = _ts(q.key.rsplit(":", 1)[-1])  # the question's own ts: its reply came after it, not an earlier answer
+        asked = _ts(q.place.get("ts") or q.key.rsplit(":", 1)[-1])  # the question's own ts: its reply came after it
         mine = [m for m in found.get("messages") or [] if m.get("ts") != thread_ts and _ts(m.get("ts")) > asked
                 and (m.get("bot_id") or (bot and m.get("user") == bot))]
         return str(mine[0]["ts"]) if mine else ""

@@ -17,6 +17,7 @@ from adapters.slack_feedback import SlackFeedback
 from adapters.slack_flow import SlackFormat, SlackTransport
 from adapters.slack_handoff import SlackHandOff
 from adapters.slack_input import question_from_slack
+from adapters.slack_native import SlackNative, granted_scopes
 from adapters.team import Team
 from bot.common.errors import StoreError
 from bot.common.logs import request_id
@@ -50,7 +51,8 @@ def question_of(event: dict, body: dict, context: Any, *, in_dm: bool, scope: Sc
     return Question.scoped(
         scope, key=f"slack:{channel}:{ts}", platform="slack", user=f"slack:{team}:{event.get('user')}",
         conversation=f"slack:{team}:{channel}:{thread_ts or 'dm'}", text=event.get("text") or "",
-        place={"channel": channel, "thread_ts": thread_ts, "bot_user": getattr(context, "bot_user_id", None)},
+        place={"channel": channel, "thread_ts": thread_ts, "bot_user": getattr(context, "bot_user_id", None),
+               "ts": ts},
         in_dm=in_dm, quiet=quiet,
     )
 
@@ -63,8 +65,9 @@ class SlackListeners:
         self.bot = bot
         self.team = team or Team()
         escalation = self.team.slack.escalation
-        self.flow = Flow(bot, SlackFormat(handoff=escalation is not None), SlackTransport(client), platform="slack",
-                         compute_workers=workers, **flow_options)
+        native = SlackNative(client, granted_scopes(client))  # the status and streaming, where a takeover can look
+        self.flow = Flow(bot, SlackFormat(handoff=escalation is not None), SlackTransport(client, native),
+                         platform="slack", compute_workers=workers, **flow_options)
         self.feedback = SlackFeedback(bot)
         self.handoff = SlackHandOff(HandOffs(bot, "slack"), escalation) \
             if escalation is not None else None

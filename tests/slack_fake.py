@@ -59,6 +59,10 @@ class FakeSlackAPI:
     def __init__(self, socket_url: str | None = None, *, delay_s: float = 0.0) -> None:
         self.socket_url = socket_url
         self.delay_s = delay_s  # how long each chat.* call takes (the real Web API: ~0.2 s)
+        self.scopes: str | None = None  # auth.test's x-oauth-scopes header (None: not sent)
+        self.status_error: str | None = None  # assistant.threads.setStatus answers this error when set
+        self.streams: dict[str, list[dict]] = {}  # ts -> the calls that built a streamed message
+        self._holds: dict[str, threading.Event] = {}  # method -> its response waits for this (see `hold`)
         self._calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, int]]] = {}
         self._limited_until: dict[str, float] = {}  # like Slack: a method stays rate-limited for its Retry-After
@@ -85,6 +89,14 @@ class FakeSlackAPI:
         """The next call to `method` gets `status` with a Retry-After header."""
         with self._lock:
             self._failures.setdefault(method, []).append((status, retry_after))
+
+    def hold(self, method: str) -> threading.Event:
+        """The next call to `method` is carried out (a message is posted) but its response waits until the returned
+        event is set: a worker that hangs, or dies, right after its answer went out."""
+        event = threading.Event()
+        with self._lock:
+            self._holds[method] = event
+        return event
 
     def calls(self, *methods: str) -> list[Call]:
         with self._lock:
@@ -132,7 +144,16 @@ class FakeSlackAPI:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "briefbot",
-                         "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}, {}
+                         "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}, \
+                ({"x-oauth-scopes": self.scopes} if self.scopes is not None else {})
+        if method == "assistant.threads.setStatus":
+            if self.status_error:
+                return 200, {"ok": False, "error": self.status_error}, {}
+            if not body.get("channel_id") or not body.get("thread_ts") or "status" not in body:
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            return 200, {"ok": True}, {}
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return self._stream(method, body)
         if method == "apps.connections.open":
             return 200, {"ok": True, "url": self.socket_url}, {}
         if method == "chat.postMessage":
@@ -162,6 +183,32 @@ class FakeSlackAPI:
             return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}, {}
         return 200, {"ok": True}, {}
 
+    def _stream(self, method: str, body: dict) -> tuple[int, dict, dict]:
+        """chat.startStream / appendStream / stopStream: one message, its markdown growing, blocks at the end."""
+        text = str(body.get("markdown_text") or "") + "".join(
+            c.get("text", "") for c in body.get("chunks") or [] if c.get("type") == "markdown_text")
+        if method == "chat.startStream":
+            if not body.get("thread_ts"):
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            if str(body.get("channel", "")).startswith("C") and not body.get("recipient_user_id"):
+                return 200, {"ok": False, "error": "missing_recipient_user_id"}, {}
+            ts = self._next_ts()
+            with self._lock:
+                self.messages[ts] = {"ts": ts, "text": text, "blocks": None, "thread_ts": body.get("thread_ts"),
+                                     "channel": body.get("channel"), "streaming": True}
+                self.streams[ts] = [body]
+            return 200, {"ok": True, "channel": body.get("channel"), "ts": ts}, {}
+        with self._lock:
+            message = self.messages.get(str(body.get("ts")))
+            if message is None or not message.get("streaming"):
+                return 200, {"ok": False, "error": "message_not_in_streaming_state"}, {}
+            message["text"] += text
+            self.streams[message["ts"]].append(body)
+            if method == "chat.stopStream":
+                message["streaming"] = False
+                message["blocks"] = body.get("blocks")
+        return 200, {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}, {}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -190,6 +237,9 @@ class FakeSlackAPI:
                 status, payload, headers = fake._respond(method, body, token)
                 with fake._lock:
                     fake._calls.append(Call(method, body, token, status, payload))
+                    held = fake._holds.pop(method, None)
+                if held is not None:
+                    held.wait(30)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
