@@ -27,6 +27,7 @@ from adapters.flow import flow_options as flow_options_of
 from adapters.flow_parts import drain_seconds
 from adapters.slack_feedback import REASON_VIEW
 from adapters.slack_format import ACTION_DOWN, ACTION_FEEDBACK, ACTION_HANDOFF, ACTION_UP
+from adapters.slack_assistant import ASK_ABOUT_SHORTCUT, assistant_view
 from adapters.slack_listeners import SlackListeners
 from adapters.team import Team, load_team
 from bot.common.config import Settings
@@ -146,6 +147,9 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
     app.view(REASON_VIEW)(listeners.feedback.on_reason)
     if listeners.handoff is not None:
         app.action(ACTION_HANDOFF)(listeners.handoff.on_press)
+    app.shortcut(ASK_ABOUT_SHORTCUT)(listeners.on_shortcut)
+    if team.slack.assistant is not None:  # opt-in: the Agents & AI Apps split view
+        app.assistant(assistant_view(listeners, team.slack.assistant.language))
     app.briefbot_listeners = listeners  # type: ignore[attr-defined]  # for metrics and shutdown
     return app
 

@@ -51,7 +51,7 @@ class SlackFormat:
         return sf.notice(text)
 
     def usage(self, language: str, q: Question) -> Message:
-        return sf.usage_hint(language, in_dm=q.in_dm)
+        return sf.usage_hint(language, in_dm=q.in_dm or bool(q.place.get("shortcut")))
 
 
 class SlackTransport:

@@ -24,6 +24,7 @@ from bot.common.logs import request_id
 from bot.common.models import Scope
 from bot.core.bot import Bot
 from bot.language.asking import is_question
+from bot.language.phrases import detect, phrase
 
 log = logging.getLogger("briefbot.slack")
 
@@ -95,6 +96,34 @@ class SlackListeners:
         if not self._asks(event, body, context):
             return None
         return self._question(event, body, context, in_dm=False, quiet=True)
+
+    def on_shortcut(self, ack: Any, shortcut: dict, context: Any, client: WebClient) -> None:
+        """"Ask briefbot about this message": the message's text is the question, answered in its thread. Each
+        person asking about a message is one question (asking twice is answered once)."""
+        ack()
+        message, channel = shortcut.get("message") or {}, (shortcut.get("channel") or {}).get("id", "")
+        user, team = (shortcut.get("user") or {}).get("id", ""), (shortcut.get("team") or {}).get("id", "-")
+        if not message.get("ts") or not channel or not user:
+            return
+        ts = message["ts"]
+        thread_ts = message.get("thread_ts") or ts
+        q = Question.scoped(
+            self.team.scope("slack", None if channel.startswith("D") else channel),
+            key=f"slack:{channel}:{ts}:asked-by-{user}", platform="slack", user=f"slack:{team}:{user}",
+            conversation=f"slack:{team}:{channel}:{thread_ts}", text=message.get("text") or "",
+            place={"channel": channel, "thread_ts": thread_ts, "bot_user": getattr(context, "bot_user_id", None),
+                   "ts": ts, "shortcut": True},
+            in_dm=channel.startswith("D"),
+        )
+        try:
+            self.flow.receive(q)
+        except Unavailable as exc:
+            log.warning("a shortcut could not be taken (%s)", exc)
+            language = detect(q.text[:2000]) if q.text else "en"
+            try:
+                client.chat_postEphemeral(channel=channel, user=user, text=phrase("apology", language))
+            except Exception as err:  # noqa: BLE001 - nothing more to do
+                log.info("could not say so (%s)", type(err).__name__)
 
     def _asks(self, event: dict, body: dict, context: Any) -> bool:
         """A new top-level question, or in a thread the bot is answering in, a follow-up (no mention needed)."""

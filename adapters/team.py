@@ -18,7 +18,7 @@ discord:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -91,9 +91,16 @@ class DiscordEscalation(_Strict):
         return self
 
 
+class SlackAssistant(_Strict):
+    """The Agents & AI Apps split view (opt-in): its suggested prompts are in this language."""
+
+    language: Literal["en", "nl"] = "en"
+
+
 class SlackTeam(_Strict):
     escalation: SlackEscalation | None = None
     channels: dict[SlackChannel, Channel] = {}
+    assistant: SlackAssistant | None = None
 
 
 class DiscordTeam(_Strict):

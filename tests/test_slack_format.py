@@ -4,6 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
+from adapters.slack_assistant import ASK_ABOUT_SHORTCUT
 from adapters.slack_format import (
     ACTION_FEEDBACK,
     ANSWER_CHARS,
@@ -123,14 +126,24 @@ def test_render_for_console_is_the_exact_payload():
 
 
 def test_manifest_asks_for_exactly_what_the_adapter_uses():
-    import yaml  # PyYAML comes with langchain-core
-
-    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "slack_manifest.yaml").read_text())
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "chat:write", "im:history"}
+    root = Path(__file__).resolve().parents[1]
+    manifest = yaml.safe_load((root / "slack_manifest.yaml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "chat:write", "commands",
+                                                              "im:history"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", ASK_ABOUT_SHORTCUT)
+
+    view = yaml.safe_load((root / "slack_manifest_assistant.yaml").read_text())  # the second, for the split view
+    assert set(view["oauth_config"]["scopes"]["bot"]) == {*manifest["oauth_config"]["scopes"]["bot"],
+                                                          "assistant:write"}
+    assert set(view["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "assistant_thread_started", "assistant_thread_context_changed"}
+    assert view["features"]["assistant_view"]["assistant_description"]
+    assert view["features"]["shortcuts"] == manifest["features"]["shortcuts"]
 
 
 def test_an_ungrounded_or_weak_answer_says_so_in_the_askers_language() -> None:
