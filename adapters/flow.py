@@ -31,6 +31,7 @@ from typing import Any
 
 from adapters.flow_jobs import Job, Keeper, Watchdog
 from adapters.flow_parts import Format, Question, Transport, Unavailable, flow_options
+from adapters.flow_stream import NativeStreaming
 from bot.common import metrics
 from bot.common.errors import BriefbotError, EmptyQuestion, InputError, RateLimited, StoreError
 from bot.common.logs import request_id
@@ -50,7 +51,7 @@ DEADLINE_S = 600.0  # the whole budget for one answer; then the asker gets an ap
 IO_WORKERS = 64
 
 
-class Flow:
+class Flow(NativeStreaming):
     """The question flow of one adapter process; `close()` it (or `drain()` first) when the process stops."""
 
     def __init__(self, bot: Bot, fmt: Format, transport: Transport, *, platform: str, compute_workers: int = 4,
@@ -218,39 +219,6 @@ class Flow:
                 self._inflight -= 1
         self._submit(self.io, lambda j: self._deliver(j, outcome), job)
 
-    def _delta(self, job: Job, delta: str) -> None:
-        job.partial += delta
-        if not job.stream_tried:  # the first delta: a native stream when the platform has one (no placeholder)
-            job.stream_tried = True
-            opener = getattr(self.transport, "open_stream", None)
-            if opener is not None and not job.reply_id and not job.q.quiet:
-                try:
-                    job.stream = opener(job.q)
-                except Exception as exc:  # noqa: BLE001 - the answer is posted whole instead
-                    log.warning("no native stream for %s (%s)", job.key, type(exc).__name__)
-        if job.stream is not None:
-            self._submit(self.io, self._stream_more, job)
-        else:
-            self._progress(job, None)
-
-    def _stream_more(self, job: Job) -> None:
-        """Hand the stream what is new (in order: under the job's lock, from what was sent so far)."""
-        with job.edit_lock:
-            if job.finished.is_set() or job.stream is None:
-                return
-            try:
-                job.streamed = self.transport.append(job.q, job.stream, job.partial, job.streamed)  # type: ignore[attr-defined]
-            except Exception as exc:  # noqa: BLE001 - the rest goes with the final message
-                log.warning("streaming %s failed (%s)", job.key, type(exc).__name__)
-                return
-            ts = getattr(job.stream, "ts", None)
-            if ts and not job.stream_noted and job.recorded:
-                job.stream_noted = True
-                try:  # a worker that takes this over edits the streamed message instead of posting another
-                    self.bot.work.note_reply(job.key, str(ts))
-                except StoreError as exc:
-                    log.warning("streamed message of %s not recorded (%s)", job.key, exc.message)
-
     def _progress(self, job: Job, message: Any) -> None:
         """An intermediate edit (streaming text, place in line): skipped while one is in flight or too soon."""
         last = max((t for t in (job.last_edit, job.posted_at) if t is not None), default=None)
@@ -290,7 +258,7 @@ class Flow:
                 if wait > 0:
                     self.sleep(wait)
                 if job.stream is not None:  # the stream is stopped with the answer's blocks attached
-                    self.transport.close_stream(job.q, job.stream, message, job.partial,  # type: ignore[attr-defined]
+                    self.transport.close_stream(job.q, job.stream, message, job.partial,
                                                 job.streamed)
                 else:
                     self.transport.notice(job.q, message, job.reply_id)
