@@ -149,6 +149,7 @@ class GapGroup:
     down: int
     reasons: tuple[str, ...]
     last_at: float
+    keys: tuple[str, ...] = ()  # the gaps in the group (to mark them handled: bot/state/handled.py)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -194,6 +195,6 @@ def group_gaps(gaps: Sequence[Gap], embed: Callable[[str], np.ndarray],
             platforms=tuple(sorted({g.platform for g in items if g.platform})),
             refused=sum(g.kind == "refused" for g in items), down=sum(g.kind == "down" for g in items),
             reasons=tuple(dict.fromkeys(g.reason for g in items if g.reason)),
-            last_at=max(g.at for g in items),
+            last_at=max(g.at for g in items), keys=tuple(g.key for g in items),
         ))
     return sorted(groups, key=lambda g: (-g.count, -g.last_at))
