@@ -12,6 +12,7 @@ from bot.llm.engine import LLMEngine, chat_model
 from bot.reading.extractive import ExtractiveEngine
 from bot.retrieval.retriever import ChromaRetriever
 from bot.state.gaps import GapLog, RedisGaps, SQLiteGaps
+from bot.state.handled import HandledMarks, RedisHandled, SQLiteHandled
 from bot.state.limits import Gate, LocalGate
 from bot.state.redis_gate import RedisGate
 from bot.state.redis_store import RedisStore
@@ -144,3 +145,11 @@ def build_usage(settings: Settings, store: Store) -> UsageLog:
         assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
         return RedisUsage(store.client)
     return SQLiteUsage(settings.data_dir / "state.sqlite3")
+
+
+def build_handled(settings: Settings, store: Store) -> HandledMarks:
+    """Which gaps an editor marked handled: beside the gaps (same SQLite file, or the same Redis)."""
+    if settings.redis_url:
+        assert isinstance(store, RedisStore)
+        return RedisHandled(store.client)
+    return SQLiteHandled(settings.data_dir / "state.sqlite3")

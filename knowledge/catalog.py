@@ -26,10 +26,11 @@ class IndexedArticle:
     paragraphs: int
     source: str
     indexed_at: float
+    tags: tuple[str, ...] = ()  # from the article's metadata, when its ingest recorded any
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "date": self.date, "language": self.language,
-                "paragraphs": self.paragraphs, "source": self.source,
+                "paragraphs": self.paragraphs, "source": self.source, "tags": list(self.tags),
                 "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.indexed_at)) if self.indexed_at
                 else None}
 
@@ -64,10 +65,25 @@ def list_articles(cols: Collections) -> list[IndexedArticle]:
     got = cols.articles.get(include=["metadatas"])
     out = [
         IndexedArticle(i, m.get("title", i), m.get("date", ""), m.get("language", ""), int(m.get("paragraphs", 0)),
-                       m.get("source") or m.get("path", ""), float(m.get("indexed_at", 0.0)))
+                       m.get("source") or m.get("path", ""), float(m.get("indexed_at", 0.0)), _tags(m.get("tags")))
         for i, m in zip(got["ids"], got["metadatas"])
     ]
     return sorted(out, key=lambda a: (a.date, a.id))
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    """Tags as stored: a list, or one comma-separated string (Chroma metadata values are scalars or lists)."""
+    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
+    return tuple(t for t in (str(x).strip() for x in items) if t)
+
+
+def search_articles(items: list[IndexedArticle], text: str) -> list[IndexedArticle]:
+    """The articles whose id, title, source, language, date or tags contain every word of `text` (any case)."""
+    words = text.casefold().split()
+    if not words:
+        return list(items)
+    return [a for a in items
+            if all(w in " ".join((a.id, a.title, a.source, a.language, a.date, *a.tags)).casefold() for w in words)]
 
 
 def sources(cols: Collections) -> dict[str, str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .gaps import Gap, GapGroup
+import numpy as np
+
+from .gaps import GROUP_DISTANCE, Gap, GapGroup, group_gaps
 from .sqlite import ThreadConnections, immediate
 
 
@@ -82,3 +84,11 @@ def group_id(group: GapGroup) -> str:
 
 def find_group(groups: Sequence[GapGroup], gid: str) -> GapGroup | None:
     return next((g for g in groups if group_id(g) == gid.strip().lower()), None)
+
+
+def gap_groups(gaps: Sequence[Gap], marks: dict[str, float], embed: Callable[[str], np.ndarray],
+               max_distance: float = GROUP_DISTANCE, show: str = "open") -> list[GapGroup]:
+    """The groups of `briefbot gaps` and the Gaps page: of the open gaps (default), the handled ones, or all."""
+    open_, done = split_handled(gaps, marks)
+    chosen = {"open": open_, "handled": done}.get(show, list(gaps))
+    return group_gaps(chosen, embed, max_distance) if chosen else []

@@ -12,6 +12,7 @@ from bot.common.models import Feedback
 from .usage import BUCKETS, LATENCY_BOUNDS_MS, UsageCount, channel_of, day_of, days_between
 
 Key = tuple[str, str]  # (platform, channel)
+FEEDBACK_SCAN = 10_000  # votes read before filtering (Redis keeps the newest 10,000)
 
 
 @dataclass(frozen=True)
