@@ -23,6 +23,13 @@ def iso_day(value: str) -> str:
         raise argparse.ArgumentTypeError(f"'{value}' is not a day; use e.g. 2024-05-01") from None
 
 
+def port_number(value: str) -> int:
+    """argparse type: a TCP port."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number between 1 and 65535")
+    return int(value)
+
+
 def add_filters(p: argparse.ArgumentParser) -> None:
     """--platform, --channel, --since, --until (the filters of the Feedback and Usage pages)."""
     p.add_argument("--platform", help="only this platform: slack, discord, console, ask, admin")
@@ -93,11 +100,13 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.admin.server import run_admin  # optional: the admin extra (Starlette, Jinja2, uvicorn)
-
     if settings.admin_token is None:
-        raise ConfigError("BRIEFBOT_ADMIN_TOKEN is not set: the admin page needs a token to log in with "
-                          "(e.g. export BRIEFBOT_ADMIN_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe())')).")
+        raise ConfigError("BRIEFBOT_ADMIN_TOKEN is not set: the admin page needs a token to log in with (e.g. "
+                          "export BRIEFBOT_ADMIN_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe())')).")
+    try:
+        from adapters.admin.server import run_admin  # optional: the admin extra (Starlette, Jinja2, uvicorn)
+    except ImportError:
+        raise ConfigError("briefbot admin needs the admin extra: pip install 'briefbot[admin]'.") from None
     return run_admin(settings, args.port)
 
 
@@ -112,5 +121,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--json", action="store_true", help="one JSON object: totals, per day, per channel")
     u.set_defaults(func=cmd_usage)
     a = sub.add_parser("admin", help="the admin web page on 127.0.0.1 (needs BRIEFBOT_ADMIN_TOKEN)")
-    a.add_argument("--port", type=int, default=ADMIN_PORT, help=f"the port on 127.0.0.1 (default {ADMIN_PORT})")
+    a.add_argument("--port", type=port_number, default=ADMIN_PORT,
+                   help=f"the port on 127.0.0.1 (default {ADMIN_PORT})")
     a.set_defaults(func=cmd_admin)
