@@ -227,7 +227,8 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 def _recheck(groups: list, settings: Settings) -> dict[str, bool]:
     """Group id → whether the bot still refuses its example question (asked without leaving a trace)."""
-    from bot.state.handled import group_id  # start-up: as cmd_gaps's imports
+    # start-up: as cmd_gaps's imports (the knowledge base, ~0.3 s)
+    from bot.state.handled import group_id
     from bot.wiring import build_bot
 
     bot = build_bot(settings)

@@ -50,19 +50,22 @@ def stacked_bars(days: Sequence[str], series: Mapping[str, Sequence[int]], title
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(days))
     bar_w = max(1.0, slot * 0.7)
-    parts = [_open(title, f"{sum(totals)} {unit} over {len(days)} day(s); the biggest day had {max(totals, default=0)}.")]
+    summary = f"{sum(totals)} {unit} over {len(days)} day(s); the biggest day had {max(totals, default=0)}."
+    parts = [_open(title, summary)]
     parts += _axis(top, plot_w, plot_h)
     for i, day in enumerate(days):
-        y = TOP + plot_h
+        y = float(TOP + plot_h)
         for n, (name, values) in enumerate(series.items()):
             count = values[i]
             if not count:
                 continue
             h = plot_h * count / top
             y -= h
+            x = LEFT + i * slot + (slot - bar_w) / 2
             parts.append(
-                f'<rect x="{LEFT + i * slot + (slot - bar_w) / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{PALETTE[n % len(PALETTE)]}" data-day="{day}" data-series="{escape(name)}" data-count="{count}">'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{PALETTE[n % len(PALETTE)]}" data-day="{day}" data-series="{escape(name)}" '
+                f'data-count="{count}">'
                 f"<title>{day} {escape(name)}: {count} {unit}</title></rect>"
             )
     parts += _x_labels(days, slot)

@@ -71,7 +71,8 @@ class RedisHandled:
 
 def split_handled(gaps: Iterable[Gap], marks: dict[str, float]) -> tuple[list[Gap], list[Gap]]:
     """(open, handled) gaps."""
-    open_, done = [], []
+    open_: list[Gap] = []
+    done: list[Gap] = []
     for g in gaps:
         (done if g.key in marks else open_).append(g)
     return open_, done
