@@ -181,9 +181,12 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     log, marks = build_gaps(settings, store), build_handled(settings, store)
     try:
         gaps, handled = log.gaps(since=since), marks.handled()
-        embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
         show = "open" if args.handle else args.show
-        groups = gap_groups(gaps, handled, embedder.query, args.distance, show)
+
+        def embed(question: str):  # the model is loaded only when there is something to group
+            return shared_embedder(settings.embedder, settings.threads, settings.cache_dir).query(question)
+
+        groups = gap_groups(gaps, handled, embed, args.distance, show)
         if args.handle:
             missing = [gid for gid in args.handle if find_group(groups, gid) is None]
             for gid in args.handle:

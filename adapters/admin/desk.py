@@ -99,6 +99,8 @@ class Desk:
                 path.write_bytes(previous)
             else:
                 path.unlink(missing_ok=True)
+            # the file's name as uploaded, not where this server keeps it
+            report.failed[:] = [Failure(name, f.reason) for f in report.failed]
         return report
 
     def _refused(self, report: IngestReport, name: str, reason: str) -> IngestReport:
