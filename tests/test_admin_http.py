@@ -18,6 +18,7 @@ from bot.common.config import Settings
 from bot.common.errors import ConfigError
 from bot.core.bot import Bot
 from bot.wiring import build_bot
+from knowledge.chroma import WriterLock
 from tests.admin_harness import TOKEN, AdminServer, admin_settings
 from tests.clirun import run_cli
 
@@ -199,3 +200,14 @@ def test_charts_show_the_counts() -> None:
     many = top_series({f"s{i}": (i,) for i in range(12)}, keep=3)
     assert list(many) == ["s11", "s10", "s9", "other"] and many["other"] == (sum(range(9)),)
     assert "&lt;b&gt;" in stacked_bars(days[:1], {"<b>": (1,)}, "x")  # names are escaped
+
+
+def test_briefbot_admin_beside_a_running_bot_says_what_to_do(kb_copy: Path) -> None:
+    """The embedded store admits one process: the page then names the two ways out."""
+    lock = WriterLock(kb_copy)
+    try:
+        done = run_cli(["admin", "--port", "1"], kb_copy, env={"BRIEFBOT_ADMIN_TOKEN": TOKEN})
+    finally:
+        lock.release()
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "already open in process" in done.stderr and "Chroma server" in done.stderr
