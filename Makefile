@@ -20,7 +20,8 @@ console: setup
 	$(VENV)/bin/briefbot ingest
 	$(VENV)/bin/briefbot console
 
-# Redis for the shared-state tests (the tests start their own redis-server and `chroma run` on free ports).
+# Redis for the shared-state tests (the tests start their own redis-server and `chroma run` on free ports), and
+# Debian's chromium for the admin page's browser tests (Playwright drives it; no browser is downloaded).
 services:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "installing redis-server (Debian package) for the shared-state tests"; \
@@ -28,6 +29,12 @@ services:
 	  $$SUDO apt-get install -y -qq redis-server >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -qq >/dev/null && $$SUDO apt-get install -y -qq redis-server >/dev/null; }; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server is required for the tests"; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package) for the admin page's browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq >/dev/null && $$SUDO apt-get install -y -qq chromium >/dev/null; }; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is required for the admin page's browser tests"; exit 1; }
 
 # Static checks: ruff on everything, mypy on the files listed in pyproject.toml ([tool.mypy] files), and
 # import-linter: imports run one way (briefbot → adapters → bot → knowledge; contracts in [tool.importlinter]).

@@ -249,3 +249,15 @@ def _ask(bot: Any, question: str, conversation: str, console: Console, render: C
         if live is not None:
             live.stop()
     return None
+
+
+def explain_text(answer: Answer) -> str:
+    """The trace of an answer as lines a maintainer can read (`ask --explain`, the admin page's Try it)."""
+    t = answer.trace
+    if t is None:
+        return ""
+    lines = [f"why: {t.rule}" + (f" — {t.detail}" if t.detail else "")]
+    lines += [f"  step: {s}" for s in t.steps]
+    lines += [f"  passage [{label}] {score:.3f}" for label, score in t.passages]
+    lines += [f"  window [{label}] {score:.3f} {text[:100]}" for label, score, text in t.windows]
+    return "\n".join(lines)

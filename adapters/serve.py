@@ -11,9 +11,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
+from adapters.slack import asgi_factory as slack_asgi_factory
 from adapters.slack import load_config
 from adapters.team import load_team
 from bot.common.config import Settings
@@ -41,6 +43,29 @@ def prepare_metrics_dir() -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
 
 
+def with_admin(web: Any, settings: Settings) -> Any:
+    """/admin beside the Events API, only when BRIEFBOT_ADMIN_TOKEN is set (never an open admin page)."""
+    if settings.admin_token is None:
+        return web
+    try:
+        from adapters.admin.app import admin_mount  # optional: the admin extra (Jinja2, python-multipart)
+    except ImportError:
+        raise ConfigError("BRIEFBOT_ADMIN_TOKEN is set but the admin extra is missing: pip install "
+                          "'briefbot[admin]'.") from None
+    web.router.routes.append(admin_mount(settings, web.state.bot))
+    return web
+
+
+def asgi_factory() -> Any:
+    """`uvicorn adapters.serve:asgi_factory --factory`: the Slack app of one worker, with /admin when configured."""
+    web = slack_asgi_factory()
+    try:
+        return with_admin(web, Settings.from_env())
+    except BriefbotError as exc:
+        print(f"briefbot web: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m adapters.serve", description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="0.0.0.0")
@@ -60,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     # On SIGTERM each worker stops accepting (Slack's retries go to another worker, or come back after the
     # restart), finishes open requests, then drains its answers for BRIEFBOT_DRAIN_SECONDS (the app's lifespan).
     uvicorn.run(
-        "adapters.slack:asgi_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+        "adapters.serve:asgi_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
         log_level="warning", access_log=False, timeout_graceful_shutdown=10, log_config=None,
     )
     return 0

@@ -12,10 +12,12 @@ from bot.llm.engine import LLMEngine, chat_model
 from bot.reading.extractive import ExtractiveEngine
 from bot.retrieval.retriever import ChromaRetriever
 from bot.state.gaps import GapLog, RedisGaps, SQLiteGaps
+from bot.state.handled import HandledMarks, RedisHandled, SQLiteHandled
 from bot.state.limits import Gate, LocalGate
 from bot.state.redis_gate import RedisGate
 from bot.state.redis_store import RedisStore
 from bot.state.store import SQLiteStore, Store
+from bot.state.usage import RedisUsage, SQLiteUsage, UsageLog
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import shared_embedder
 from knowledge.ingest import ensure_sample
@@ -110,14 +112,15 @@ def build_bot(settings: Settings) -> Bot:
         raise
     gaps = build_gaps(settings, store)
     on_close: list[Callable[[], None]] = [start_watch(settings, cols).stop] if settings.watch_dir else []
-    on_close += [retriever.close, gaps.close] + ([lock.release] if lock is not None else [])
+    usage = build_usage(settings, store)
+    on_close += [retriever.close, gaps.close, usage.close] + ([lock.release] if lock is not None else [])
     # What is loaded by now (Chroma, onnxruntime, Babel's locale data: ~100,000 objects) lives as long as the
     # process: out of the collector's sight, a full collection no longer walks it mid-answer (a 75 ms pause,
     # measured on the first questions after start).
     gc.freeze()
     return Bot(
         retriever, engine, store, top_k=settings.top_k, max_question_chars=settings.max_question_chars,
-        gate=gate, on_close=on_close, gaps=gaps,
+        gate=gate, on_close=on_close, gaps=gaps, usage=usage,
     )
 
 
@@ -134,3 +137,19 @@ def build_gaps(settings: Settings, store: Store) -> GapLog:
         assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
         return RedisGaps(store.client)
     return SQLiteGaps(settings.data_dir / "state.sqlite3")
+
+
+def build_usage(settings: Settings, store: Store) -> UsageLog:
+    """Where answers are counted per day and channel: beside the state store (same SQLite file, or the same Redis)."""
+    if settings.redis_url:
+        assert isinstance(store, RedisStore)  # build_store made it from the same REDIS_URL
+        return RedisUsage(store.client)
+    return SQLiteUsage(settings.data_dir / "state.sqlite3")
+
+
+def build_handled(settings: Settings, store: Store) -> HandledMarks:
+    """Which gaps an editor marked handled: beside the gaps (same SQLite file, or the same Redis)."""
+    if settings.redis_url:
+        assert isinstance(store, RedisStore)
+        return RedisHandled(store.client)
+    return SQLiteHandled(settings.data_dir / "state.sqlite3")

@@ -18,6 +18,9 @@ from bot.common.config import Settings
 from bot.common.errors import BriefbotError, InputError
 from bot.common.logs import TextFormatter, redact
 from bot.common.text import clip_line
+from bot.state.reports import FEEDBACK_SCAN, filter_feedback
+from briefbot.admin_cli import add_commands as add_admin_commands
+from briefbot.admin_cli import add_filters, days_filter
 from briefbot.kb_cli import add_commands
 
 
@@ -64,7 +67,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 print(json.dumps(record, ensure_ascii=False), flush=True)
             else:
-                from adapters.console import render_answer  # start-up: rich and prompt_toolkit, ~50 ms
+                # start-up: rich and prompt_toolkit, ~50 ms
+                from adapters.console import explain_text, render_answer
 
                 print(render_answer(answer, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
                 if args.explain and answer.trace is not None:
@@ -76,16 +80,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"briefbot ask: input line(s) {lines} not valid UTF-8; answered the others", file=sys.stderr)
         return 1
     return 0
-
-
-def explain_text(answer) -> str:
-    """The trace of an answer as lines a maintainer can read."""
-    t = answer.trace
-    lines = [f"why: {t.rule}" + (f" — {t.detail}" if t.detail else "")]
-    lines += [f"  step: {s}" for s in t.steps]
-    lines += [f"  passage [{label}] {score:.3f}" for label, score in t.passages]
-    lines += [f"  window [{label}] {score:.3f} {text[:100]}" for label, score, text in t.windows]
-    return "\n".join(lines)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,9 +102,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_store  # start-up: ~0.3 s of imports that --help, --version and usage errors skip
 
+    where = days_filter(args, vote=args.vote)
     store = build_store(settings)
     try:
-        items = store.feedback(limit=args.limit)
+        items = filter_feedback(store.feedback(limit=FEEDBACK_SCAN), where)[: args.limit]
     finally:
         store.close()
     if args.json:
@@ -175,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--explain", action="store_true", help="show why: passages, windows and the deciding rule")
     a.set_defaults(func=cmd_ask)
     add_commands(sub)  # ingest, articles, remove, gaps
+    add_admin_commands(sub)  # reindex, usage, admin
     e = sub.add_parser("eval", help="score the bot against a question set (JSONL)", epilog=EVAL_FORMAT,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("file", help="a .jsonl question file (format below)")
@@ -183,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("feedback", help="list recorded 👍/👎 feedback")
     f.add_argument("--limit", type=int, default=50)
     f.add_argument("--json", action="store_true")
+    add_filters(f)
+    f.add_argument("--vote", choices=["up", "down"], help="only 👍 (up) or only 👎 (down)")
     f.set_defaults(func=cmd_feedback)
     d = sub.add_parser("discord", help="Discord operations")
     dsub = d.add_subparsers(dest="discord_command", required=True)

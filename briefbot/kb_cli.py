@@ -126,11 +126,11 @@ def _watch(cols, folder: Path, max_bytes: int) -> int:
 def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
     from bot.wiring import open_collections
-    from knowledge.catalog import list_articles
+    from knowledge.catalog import list_articles, search_articles
 
     cols, lock = open_collections(settings, index_builtin=False)
     try:
-        items = list_articles(cols)
+        items = search_articles(list_articles(cols), args.search or "")
     finally:
         if lock is not None:
             lock.release()
@@ -139,7 +139,8 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
             _out(json.dumps(a.to_dict(), ensure_ascii=False))
         return 0
     if not items:
-        _out("No articles indexed. Add some: briefbot ingest PATH|URL …")
+        _out(f"No article matches '{args.search}'." if args.search else
+             "No articles indexed. Add some: briefbot ingest PATH|URL …")
         return 0
     for a in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.indexed_at)) if a.indexed_at else "?"
@@ -170,8 +171,8 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     # start-up: bot.wiring and the knowledge base take ~0.3 s to import; --help, --version and usage errors don't
-    from bot.state.gaps import group_gaps
-    from bot.wiring import build_gaps, build_store
+    from bot.state.handled import find_group, gap_groups, group_id
+    from bot.wiring import build_gaps, build_handled, build_store
     from knowledge.embeddings import shared_embedder
     from knowledge.sources import parse_since
 
@@ -181,31 +182,68 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
         _err(f"gaps: {exc}")
         return 2
     store = build_store(settings)
-    log = build_gaps(settings, store)
+    log, marks = build_gaps(settings, store), build_handled(settings, store)
     try:
-        gaps = log.gaps(since=since)
+        gaps, handled = log.gaps(since=since), marks.handled()
+        show = "open" if args.handle else args.show
+
+        def embed(question: str):  # the model is loaded only when there is something to group
+            return shared_embedder(settings.embedder, settings.threads, settings.cache_dir).query(question)
+
+        groups = gap_groups(gaps, handled, embed, args.distance, show)
+        if args.handle:
+            missing = [gid for gid in args.handle if find_group(groups, gid) is None]
+            for gid in args.handle:
+                group = find_group(groups, gid)
+                if group is not None:
+                    marks.mark(group.keys)
+                    _out(f"handled {group_id(group)}: {group.example} ({group.count} question(s))")
+            for gid in missing:
+                _err(f"gaps: no open group has the id '{gid}' (see `briefbot gaps`)")
+            return 1 if missing else 0
     finally:
+        marks.close()
         log.close()
         store.close()
-    embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
-    groups = group_gaps(gaps, embedder.query, args.distance) if gaps else []
+    total = sum(g.count for g in groups)
     groups = groups[: args.limit]
+    now = _recheck(groups, settings) if args.recheck else {}
     if args.json:
         for g in groups:
-            _out(json.dumps(g.to_dict(), ensure_ascii=False))
+            row = {"id": group_id(g), **g.to_dict(), "handled": all(k in handled for k in g.keys)}
+            if args.recheck:
+                row["still_refuses"] = now[group_id(g)]
+            _out(json.dumps(row, ensure_ascii=False))
         return 0
     if not groups:
-        _out("No refused, 👎 or escalated questions" + (f" since {args.since}." if args.since else " yet."))
+        what = {"open": "No refused, 👎 or escalated questions", "handled": "No handled questions"}.get(
+            show, "No questions")
+        _out(what + (f" since {args.since}." if args.since else " yet."))
         return 0
     for g in groups:
         kinds = ", ".join(x for x in (f"{g.refused} refused" if g.refused else "", f"{g.down} 👎" if g.down else "",
                                       f"{g.escalated} escalated" if g.escalated else "") if x)
-        _out(f"{g.count:>4}×  {g.example}\n       {kinds} · {'/'.join(g.languages)} · {'/'.join(g.platforms)} · "
-             f"closest article: {g.closest_article or '(none)'}")
+        _out(f"{g.count:>4}×  {g.example}\n       [{group_id(g)}] {kinds} · {'/'.join(g.languages)} · "
+             f"{'/'.join(g.platforms)} · closest article: {g.closest_article or '(none)'}")
         for r in g.reasons[:3]:
             _out(f"       reason: {r}")
-    _out(f"{len(gaps)} question(s) in {len(groups)} group(s)")
+        if args.recheck:
+            _out("       now: " + ("still refuses" if now[group_id(g)] else "answers"))
+    _out(f"{total} question(s) in {len(groups)} group(s)")
     return 0
+
+
+def _recheck(groups: list, settings: Settings) -> dict[str, bool]:
+    """Group id → whether the bot still refuses its example question (asked without leaving a trace)."""
+    # start-up: as cmd_gaps's imports (the knowledge base, ~0.3 s)
+    from bot.state.handled import group_id
+    from bot.wiring import build_bot
+
+    bot = build_bot(settings)
+    try:
+        return {group_id(g): not bot.probe(g.example).grounded for g in groups}
+    finally:
+        bot.close()
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -231,6 +269,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(func=cmd_ingest)
     a = sub.add_parser("articles", help="list the indexed articles")
     a.add_argument("--json", action="store_true", help="one JSON object per article")
+    a.add_argument("--search", metavar="TEXT", help="only articles whose id, title, source, date or tags hold TEXT")
     a.set_defaults(func=cmd_articles)
     r = sub.add_parser("remove", help="remove articles from the knowledge base by id")
     r.add_argument("ids", nargs="+", metavar="ID")
@@ -241,4 +280,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--limit", type=int, default=30, help="groups to show (default 30)")
     g.add_argument("--distance", type=float, default=GROUP_DISTANCE,
                    help=f"how far apart (cosine) questions in one group may be (default {GROUP_DISTANCE})")
+    g.add_argument("--show", choices=["open", "handled", "all"], default="open",
+                   help="the groups still open (default), those marked handled, or all")
+    g.add_argument("--handle", nargs="+", metavar="ID", help="mark the groups with these ids handled")
+    g.add_argument("--recheck", action="store_true", help="ask each group's example again: does it still refuse?")
     g.set_defaults(func=cmd_gaps)

@@ -27,7 +27,7 @@ class IndexedArticle:
     paragraphs: int
     source: str
     indexed_at: float
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # from the article's metadata, when its ingest recorded any
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "date": self.date, "language": self.language,
@@ -71,6 +71,15 @@ def list_articles(cols: Collections) -> list[IndexedArticle]:
         for i, m in zip(got["ids"], got["metadatas"])
     ]
     return sorted(out, key=lambda a: (a.date, a.id))
+
+
+def search_articles(items: list[IndexedArticle], text: str) -> list[IndexedArticle]:
+    """The articles whose id, title, source, language, date or tags contain every word of `text` (any case)."""
+    words = text.casefold().split()
+    if not words:
+        return list(items)
+    return [a for a in items
+            if all(w in " ".join((a.id, a.title, a.source, a.language, a.date, *a.tags)).casefold() for w in words)]
 
 
 def sources(cols: Collections) -> dict[str, str]:

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
                                 "message (`ingest --max-mb`)", ge=0.001)
     channels_file: Path | None = var("BRIEFBOT_CHANNELS", None, "the channels file (YAML): the hand-off target, answer "
                                      "channels, and which articles each channel answers from (docs/channels.md)")
+    # The admin page (adapters/admin): off unless a token is set; `briefbot admin` serves it on 127.0.0.1 only.
+    admin_token: SecretStr | None = var("BRIEFBOT_ADMIN_TOKEN", None, "the admin page's login token (16 characters "
+                                        "or more); unset: no admin page (`/admin` under `adapters.serve` is off)")
+    admin_secure_cookie: bool = var("BRIEFBOT_ADMIN_SECURE_COOKIE", False, "mark the admin session cookie `Secure` "
+                                    "(set it when the page is served over HTTPS)")
     # Platform and provider tokens: declared so they are typed as secrets; read them with `require(NAME)`.
     slack_bot_token: SecretStr | None = var("SLACK_BOT_TOKEN", None, "Slack's bot token (`xoxb-…`)")
     slack_app_token: SecretStr | None = var("SLACK_APP_TOKEN", None, "Slack's app token (`xapp-…`): Socket Mode")
@@ -150,6 +155,14 @@ class Settings(BaseSettings):
     def _provider_model(cls, value: str | None) -> str | None:
         if value is not None and ":" not in value:
             raise ValueError("must look like provider:model, e.g. openai:gpt-4o-mini")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (e.g. python -c 'import secrets; "
+                             "print(secrets.token_urlsafe())')")
         return value
 
     @field_validator("log_format", "embedder", mode="before")

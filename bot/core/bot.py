@@ -18,6 +18,7 @@ from bot.language.phrases import detect, phrase, strip_pleasantries
 from bot.state.gaps import GapRecorder, gap_from_answer
 from bot.state.limits import Gate, unlimited
 from bot.state.store import Store
+from bot.state.usage import UsageRecorder, usage_event
 from bot.state.work import WorkLog
 
 log = logging.getLogger("briefbot.core")
@@ -68,6 +69,7 @@ class Bot:
         on_close: Sequence[Callable[[], None]] = (),
         clock: Callable[[], float] = time.time,
         gaps: GapRecorder | None = None,
+        usage: UsageRecorder | None = None,
     ) -> None:
         self.retriever = retriever
         self.engine = engine
@@ -80,6 +82,7 @@ class Bot:
         self.clock = clock
         self._on_close = list(on_close)
         self.gaps = gaps  # refused questions and 👎 go here (`briefbot gaps`)
+        self.usage = usage  # one count per answer: questions, refusals, answer time per day and channel
 
     @property
     def work(self) -> WorkLog:
@@ -128,16 +131,20 @@ class Bot:
     def answer(self, question: str, conversation_id: str, *, scope: Scope | None = None) -> Answer:
         return self.compute(question, conversation_id, scope=scope)
 
+    def probe(self, question: str) -> Answer:
+        """An answer that leaves no trace: no memory, no gap, no usage count (does a gap still refuse?)."""
+        return self.compute(question, "probe", record=False)
+
     def compute(
         self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None,
-        on_delta: Callable[[str], None] | None = None, scope: Scope | None = None,
+        on_delta: Callable[[str], None] | None = None, scope: Scope | None = None, record: bool = True,
     ) -> Answer:
         """The final Answer, computed under an answering slot; text deltas go to `on_delta` as they come.
 
         The slot is free again when this returns: posting the answer (slow platform calls) never holds one.
         """
         final = None
-        for item in self.stream(question, conversation_id, on_queued=on_queued, scope=scope):
+        for item in self.stream(question, conversation_id, on_queued=on_queued, scope=scope, record=record):
             if isinstance(item, Answer):
                 final = item
             elif on_delta is not None:
@@ -148,13 +155,13 @@ class Bot:
 
     def stream(
         self, question: str, conversation_id: str, *, on_queued: Callable[[int], None] | None = None,
-        scope: Scope | None = None,
+        scope: Scope | None = None, record: bool = True,
     ) -> Iterator[str | Answer]:
         """Text deltas as they come, then the final Answer (the offline engine yields only the Answer).
 
         Waits for a free answering slot first (`on_queued(position)` is called when that takes a while); the final
         Answer is yielded after the slot is given back. With a `scope` (a channel's articles) nothing outside it is
-        read, cited or listed.
+        read, cited or listed; `record=False` (Bot.probe): nothing is remembered or counted.
         """
         platform = conversation_id.split(":", 1)[0] or "unknown"
         engine = type(self.engine).__name__
@@ -182,11 +189,16 @@ class Bot:
                     raise StoreError(phrase("store_down", language), language=language) from exc
             if final is None:
                 raise RuntimeError("the engine finished without an Answer")
+            if not record:
+                yield replace(final, question=cleaned, id=uuid.uuid4().hex[:16])
+                return
             final = self._remember(conversation_id, cleaned, final)
-            metrics.ANSWER_SECONDS.labels(platform, engine).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            metrics.ANSWER_SECONDS.labels(platform, engine).observe(seconds)
             if not final.grounded:
                 metrics.REFUSALS.labels(platform).inc()
                 self._gap("refused", final.id, cleaned, final, platform)
+            self._count(conversation_id, not final.grounded, seconds)
         except Exception as exc:
             metrics.ERRORS.labels(platform, type(exc).__name__).inc()
             raise
@@ -281,6 +293,14 @@ class Bot:
             self.gaps.record(gap_from_answer(kind, key, question, answer, platform, reason))
         except Exception as exc:  # a gap not recorded must never cost the user their answer
             log.warning("could not record a knowledge gap (%s)", type(exc).__name__)
+
+    def _count(self, conversation_id: str, refused: bool, seconds: float) -> None:
+        if self.usage is None:
+            return
+        try:
+            self.usage.record(usage_event(conversation_id, refused, seconds, self.clock()))
+        except Exception as exc:  # a count not kept must never cost the user their answer
+            log.warning("could not count the answer in the usage figures (%s)", type(exc).__name__)
 
     def close(self) -> None:
         try:

@@ -151,6 +151,7 @@ class GapGroup:
     reasons: tuple[str, ...]
     last_at: float
     escalated: int = 0
+    keys: tuple[str, ...] = ()  # the gaps in the group (to mark them handled: bot/state/handled.py)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -197,5 +198,6 @@ def group_gaps(gaps: Sequence[Gap], embed: Callable[[str], np.ndarray],
             refused=sum(g.kind == "refused" for g in items), down=sum(g.kind == "down" for g in items),
             reasons=tuple(dict.fromkeys(g.reason for g in items if g.reason)),
             last_at=max(g.at for g in items), escalated=sum(g.kind == "escalated" for g in items),
+            keys=tuple(g.key for g in items),
         ))
     return sorted(groups, key=lambda g: (-g.count, -g.last_at))
