@@ -183,8 +183,10 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         log.close()
         store.close()
-    embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
-    groups = group_gaps(gaps, embedder.query, args.distance) if gaps else []
+    groups = []
+    if gaps:  # the model is opened only when there is something to group
+        embedder = shared_embedder(settings.embedder, settings.threads, settings.cache_dir)
+        groups = group_gaps(gaps, embedder.query, args.distance)
     groups = groups[: args.limit]
     if args.json:
         for g in groups:
