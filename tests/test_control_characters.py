@@ -8,8 +8,8 @@ from bot.core.bot import Bot, visible_text
 from knowledge.e5_embedder import readable
 from tests.fakes import FakeEngine, FakeRetriever
 
-VARIANTS = ["Who is\x00 Guterres?", "Who\x00is Guterres?", "Who is\x1b[31m Guterres?\x1b[0m", "Who is\x07 Guterres?\x7f",
-            "\x00\x01Who is\x85 Guterres?\x1f", "Who is\u200b Guterres?"]
+VARIANTS = ["Who is\x00 Guterres?", "Who\x00is Guterres?", "Who is\x1b[31m Guterres?\x1b[0m",
+            "Who is\x07 Guterres?\x7f", "\x00\x01Who is\x85 Guterres?\x1f", "Who is\u200b Guterres?"]
 
 
 @pytest.mark.parametrize("text", VARIANTS)
