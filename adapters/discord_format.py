@@ -56,8 +56,12 @@ def defuse(text: str) -> str:
     return _SHORT_ID_MENTION.sub("<@\u200b", escape_mentions(text))
 
 
+_MASKED_LINK = re.compile(r"(?<!\\)\]\(")  # `](`: what would make literal `[label](url)` a masked link in Discord
+
+
 def escape_markdown(text: str) -> str:
-    """Document text is data: its `*`, `_`, `#` … shown literally (discord.py's escape_markdown, in bounded pieces)."""
+    """Document text is data: its `*`, `_`, `#` … shown literally (discord.py's escape_markdown, in bounded pieces),
+    and a `](` escaped, so text that CommonMark left alone (a cut or odd link) never becomes a masked link."""
     out: list[str] = []
     for line in text.split("\n"):
         pieces, rest = [], line
@@ -68,7 +72,7 @@ def escape_markdown(text: str) -> str:
             rest = rest[cut:]
         pieces.append(rest)
         out.append("".join(_escape_markdown(p) for p in pieces))
-    return "\n".join(out)
+    return _MASKED_LINK.sub(r"\\](", "\n".join(out))
 
 
 def plain(text: str) -> str:
