@@ -2,9 +2,10 @@
 
 Profiles: `ci` (the default): derandomized (the same examples every run), a few dozen examples a target, no example
 database. `fuzz` (`make fuzz`, HYPOTHESIS_PROFILE=fuzz): random seeds, failures kept in `.hypothesis/`, and each
-target repeated for BRIEFBOT_FUZZ_SECONDS (one Hypothesis run after another, each a fresh seed) so a target's time,
-not its example count, is what is set. A failure found is added to its test as an explicit `@example`.
-The examples each target tried are written to BRIEFBOT_FUZZ_REPORT (one JSON line a target) when that is set.
+target repeated for BRIEFBOT_FUZZ_SECONDS (BRIEFBOT_FUZZ_CLI_SECONDS for the command-line targets), one Hypothesis
+run after another, each with a fresh seed, so a target's time, not its example count, is what is set. A failure
+found is added to its test as an explicit `@example`. The examples each target tried are written to
+BRIEFBOT_FUZZ_REPORT (one JSON line a target) when that is set.
 """
 from __future__ import annotations
 
@@ -32,9 +33,13 @@ def budget(ci: int, fuzz: int = 2_000) -> settings:
     return settings(max_examples=fuzz if PROFILE == "fuzz" else ci)
 
 
-def fuzz_seconds() -> float:
-    """How long `make fuzz` keeps each target going (0 in the suite: one run of the small budget)."""
-    return float(os.environ.get("BRIEFBOT_FUZZ_SECONDS", "0") or 0) if PROFILE == "fuzz" else 0.0
+def fuzz_seconds(target: str) -> float:
+    """How long `make fuzz` keeps a target going (0 in the suite: one run of the small budget): the CLI targets
+    BRIEFBOT_FUZZ_CLI_SECONDS (each example starts the program), the others BRIEFBOT_FUZZ_SECONDS."""
+    if PROFILE != "fuzz":
+        return 0.0
+    name = "BRIEFBOT_FUZZ_CLI_SECONDS" if target.startswith("cli") else "BRIEFBOT_FUZZ_SECONDS"
+    return float(os.environ.get(name) or os.environ.get("BRIEFBOT_FUZZ_SECONDS") or 0)
 
 
 def run_for(target: str, test: Callable[[], None]) -> None:
@@ -44,7 +49,7 @@ def run_for(target: str, test: Callable[[], None]) -> None:
     while True:
         test()
         rounds += 1
-        if time.monotonic() - started >= fuzz_seconds():
+        if time.monotonic() - started >= fuzz_seconds(target):
             break
     report = os.environ.get("BRIEFBOT_FUZZ_REPORT")
     if report:

@@ -10,6 +10,7 @@ import re
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from adapters import discord_format as dfmt
 from adapters import slack_format as sfmt
@@ -117,20 +118,22 @@ def test_slack_messages_from_random_model_output_ping_nobody_hide_no_link_and_fi
 # --- Discord -------------------------------------------------------------------------------------------------------
 
 DISCORD_PING = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
-# [label](http…): Discord makes only http(s) targets masked links ([a](javascript:…) stays text, found by the fuzzer)
-DISCORD_MASKED = re.compile(r"(?<!\\)\[[^\[\]]*(?<!\\)\]\(\s*<?\s*https?:", re.I)
-
-
-_CODE = re.compile(r"```.*?```|``.*?``|`[^`\n]*`", re.S)
+_COMMONMARK = MarkdownIt("commonmark")
 
 
 def embed_chars(embed: dict) -> int:
     return dfmt.embed_chars(embed)
 
 
-def outside_code(text: str) -> str:
-    """Discord shows code literally: a `[label](url)` in a code span is text, not a link."""
-    return _CODE.sub("", text)
+def hidden_links(text: str) -> list[str]:
+    """Links in Discord Markdown whose text is not their target, read by a CommonMark parser (code spans and escapes
+    as Discord reads them): only autolinks `<https://…>`, which show the target, may remain."""
+    out = []
+    for block in _COMMONMARK.parse(text):
+        for tok in block.children or []:
+            if tok.type == "link_open" and tok.markup != "autolink":
+                out.append(str(tok.attrGet("href")))
+    return out
 
 
 def check_discord(answer: Answer) -> None:
@@ -141,7 +144,7 @@ def check_discord(answer: Answer) -> None:
         content = m["content"]
         assert len(content) <= dfmt.MAX_CONTENT
         assert not DISCORD_PING.search(content), content[:300]
-        assert not DISCORD_MASKED.search(outside_code(content)), content[:300]
+        assert not hidden_links(content), content[:300]
         assert not leaks(content), content[:300]
         assert len(m["embeds"]) <= dfmt.MAX_EMBEDS_PER_MESSAGE
         assert sum(embed_chars(e) for e in m["embeds"]) <= dfmt.MAX_EMBED_TOTAL
@@ -155,7 +158,7 @@ def check_discord(answer: Answer) -> None:
             assert len(e.get("footer", {}).get("text", "")) <= dfmt.MAX_FOOTER
     preview = dfmt.format_preview(answer.text)
     assert len(preview) <= dfmt.MAX_CONTENT and not DISCORD_PING.search(preview) and not leaks(preview)
-    assert not DISCORD_MASKED.search(outside_code(preview))
+    assert not hidden_links(preview), preview[:300]
 
 
 @given(answer=answers)
@@ -163,6 +166,8 @@ def check_discord(answer: Answer) -> None:
 @example(answer=Answer("[" * 9000, tuple(source(n) for n in range(1, 30)), True, "nl", id="abc123"))
 @example(answer=Answer(SECRETS[0] + "[a](javascript:alert(1)) [x][a](http://evil.example)", (), False, "en"))
 @example(answer=Answer("word " * 400 + "[a](<http://e.example/a b>)", (), False, "en"))  # a preview cut in the link
+@example(answer=Answer(SECRETS[0] + "````\nfence <!here>\n```" + SECRETS[0] + "`[click](http://evil.example/x)````", (),
+                       False, "en"))
 @budget(ci=80, fuzz=5_000)
 def _fuzz_discord(answer: Answer) -> None:
     check_discord(answer)
