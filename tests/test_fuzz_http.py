@@ -33,17 +33,17 @@ class LogCatch(logging.Handler):
     """Every log record of the process (root and uvicorn's own loggers), to look for tracebacks."""
 
     records: list[logging.LogRecord] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         logging.Handler.__init__(self, logging.DEBUG)
 
     def emit(self, record: logging.LogRecord) -> None:
-        with self.lock:
+        with self.guard:
             self.records.append(record)
 
     def take(self) -> list[logging.LogRecord]:
-        with self.lock:
+        with self.guard:
             out, self.records = self.records, []
         return out
 
