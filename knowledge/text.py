@@ -11,6 +11,8 @@ from pysbd import Segmenter
 from pysbd.lang.common import Standard
 from pysbd.lang.dutch import Dutch
 
+from .controls import readable
+
 # Titles that precede a name: "dr. Jansen", "prof. De Vries", "mr. Rutte" are not sentence ends (pysbd's Dutch
 # module has these as abbreviations but none as prepositive, so it splits before the name).
 DUTCH_TITLES = ("dhr", "mevr", "mw", "drs", "dr", "ir", "ing", "prof", "mr", "mgr", "st", "gen", "ds", "kol", "lt")
@@ -37,9 +39,13 @@ def decode(raw: bytes) -> str:
         except UnicodeDecodeError:
             raise Undecodable("it starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if "\x00" in text[:4096]:  # valid UTF-8, but text files hold no NUL: a binary file (found by the fuzzer)
+            raise Undecodable("it looks like a binary file, not text")
+        return text
     if b"\x00" in raw[:4096]:
         raise Undecodable("it looks like a binary file, not text")
     matches = from_bytes(raw)
@@ -76,8 +82,8 @@ def _western(raw: bytes, matches: CharsetMatches) -> str | None:
 
 
 def normalise(text: str) -> str:
-    """One paragraph on one line: runs of whitespace become one space."""
-    return " ".join(text.split())
+    """One paragraph on one line: control characters and runs of whitespace become one space."""
+    return " ".join(readable(text).split())
 
 
 def split_paragraphs(body: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.bot import Bot, visible_text
-from knowledge.e5_embedder import readable
+from knowledge.controls import readable
 from tests.fakes import FakeEngine, FakeRetriever
 
 VARIANTS = ["Who is\x00 Guterres?", "Who\x00is Guterres?", "Who is\x1b[31m Guterres?\x1b[0m",

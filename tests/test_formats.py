@@ -143,6 +143,7 @@ def test_encodings(tmp_path: Path, name: str, raw: bytes) -> None:
         ("front.md", b"---\ntitle: Only metadata\n---\n", "front matter but no text"),
         ("badyaml.md", b"---\ntitle: [unclosed\n---\nText.\n", "front matter is not valid YAML"),
         ("binary.txt", bytes(range(256)) * 4, "cannot be read as text"),
+        ("nul.md", b"Valid UTF-8\x00with a NUL", "cannot be read as text"),  # found by the ingest fuzzer
         ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf", "not a readable PDF"),
         ("notes.docx", b"PK\x03\x04", "does not read .docx files"),
     ],

@@ -168,6 +168,7 @@ def check_discord(answer: Answer) -> None:
 @example(answer=Answer("word " * 400 + "[a](<http://e.example/a b>)", (), False, "en"))  # a preview cut in the link
 @example(answer=Answer(SECRETS[0] + "````\nfence <!here>\n```" + SECRETS[0] + "`[click](http://evil.example/x)````", (),
                        False, "en"))
+@example(answer=Answer(SECRETS[0] + "`[click](http://evil.example/x)# Heading`" + "x" * 2500, (), False, "en"))
 @budget(ci=80, fuzz=5_000)
 def _fuzz_discord(answer: Answer) -> None:
     check_discord(answer)
