@@ -64,6 +64,8 @@ def bad_request(body: bytes, headers: Any, verifier: SignatureVerifier) -> Respo
         payload = _payload(body, headers.get("content-type", ""))
     except ValueError:
         return _reject(400, "the body is not valid JSON")
+    except RecursionError:  # json's parser is recursive: 100,000 `[` in a 200 KB body
+        return _reject(400, "the body's JSON is nested too deeply")
     if not isinstance(payload, dict):
         return _reject(400, f"the body is JSON but not an event object (a {type(payload).__name__})")
     problem = payload_problem(payload)

@@ -191,7 +191,7 @@ def _check(served: tuple[HttpSlack, Client, LogCatch], request: tuple[bytes, dic
     if fresh and signed == "valid" and headers.get("Content-Type") == "application/json" and is_utf8(body):
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = {}
         if not isinstance(parsed, dict):
             assert status == 400, (status, reply[:200])  # verified, but not an event object
@@ -221,6 +221,10 @@ def test_the_cases_from_the_issue(served: tuple[HttpSlack, Client, LogCatch]) ->
         assert client.post("/slack/events", *sent(*request)[:2])[0] == 401
         lines = [r for r in catch.take() if r.name == "briefbot.web"]
         assert len(lines) == 1 and not traced(lines) and "not UTF-8" in lines[0].getMessage()
+    catch.take()
+    assert client.post("/slack/events", *sent(*_stamp(b"[" * 100_000 + b"]" * 100_000))[:2])[0] == 400
+    assert [r.getMessage() for r in catch.take() if r.name == "briefbot.web"] == [
+        "rejected a Slack request (400): the body's JSON is nested too deeply"]
     for body in (b"[1,2,3]", b"null", b"42", b'"text"'):
         catch.take()
         status, _ = client.post("/slack/events", *sent(*_stamp(body))[:2])
@@ -236,6 +240,8 @@ def test_the_cases_from_the_issue(served: tuple[HttpSlack, Client, LogCatch]) ->
 @example(request=_stamp(b'{"type": "event_callback", "event": {"type": "app_mention"}, "user": 5}'))
 @example(request=_stamp(b'{"authorizations": "x", "type": "event_callback"}'))
 @example(request=_stamp(b"payload=%5B1%5D", content_type="application/x-www-form-urlencoded"))
+@example(request=_stamp(b"[" * 100_000 + b"]" * 100_000))  # json's parser recursed out (a 500)
+@example(request=_stamp(b'{"a":' * 50_000 + b"1" + b"}" * 50_000))
 @budget(ci=60, fuzz=3_000)
 def _fuzz_events(served: tuple[HttpSlack, Client, LogCatch], request: tuple[bytes, dict[str, str], str]) -> None:
     _check(served, request)
