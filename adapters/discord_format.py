@@ -172,8 +172,10 @@ def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
         if text[:cut].count("```") % 2:  # inside a code block: leave room to close it here and reopen it next
             room = limit - 4
             cut = _cut(text, room)
+            if not text[:cut].strip("`\n "):  # only the opening fence fits before a boundary: cut the code mid-line
+                cut = room  # (a chunk of the bare fence alone left the code after it unfenced: found by the fuzzer)
             chunk, rest = text[:cut].rstrip(), text[cut:].lstrip()
-            if chunk.count("```") % 2 and chunk.strip("`\n "):  # (a bare fence: just move on)
+            if chunk.count("```") % 2:
                 chunk, rest = chunk + "\n```", "```\n" + rest
         else:
             chunk, rest = text[:cut].rstrip(), text[cut:].lstrip()

@@ -169,6 +169,7 @@ def check_discord(answer: Answer) -> None:
 @example(answer=Answer(SECRETS[0] + "````\nfence <!here>\n```" + SECRETS[0] + "`[click](http://evil.example/x)````", (),
                        False, "en"))
 @example(answer=Answer(SECRETS[0] + "`[click](http://evil.example/x)# Heading`" + "x" * 2500, (), False, "en"))
+@example(answer=Answer("`" * 300 + "\n\n" + "[" * 2500 + "\n\n[click](http://evil.example/x)", (), True, "nl"))
 @budget(ci=80, fuzz=5_000)
 def _fuzz_discord(answer: Answer) -> None:
     check_discord(answer)
