@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: setup console test test-fast lint install-check services bench clean clean-data
+.PHONY: setup console test test-fast fuzz lint install-check services bench clean clean-data
 
 setup: $(STAMP)
 
@@ -54,6 +54,20 @@ test: setup services lint install-check
 # The fast layer: pure functions and in-process fakes, no servers, processes or real knowledge base (seconds).
 test-fast: setup
 	$(VENV)/bin/python -m pytest -m "not slow" -q
+
+# The fuzzing layer's deep search (Hypothesis, tests/fuzzing.py): the /slack/events endpoint over a real socket and
+# the Slack and Discord formatters FUZZ_SECONDS each (3 × 210 s), `ask --json` and `ingest` FUZZ_CLI_SECONDS each;
+# about 13 minutes. Failures are kept in .hypothesis/ and replayed first next time; the examples tried per target
+# are printed at the end. `make test` runs the same tests with a small seeded budget.
+FUZZ_SECONDS ?= 210
+FUZZ_CLI_SECONDS ?= 60
+FUZZ_REPORT ?= .data/fuzz-report.jsonl
+fuzz: setup
+	@mkdir -p $(dir $(FUZZ_REPORT)) && rm -f $(FUZZ_REPORT)
+	HYPOTHESIS_PROFILE=fuzz BRIEFBOT_FUZZ_SECONDS=$(FUZZ_SECONDS) BRIEFBOT_FUZZ_CLI_SECONDS=$(FUZZ_CLI_SECONDS) \
+	  BRIEFBOT_FUZZ_REPORT=$(abspath $(FUZZ_REPORT)) $(VENV)/bin/python -m pytest -m fuzz -p no:cacheprovider -q \
+	  -o addopts="" --timeout 0 tests/test_fuzz_http.py tests/test_fuzz_format.py tests/test_fuzz_cli.py
+	@cat $(FUZZ_REPORT)
 
 bench: setup
 	$(VENV)/bin/python bench/run_all.py

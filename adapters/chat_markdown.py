@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.common.logs import redact
 from bot.common.models import Answer, Source
 from bot.common.text import ELLIPSIS, cap, clip_words
 
@@ -105,10 +106,11 @@ def _inline(children: Sequence[Token], d: Dialect) -> str:
 
 
 def render(markdown: str, d: Dialect) -> str:
-    """`markdown` in the dialect's markup: emphasis, code, lists, quotes and headings kept; links made visible."""
+    """`markdown` in the dialect's markup: emphasis, code, lists, quotes and headings kept; links made visible;
+    tokens and configured secrets masked (a model may echo one: the engine masks too, this holds for any text)."""
     w = _Writer(d)
     heading = False
-    for tok in _PARSER.parse(markdown):
+    for tok in _PARSER.parse(redact(markdown)):
         kind = tok.type
         if kind == "inline":
             text = _inline(tok.children or [], d)

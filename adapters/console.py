@@ -22,6 +22,7 @@ from rich.text import Text
 from adapters.chat_markdown import listed_sources, web_url
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
+from bot.common.logs import redact
 from bot.common.models import Answer
 from bot.common.text import clip_line, one_line
 from bot.language.phrases import detect, phrase
@@ -74,7 +75,7 @@ def _answer(console: Console, answer: Answer, *, with_text: bool = True) -> None
         text = Text()
         if not answer.grounded:
             text.append("(not in the knowledge base) ", style="yellow")
-        text.append(answer.text)
+        text.append(redact(answer.text))
         console.print(text)
     _sources(console, answer)
 

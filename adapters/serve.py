@@ -9,30 +9,47 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import uvicorn
 
 from adapters.slack import asgi_factory as slack_asgi_factory
-from adapters.slack import load_config
+from adapters.slack import check_token, load_config
 from adapters.team import load_team
 from bot.common.config import Settings
 from bot.common.errors import BriefbotError, ConfigError
 from bot.common.logs import configure
 
 
-def preflight(settings: Settings, workers: int) -> None:
-    """Refuse a setup that cannot work, in one line, before any worker starts."""
-    load_config(settings)
+def preflight(settings: Settings, workers: int, host: str = "0.0.0.0", port: int = 3000) -> None:
+    """Refuse a setup that cannot work, in one line, before any worker starts (each would print it, and uvicorn's
+    supervisor would start them again and again): the variables, the port, and the token (Slack's auth.test)."""
+    config = load_config(settings)
     load_team(settings)  # the channels file: checked once here rather than in every worker
     settings.require("SLACK_SIGNING_SECRET", hint="HTTP mode verifies every request with it.")
+    if workers < 1:
+        raise ConfigError("--workers must be 1 or more.")
     if workers > 1 and not settings.chroma_host:
         raise ConfigError(
             f"--workers {workers} needs a Chroma server: the embedded store is safe for one process only. "
             "Run `chroma run --path …` and set CHROMA_HOST (and CHROMA_PORT)."
         )
+    check_port(host, port)
+    check_token(config)
+
+
+def check_port(host: str, port: int) -> None:
+    """A port another process holds is one line naming it (uvicorn would log the bind error and exit)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise BriefbotError(f"cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__}): another process "
+                            "may hold it; choose another with --port or PORT.") from None
 
 
 def prepare_metrics_dir() -> None:
@@ -66,18 +83,37 @@ def asgi_factory() -> Any:
         raise SystemExit(2) from None
 
 
+def _number(what: str, low: int, high: int) -> Callable[[str], int]:
+    """argparse type: a whole number in [low, high] (argparse's own message for a bad one is one line too)."""
+    def parse(raw: str) -> int:
+        raw = raw.strip()
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number between {low} and {high}")
+        return int(raw)
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"briefbot web: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m adapters.serve", description=__doc__.splitlines()[0])
+    ap = _Parser(prog="python -m adapters.serve", description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="0.0.0.0")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000") or 3000))
-    ap.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1") or 1))
+    ap.add_argument("--port", type=_number("--port / PORT", 1, 65535), default=os.environ.get("PORT") or "3000")
+    ap.add_argument("--workers", type=_number("--workers / WEB_CONCURRENCY", 1, 64),
+                    default=os.environ.get("WEB_CONCURRENCY") or "1")
     args = ap.parse_args(argv)
     try:
         settings = Settings.from_env()
-        preflight(settings, args.workers)
+        preflight(settings, args.workers, args.host, args.port)
     except BriefbotError as exc:
         print(f"briefbot web: {exc.message}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(exc, ConfigError) else 1
     configure(settings.log_format)  # uvicorn's own lines too (log_config=None leaves them to the root logger)
     prepare_metrics_dir()
     if args.workers > 1:  # one compute thread per worker unless set: threads of several processes fight (issue 12)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -95,10 +96,36 @@ class _NoRequestBodies(logging.Filter):
         return False
 
 
+class _NoTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given our client as well, warns at every start
+    that the token is unused; it is the same token (Settings read it and built the client), so drop that line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def _quiet_bolt_rejections() -> None:
-    target = logging.getLogger("slack_bolt.RequestVerification")
-    if not any(isinstance(f, _NoRequestBodies) for f in target.filters):
-        target.addFilter(_NoRequestBodies())
+    for name, kind in (("slack_bolt.RequestVerification", _NoRequestBodies), ("slack_bolt.App", _NoTokenNotice)):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in target.filters):
+            target.addFilter(kind())
+
+
+def unreachable(api: str, exc: BaseException) -> BriefbotError:
+    """The one line for a Slack Web API that does not answer (refused, unresolvable, timed out, a proxy's error)."""
+    return BriefbotError(f"could not reach Slack at {api} ({type(exc).__name__}): check SLACK_API_URL, the network "
+                         "and any proxy.")
+
+
+def check_token(config: SlackConfig) -> None:
+    """auth.test before anything listens: a rejected token or an unreachable API is one line, not a traceback."""
+    try:
+        make_client(config.bot_token, config.api_url).auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(f"SLACK_BOT_TOKEN was rejected by Slack ({exc.response.get('error', 'auth.test failed')}): "
+                          "check the token and the app's installation.") from None
+    except (SlackClientError, OSError) as exc:
+        raise unreachable(config.api_url, exc) from None
 
 
 def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None, team: Team | None = None,
@@ -133,6 +160,9 @@ def create_app(bot: Bot, settings: Settings, *, client: WebClient | None = None,
         raise ConfigError(
             "SLACK_BOT_TOKEN was rejected by Slack (auth.test failed): check the token and the app's installation."
         ) from None
+    except (SlackClientError, OSError) as exc:  # auth.test could not be sent or answered
+        listener_pool.shutdown(wait=False)
+        raise unreachable(client.base_url, exc) from None
     except BaseException:
         listener_pool.shutdown(wait=False)
         raise
@@ -217,10 +247,7 @@ def run(settings: Settings) -> None:
     team = load_team(settings)  # before the knowledge base opens: a bad channels file is one line, at once
     bot = build_bot(settings)
     try:
-        try:
-            app = create_app(bot, settings, team=team)  # calls auth.test: the token is checked before anything listens
-        except (SlackClientError, OSError) as e:
-            raise BriefbotError(f"could not reach Slack at {config.api_url} ({type(e).__name__}).") from None
+        app = create_app(bot, settings, team=team)  # calls auth.test: the token is checked before anything listens
         if config.mode == "socket":
             log.info("Slack adapter starting in Socket Mode")
             listeners: SlackListeners = app.briefbot_listeners  # type: ignore[attr-defined]

@@ -205,7 +205,9 @@ def _configure_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.ERROR)
-    for noisy in ("chromadb", "httpx", "urllib3", "httpcore", "discord", "asyncio"):
+    # libraries that log a bad input at ERROR although it is reported (trafilatura: "lxml parsing failed") or retried
+    for noisy in ("chromadb", "httpx", "urllib3", "httpcore", "discord", "asyncio", "trafilatura", "htmldate",
+                  "courlan", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.CRITICAL)
     for notices in ("briefbot.store", "briefbot.embedder"):  # one line each that explains a wait (re-embedding)
         logging.getLogger(notices).setLevel(logging.DEBUG if verbose else logging.WARNING)

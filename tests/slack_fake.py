@@ -56,8 +56,10 @@ class _Server(ThreadingHTTPServer):
 class FakeSlackAPI:
     """Slack's Web API on 127.0.0.1 (random port): records calls, keeps posted messages, can answer 429 once."""
 
-    def __init__(self, socket_url: str | None = None, *, delay_s: float = 0.0) -> None:
+    def __init__(self, socket_url: str | None = None, *, delay_s: float = 0.0,
+                 revoked: frozenset[str] = frozenset()) -> None:
         self.socket_url = socket_url
+        self.revoked = revoked  # well-formed tokens Slack answers `token_revoked` for (an uninstalled app's)
         self.delay_s = delay_s  # how long each chat.* call takes (the real Web API: ~0.2 s)
         self.scopes: str | None = None  # auth.test's x-oauth-scopes header (None: not sent)
         self.status_error: str | None = None  # assistant.threads.setStatus answers this error when set
@@ -142,6 +144,8 @@ class FakeSlackAPI:
         expected = "xapp-" if method == "apps.connections.open" else "xoxb-"
         if not token or not token.startswith(expected):
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if token in self.revoked:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "briefbot",
                          "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}, \

@@ -1,6 +1,7 @@
 """Every input format from files the tests write, and the bad inputs that are skipped with a reason."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from bot.wiring import open_collections
 from knowledge.chroma import Collections
 from knowledge.documents import InputProblem, parse
 from knowledge.ingest import ingest
+from knowledge.text import decode
+from tests.clirun import run_cli
 from tests.docmaker import make_pdf
 
 MD = """---
@@ -140,6 +143,7 @@ def test_encodings(tmp_path: Path, name: str, raw: bytes) -> None:
         ("front.md", b"---\ntitle: Only metadata\n---\n", "front matter but no text"),
         ("badyaml.md", b"---\ntitle: [unclosed\n---\nText.\n", "front matter is not valid YAML"),
         ("binary.txt", bytes(range(256)) * 4, "cannot be read as text"),
+        ("nul.md", b"Valid UTF-8\x00with a NUL", "cannot be read as text"),  # found by the ingest fuzzer
         ("broken.pdf", b"%PDF-1.4\nthis is not really a pdf", "not a readable PDF"),
         ("notes.docx", b"PK\x03\x04", "does not read .docx files"),
     ],
@@ -181,3 +185,38 @@ def test_a_folder_of_every_format_with_bad_files(cols: Collections, tmp_path: Pa
     chunks = cols.chunks.get(where={"article": "tulips"}, include=["metadatas"])["metadatas"]
     assert sorted((m["paragraph"], m.get("section", "")) for m in chunks)[:2] == [(1, ""), (2, "Prices")]
     assert not any("url" in m for m in chunks)
+
+
+WESTERN_TEXTS = ["crème brûlée", "De chef serveerde crème brûlée en een café au lait in Genève.",
+                 "Müller sagte: Größe und Übermaß. Señor Muñoz, Björk, naïve façade."]
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    *((t, "latin-1") for t in WESTERN_TEXTS), *((t, "cp1252") for t in WESTERN_TEXTS),
+    ("Één week na de première van Hélène – “geciteerd” voor €5.", "cp1252"),
+])
+def test_western_european_text_is_read_right_in_latin1_and_cp1252(text: str, encoding: str) -> None:
+    """Issue 23: charset-normalizer's tie-break picked cp1250 ("crčme brűlée") or cp1006 for short texts."""
+    assert decode(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Привет, как дела? Это русский текст, довольно длинный для проверки.", "cp1251"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy. Česká republika je země ve střední Evropě.", "cp1250"),
+    ("Zażółć gęślą jaźń. Polska jest krajem w Europie Środkowej.", "cp1250"),
+    ("Ελληνικά κείμενα είναι εδώ για δοκιμή.", "cp1253"),
+])
+def test_other_encodings_are_still_detected(text: str, encoding: str) -> None:
+    assert decode(text.encode(encoding)) == text
+
+
+def test_a_latin1_article_is_indexed_and_quoted_right(tmp_path: Path) -> None:
+    article = tmp_path / "dessert.en.txt"
+    article.write_bytes(("The chef in Lyon served crème brûlée to 4,500 guests at the festival on Saturday.\n\n"
+                         "The festival ran for three days.\n").encode("latin-1"))
+    data = tmp_path / "data"
+    env = {"BRIEFBOT_SAMPLE_ARTICLE": "false"}
+    assert run_cli(["ingest", str(article)], data, env=env).returncode == 0
+    done = run_cli(["ask", "--json", "How many guests were served crème brûlée?"], data, env=env)
+    record = json.loads(done.stdout)
+    assert "crème brûlée" in record["sources"][0]["text"] and "crčme" not in done.stdout

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("briefbot_request_id", default="-")
-# Anything shaped like a Slack/Discord/API token is masked, whichever library logged it.
+# Anything shaped like a Slack, Discord, OpenAI, GitHub, GitLab, AWS or Google token or key is masked, whoever wrote it.
 _SECRET = re.compile(
-    r"(xox[abposr]-[\w-]+|xapp-[\w-]+|sk-[\w-]{10,}|Bot [\w.-]{30,}|[MN][\w-]{23,25}\.[\w-]{6}\.[\w-]{27,}"
+    r"(xox[abposre]-[\w-]+|xapp-[\w-]+|sk-[\w-]{10,}|Bot [\w.-]{30,}|[MN][\w-]{23,25}\.[\w-]{6}\.[\w-]{27,}"
+    r"|gh[pousr]_\w{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16}|AIza[\w-]{35}"
     r"|(?<=/webhooks/)\d+/[\w.-]{20,}|(?<=/interactions/)\d+/[\w.-]{20,})"  # interaction tokens in URLs
 )
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 import uuid
@@ -45,12 +46,25 @@ class Engine(Protocol):
                context: FollowUp | None = None, scope: Scope | None = None) -> Iterator[str | Answer]: ...
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]")  # a terminal's colour or cursor sequence, pasted along
 _INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn", "Zl", "Zp"})  # format, control, private, unassigned, separators
 
 
+def _visible(ch: str) -> str:
+    """A control character (NUL, escape, C1) becomes a space, so it still separates words; other invisible ones
+    (zero-width spaces, joiners) go."""
+    if ch.isprintable() or ch.isspace():
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return " "
+    return "" if category in _INVISIBLE else ch
+
+
 def visible_text(text: str) -> str:
-    """The text with invisible characters (zero-width spaces, joiners, controls) dropped and spaces collapsed."""
-    return " ".join("".join(ch for ch in text if ch.isascii() or unicodedata.category(ch) not in _INVISIBLE).split())
+    """The text with controls turned into spaces, other invisible characters dropped and spaces collapsed: a NUL
+    or an escape sequence never changes which question is read (issue 23)."""
+    return " ".join("".join(map(_visible, _ANSI.sub(" ", text))).split())
 
 
 class Bot:

@@ -20,6 +20,7 @@ from bot.language.phrases import phrase
 from bot.language.replies import say, the_article
 
 from .citations import CitationFilter
+from .masking import SecretFilter
 
 log = logging.getLogger("briefbot.llm")
 
@@ -162,10 +163,11 @@ class LLMEngine:
             yield Answer(refusal(language, given), (), False, language, trace=Trace("llm_no_passages"))
             return
         filt = CitationFilter(p.label for p in given)
+        secrets = SecretFilter()  # model output is untrusted: no token or configured key reaches a platform
         parts: list[str] = []
         used, cut = 0, False
         for delta in self._deltas(build_messages(question, given, language, context), language):
-            clean = filt.feed(delta)
+            clean = secrets.feed(filt.feed(delta))
             if used + len(clean) > self.max_chars:  # stop reading (the worker thread stops too) and say so below
                 clean, cut = clean[: self.max_chars - used], True
             if clean:
@@ -174,11 +176,11 @@ class LLMEngine:
                 yield clean
             if cut:
                 break
-        tail = "" if cut else filt.flush()
+        tail = "" if cut else secrets.feed(filt.flush()) + secrets.flush()
         if tail:
             parts.append(tail)
             yield tail
-        text = _SPACES.sub(" ", "".join(parts)).strip()
+        text = redact(_SPACES.sub(" ", "".join(parts)).strip())
         if cut:
             note = phrase("answer_cut", language, limit=self.max_chars)
             body = clip_words(_without_open_citation(text), max(1, self.max_chars - len(note) - 1))
