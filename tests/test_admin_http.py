@@ -174,7 +174,7 @@ def test_the_page_actions_are_cli_commands(kb_copy: Path) -> None:
     assert len(groups) == 1 and groups[0]["still_refuses"] is True and groups[0]["handled"] is False
     handled = run_cli(["gaps", "--handle", groups[0]["id"]], kb_copy)
     assert handled.returncode == 0 and handled.stdout.startswith(f"handled {groups[0]['id']}")
-    assert run_cli(["gaps"], kb_copy).stdout.startswith("No refused or 👎 questions yet")
+    assert run_cli(["gaps"], kb_copy).stdout.startswith("No refused, 👎 or escalated questions yet")
     assert "Reykjavik" in run_cli(["gaps", "--show", "handled"], kb_copy).stdout
     bad = run_cli(["gaps", "--handle", "deadbeef"], kb_copy)
     assert bad.returncode == 1 and "no open group has the id 'deadbeef'" in bad.stderr
