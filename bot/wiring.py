@@ -10,6 +10,7 @@ from bot.common.config import Settings
 from bot.core.bot import Bot, Engine
 from bot.llm.engine import LLMEngine, chat_model
 from bot.reading.extractive import ExtractiveEngine
+from bot.reading.reader_engine import ReaderCalibration, ReaderEngine
 from bot.retrieval.retriever import ChromaRetriever
 from bot.state.gaps import GapLog, RedisGaps, SQLiteGaps
 from bot.state.handled import HandledMarks, RedisHandled, SQLiteHandled
@@ -21,6 +22,7 @@ from bot.state.usage import RedisUsage, SQLiteUsage, UsageLog
 from knowledge.chroma import ChromaTarget, Collections, WriterLock, open_client
 from knowledge.embeddings import shared_embedder
 from knowledge.ingest import ensure_sample
+from knowledge.reader import DECISION, OnnxReader
 from knowledge.reembed import open_checked
 from knowledge.watch import FolderWatcher
 
@@ -85,7 +87,11 @@ def build_engine(settings: Settings, retriever: ChromaRetriever, model: Any = No
             model if model is not None else chat_model_of(settings), timeout_s=settings.llm_timeout_s,
             top_k=settings.top_k, max_chars=settings.llm_max_chars,
         )
-    return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
+    if settings.engine == "rules":
+        return ExtractiveEngine(retriever, retriever.embedder, top_k=settings.top_k, calibration=retriever.cal)
+    reader = OnnxReader(settings.threads, settings.cache_dir)
+    return ReaderEngine(retriever, reader, ReaderCalibration.load(DECISION), top_k=settings.top_k,
+                        calibration=retriever.cal)
 
 
 def build_bot(settings: Settings) -> Bot:

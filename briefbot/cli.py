@@ -167,7 +167,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="*")
     a.add_argument("--json", action="store_true", help="one JSON object per line (questions from stdin if none given)")
     a.add_argument("--conversation", help="conversation id (default: each question on its own)")
-    a.add_argument("--explain", action="store_true", help="show why: passages, windows and the deciding rule")
+    a.add_argument("--explain", action="store_true", help="show why: passages, spans read, the deciding step")
     a.set_defaults(func=cmd_ask)
     add_commands(sub)  # ingest, articles, remove, gaps
     add_admin_commands(sub)  # reindex, usage, admin

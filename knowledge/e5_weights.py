@@ -130,6 +130,9 @@ class E5Weights:
             raise ValueError(f"{name} is not a 4-bit tensor")
         return np.frombuffer(self._buf, _BLOCK, count // QK, offset)
 
+    def is_4bit(self, name: str) -> bool:
+        return self._tensors[name][0] == _Q4
+
     def tensor(self, name: str) -> np.ndarray:
         """A float32 copy of a tensor (4-bit ones dequantised), flat."""
         dtype, count, offset = self._tensors[name]

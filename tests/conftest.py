@@ -95,7 +95,7 @@ def kb_copy(kb_settings: Settings, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def real_bot(kb_copy: Path) -> Iterator[Bot]:
-    """The real offline Bot (Chroma, e5 embedder, extractive engine, SQLite memory) on a copy of the session KB."""
+    """The real offline Bot (Chroma, e5 embedder, the default engine, SQLite memory) on a copy of the session KB."""
     bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(kb_copy)}))
     yield bot
     bot.close()

@@ -82,3 +82,11 @@ def test_the_adapters_seconds_are_read_in_one_place(env: dict[str, str], message
         drain_seconds(settings) if "DRAIN" in next(iter(env)) else flow_options(settings)
     assert err.value.message == message
     assert drain_seconds(Settings.from_env({})) == 20.0 and flow_options(Settings.from_env({}))["lease_s"] == 10.0
+
+
+def test_a_data_dir_that_is_a_file_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.log"
+    afile.write_text("x")
+    with pytest.raises(ConfigError) as err:
+        Settings.from_env({"BRIEFBOT_DATA_DIR": str(afile)})
+    assert "BRIEFBOT_DATA_DIR" in str(err.value) and "folder" in str(err.value) and "\n" not in str(err.value)

@@ -59,4 +59,5 @@ def test_gaps_with_nothing_to_show_exits_0(tmp_path: Path, args: list[str]) -> N
     done = run_cli(args, tmp_path / "empty")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert done.stdout in ("", "No refused, 👎 or escalated questions yet.\n", "No refused, 👎 or escalated questions since 2030-01-01.\n")
+    assert done.stdout in ("", "No refused, 👎 or escalated questions yet.\n",
+                           "No refused, 👎 or escalated questions since 2030-01-01.\n")

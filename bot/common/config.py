@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     llm: str | None = var(
         "BRIEFBOT_LLM", None, "`provider:model`, e.g. `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, "
         "`ollama:llama3.2`; unset: the offline engine")
+    engine: Literal["rules", "reader"] = var(
+        "BRIEFBOT_ENGINE", "rules", "the offline engine: `rules` (the extractive engine) or `reader` (the trained "
+        "reader, docs/reader.md)")
     llm_timeout_s: float = var("BRIEFBOT_LLM_TIMEOUT", 60.0, "seconds before an LLM answer is stopped with a clear "
                                "message", ge=0.1)
     llm_max_chars: int = var("BRIEFBOT_LLM_MAX_CHARS", 4000, "an LLM answer longer than this is cut (at a word) with "
@@ -174,6 +177,13 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("data_dir", "cache_dir")
+    @classmethod
+    def _not_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError("names a file; it must be a folder (one is created if missing)")
+        return value
 
     @field_validator("watch_dir")
     @classmethod

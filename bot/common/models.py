@@ -73,7 +73,8 @@ class Trace:
     detail: str = ""
     passages: tuple[tuple[str, float], ...] = ()  # (label, score) as retrieved
     windows: tuple[tuple[str, float, str], ...] = ()  # (label, score, text) considered, best first
-    steps: tuple[str, ...] = ()  # what each rule found, in order
+    steps: tuple[str, ...] = ()  # what each step found, in order
+    spans: tuple[tuple[str, float, float, str], ...] = ()  # the reader's (label, span score, no-answer score, span)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,8 @@ class Trace:
             "detail": self.detail,
             "passages": [{"label": lab, "score": round(s, 4)} for lab, s in self.passages],
             "windows": [{"label": lab, "score": round(s, 4), "text": t} for lab, s, t in self.windows],
+            "spans": [{"label": lab, "score": round(s, 3), "null": round(n, 3), "text": t}
+                      for lab, s, n, t in self.spans],
             "steps": list(self.steps),
         }
 

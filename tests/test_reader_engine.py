@@ -1,0 +1,122 @@
+"""The reader engine's steps, each alone, with a reader and a store we control (no model, no Chroma)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.common.models import Answer, Article, Scope, Source, Turn
+from bot.language.followup import FollowUp
+from bot.reading.reader_engine import ReaderCalibration, ReaderEngine
+from bot.reading.restate import restate
+from bot.retrieval.retriever import ArticleText, Sentences
+from knowledge.reader import Span
+
+NL = Source("2023-03-china-russia", "China en Rusland", 9,
+            "Xi vertrok dinsdag. De EU zal de 16.200 gedeporteerde kinderen opsporen. Dat zei Von der Leyen.",
+            0.86, "2023-03", "nl", "china-russia")
+OTHER = Source("2023-03-china-russia", "China en Rusland", 3, "Moskou en Beijing zien een transformatie.", 0.84,
+               "2023-03", "nl", "china-russia")
+
+
+class Store:
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self.by_key = {(s.article, s.paragraph): s for s in sources}
+
+    def sentences(self, sources: list[Source]) -> dict[tuple[str, int], Sentences]:
+        out = {}
+        for s in sources:
+            parts = [p.strip() + "." for p in s.text.split(".") if p.strip()]
+            out[(s.article, s.paragraph)] = Sentences(tuple(parts), np.zeros((len(parts), 3), np.float32))
+        return out
+
+    def article(self, article_id: str) -> ArticleText | None:
+        paras = tuple(s.text for k, s in sorted(self.by_key.items()) if k[0] == article_id)
+        return ArticleText(article_id, "China en Rusland", "2023-03", "nl", "china-russia", "", paras)
+
+    def articles(self, scope: Scope | None = None) -> list[Article]:
+        listed = [Article(NL.article, NL.title, NL.date, "nl"), Article("2024-05-sport", "Ajax wint", "2024-05", "nl")]
+        return [a for a in listed if scope is None or scope.admits(a.id)]
+
+
+class Reader:
+    """Gives each passage the span and scores the test sets; records what it was asked."""
+
+    def __init__(self, found: dict[str, tuple[str, float, float]]) -> None:
+        self.found = found
+        self.asked: list[tuple[str, list[str]]] = []
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Span]:
+        self.asked.append((question, list(passages)))
+        out = []
+        for i, p in enumerate(passages):
+            text, score, null = self.found.get(p, ("", -9.0, 0.0))
+            at = p.find(text) if text else 0
+            out.append(Span(i, at, at + len(text), text, score, null))
+        return out
+
+
+def engine(reader: Reader, threshold: float = 1.0, passages: int = 2) -> ReaderEngine:
+    return ReaderEngine(Store([NL, OTHER]), reader, ReaderCalibration(threshold, passages, "test"))
+
+
+def test_a_span_above_the_threshold_is_stated_in_the_askers_format_before_its_sentence() -> None:
+    reader = Reader({NL.text: ("16.200", 6.0, 1.0)})
+    a = engine(reader).answer("How many children will the EU trace?", [OTHER, NL], "en")
+    assert a.grounded and a.item == "16,200"
+    assert a.text.startswith("16,200, according to the article [china-russia ¶9]: „De EU zal de 16.200")
+    assert "Xi vertrok" not in a.text  # the sentence that holds the span, not the paragraph
+    assert a.sources[0] == NL
+    assert a.trace is not None and a.trace.rule == "answer"
+    assert [s[0] for s in a.trace.spans] == ["china-russia ¶3", "china-russia ¶9"]
+
+
+def test_at_or_below_the_threshold_it_refuses_and_shows_the_closest_passage() -> None:
+    reader = Reader({NL.text: ("16.200", 2.0, 1.0)})
+    a = engine(reader, threshold=1.0).answer("How many children will the EU trace?", [NL, OTHER], "en")
+    assert not a.grounded and a.trace is not None and a.trace.rule == "no_answer"
+    assert "I can't find that" in a.text and "[china-russia ¶9]" in a.text
+
+
+def test_only_the_calibrated_number_of_passages_is_read() -> None:
+    reader = Reader({})
+    engine(reader, passages=1).answer("Who left on Tuesday?", [NL, OTHER], "en")
+    assert reader.asked == [("Who left on Tuesday?", [NL.text])]
+
+
+def test_an_overview_is_not_read_and_the_trace_says_so() -> None:
+    reader = Reader({})
+    a = engine(reader).answer("Waar gaat het artikel over?", [NL, OTHER], "nl")
+    assert a.grounded and reader.asked == []
+    assert a.trace is not None and a.trace.rule == "overview"
+    assert any("not run" in s for s in a.trace.steps)
+
+
+def test_an_empty_store_says_how_to_add_articles() -> None:
+    a = engine(Reader({})).answer("Wie is Borrell?", [], "nl")
+    assert not a.grounded and "briefbot ingest" in a.text
+
+
+def test_a_follow_up_is_read_as_the_core_resolved_it() -> None:
+    reader = Reader({NL.text: ("Von der Leyen", 5.0, 0.0)})
+    prev = Turn("How many children will the EU trace?", Answer("16,200 …", (NL,), True, "en", item="16,200"), 0.0)
+    ctx = FollowUp("Who said that? How many children will the EU trace?", prev, "")
+    engine(reader).answer("Who said that?", [NL], "en", ctx)
+    assert reader.asked[0][0] == ctx.query
+
+
+def test_restate_writes_numbers_dates_and_countries_the_askers_way() -> None:
+    assert restate("16.200", "nl", "en") == "16,200"
+    assert restate("2,2 miljoen", "nl", "en") == "2.2 million"
+    assert restate("13 maart 2023", "nl", "en") == "13 March 2023"
+    assert restate("Zuid-Korea", "nl", "en") == "South Korea"
+    assert restate("16,200", "en", "nl") == "16.200"
+    assert restate("16.200", "nl", "nl") == "16.200"  # the asker's own language: as written
+
+
+def test_a_channels_scope_narrows_what_a_refusal_offers() -> None:
+    far = Source(NL.article, NL.title, 9, NL.text, 0.1, "2023-03", "nl", "china-russia")
+    everything = engine(Reader({})).answer("Who won the cup?", [far], "en")
+    sport = engine(Reader({})).answer("Who won the cup?", [far], "en", scope=Scope(ids=("2024-05-*",)))
+    assert "Ajax wint" in everything.text and "China en Rusland" in everything.text
+    assert "Ajax wint" in sport.text and "China en Rusland" not in sport.text
