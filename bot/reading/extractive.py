@@ -59,6 +59,19 @@ class _Trail:
         return Trace(rule, detail, self.passages, self.windows, tuple(self.steps))
 
 
+@dataclass(frozen=True)
+class _Choice:
+    """What the engine would answer with: the question as finally read, the window to quote, the item in it."""
+
+    q: Question
+    window: Window
+    span: tuple[int, int] | None
+    item: str
+
+
+Check = Callable[[_Choice, str, ArticleText | None], str | None]
+
+
 class ExtractiveEngine:
     """Answers from the articles' own sentences, framed in the asker's language; never invents a fact."""
 
@@ -117,8 +130,22 @@ class ExtractiveEngine:
 
     def _decide(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
                 trail: _Trail, thread: tuple[str, int] | None = None) -> Answer:
-        item = ""
-        why: str | None
+        """Choose the window and item, then run the declared checks (`self.checks`): the first that objects refuses,
+        and the trace names it."""
+        chosen = self._choose(q, cands, windows, language, several, trail, thread)
+        if isinstance(chosen, Answer):
+            return chosen
+        w = chosen.window
+        trail.steps.append(f"window {w.source.label} dense={w.dense:.3f} related={w.related:.3f} score={w.score:.3f}")
+        art = self.store.article(w.source.article)
+        for name, check in self.checks:
+            if (why := check(chosen, language, art)) is not None:
+                return self._refuse(windows, cands, language, several, trail, name, why)
+        return self._compose(chosen.q, w, chosen.span, chosen.item, windows, cands, language, trail)
+
+    def _choose(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
+                trail: _Trail, thread: tuple[str, int] | None) -> _Choice | Answer:
+        """The item of the kind asked (or, for a quote or an untyped question, the window to quote), or a refusal."""
         if q.kind in ("role", "describe"):
             found = choose_role(q, windows, self.cal.type_margin)
             picks = [found] if found else []
@@ -131,48 +158,66 @@ class ExtractiveEngine:
         if picks and pick is None:
             return self._refuse(windows, cands, language, several, trail, *failed)
         if pick is not None:
-            window, item = pick.window, pick.item.stated
-            span: tuple[int, int] | None = (pick.item.start, pick.item.end)
-        elif q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
-            near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
+            return _Choice(q, pick.window, (pick.item.start, pick.item.end), pick.item.stated)
+        if q.kind == "quote" and q.subject or q.kind == "quote" and context_pronoun(q):
+            return self._quoted(q, cands, windows, language, several, trail)
+        window = windows[0]
+        by_name = q.kind in ("role", "describe") and rules.names_subject(q, window.text)
+        if not by_name and (why := rules.weak_support(window, q, self.cal)) is not None:
+            return self._refuse(windows, cands, language, several, trail, "weak_support", why)
+        return _Choice(q, window, None, "")
+
+    def _quoted(self, q: Question, cands: list[Source], windows: list[Window], language: str, several: bool,
+                trail: _Trail) -> _Choice | Answer:
+        """"What did X say": the window that reports X's words (or, for "she", anyone's), or a refusal."""
+        near = [w for w in windows if w.score >= windows[0].score - self.cal.type_margin]
+        said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
+        others = tuple(n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject)
+        if others:  # "Wat zei ze tegen GB News?": words reported beside GB News, whoever "ze" turns out to be
+            loose = replace(q, subject=()) if context_pronoun(q) else q
+            named = [w for w in near if rules.unattributed(loose, w, w.source.text, self.matcher) is None
+                     and not rules.missing_names(replace(q, names=others), [w.text], self.matcher, strict=True)]
+            said = sorted(named, key=lambda w: w not in said) or said
+        if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
+            q = replace(q, subject=())
             said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
-            others = tuple(n for n in q.names if tuple(fold(x) for x in n.split()) != q.subject)
-            if others:  # "Wat zei ze tegen GB News?": words reported beside GB News, whoever "ze" turns out to be
-                loose = replace(q, subject=()) if context_pronoun(q) else q
-                named = [w for w in near if rules.unattributed(loose, w, w.source.text, self.matcher) is None
-                         and not rules.missing_names(replace(q, names=others), [w.text], self.matcher, strict=True)]
-                said = sorted(named, key=lambda w: w not in said) or said
-            if not said and context_pronoun(q):  # "she" was read as someone the passages do not quote: drop the guess
-                q = replace(q, subject=())
-                said = [w for w in near if rules.unattributed(q, w, w.source.text, self.matcher) is None]
-            if not said:
-                why = rules.unattributed(q, windows[0], windows[0].source.text, self.matcher) or "nobody quoted"
-                return self._refuse(windows, cands, language, several, trail, "unattributed", why)
-            window, span = said[0], None
-        else:
-            window, span = windows[0], None
-            by_name = q.kind in ("role", "describe") and rules.names_subject(q, window.text)
-            if not by_name and (why := rules.weak_support(window, q, self.cal)) is not None:
-                return self._refuse(windows, cands, language, several, trail, "weak_support", why)
-        if not item and q.kind != "quote" and (why := rules.uncovered(q, window, language, self.matcher)) is not None:
-            return self._refuse(windows, cands, language, several, trail, "uncovered", why)
-        if (why := rules.after_now(q, window)) is not None:
-            return self._refuse(windows, cands, language, several, trail, "after_now", why)
-        trail.steps.append(f"window {window.source.label} dense={window.dense:.3f} related={window.related:.3f} "
-                           f"score={window.score:.3f}")
+        if not said:
+            why = rules.unattributed(q, windows[0], windows[0].source.text, self.matcher) or "nobody quoted"
+            return self._refuse(windows, cands, language, several, trail, "unattributed", why)
+        return _Choice(q, said[0], None, "")
+
+    # --- the checks a chosen answer must pass, in order (`self.checks`); each returns why it objects, or None ---
+
+    @property
+    def checks(self) -> tuple[tuple[str, Check], ...]:
+        """The checks in order: the first that objects refuses, and the trace names it."""
+        return (("uncovered", self._uncovered), ("after_now", self._after_now),
+                ("weak_relation", self._weak_relation), ("foreign_names", self._foreign_names),
+                ("wrong_year", self._wrong_year))
+
+    def _uncovered(self, c: _Choice, language: str, art: ArticleText | None) -> str | None:
+        if c.item or c.q.kind == "quote":
+            return None
+        return rules.uncovered(c.q, c.window, language, self.matcher)
+
+    def _after_now(self, c: _Choice, language: str, art: ArticleText | None) -> str | None:
+        return rules.after_now(c.q, c.window)
+
+    def _weak_relation(self, c: _Choice, language: str, art: ArticleText | None) -> str | None:
+        q, window = c.q, c.window
+        if q.kind in ("role", "describe", "quote") or where_is(q):  # a gloss is the relation
+            return None
         masked = window.related != window.dense and bool(q.names)
-        relation = q.kind not in ("role", "describe", "quote") and not where_is(q)  # a gloss is the relation
-        if relation and (why := rules.weak_relation(window, q, self.cal, masked)):
-            return self._refuse(windows, cands, language, several, trail, "weak_relation", why)
-        art = self.store.article(window.source.article)
-        if art is not None:
-            cross = bool(art.language) and art.language != language
-            foreign = rules.foreign_names(q, art.paragraphs, self.matcher, cross, self.names)
-            for rule, why in (("foreign_names", foreign),
-                              ("wrong_year", rules.wrong_year(q, art.paragraphs, art.date))):
-                if why is not None:
-                    return self._refuse(windows, cands, language, several, trail, rule, why)
-        return self._compose(q, window, span, item, windows, cands, language, trail)
+        return rules.weak_relation(window, q, self.cal, masked)
+
+    def _foreign_names(self, c: _Choice, language: str, art: ArticleText | None) -> str | None:
+        if art is None:
+            return None
+        cross = bool(art.language) and art.language != language
+        return rules.foreign_names(c.q, art.paragraphs, self.matcher, cross, self.names)
+
+    def _wrong_year(self, c: _Choice, language: str, art: ArticleText | None) -> str | None:
+        return rules.wrong_year(c.q, art.paragraphs, art.date) if art is not None else None
 
     def _compose(self, q: Question, window: Window, span: tuple[int, int] | None, item: str,
                  windows: list[Window], cands: list[Source], language: str, trail: _Trail) -> Answer:
