@@ -59,11 +59,15 @@ def defuse(text: str) -> str:
 
 
 _MASKED_LINK = re.compile(r"(?<!\\)\]\(")  # `](`: what would make literal `[label](url)` a masked link in Discord
+# `[label]: url` at a line's start (inside quotes too): a link reference definition, which makes `[label]` or
+# `[text][label]` elsewhere in the message a link whose target is not shown (found by the fuzzer)
+_LINK_DEFINITION = re.compile(r"^((?:[ \t]{0,3}>)*[ \t]{0,3})\[(?=[^\]\n]*\]:)", re.M)
 
 
 def escape_markdown(text: str) -> str:
     """Document text is data: its `*`, `_`, `#` … shown literally (discord.py's escape_markdown, in bounded pieces),
-    and a `](` escaped, so text that CommonMark left alone (a cut or odd link) never becomes a masked link."""
+    and a `](` and a link definition's `[` escaped, so text that CommonMark left alone (a cut or odd link) never
+    becomes a link that hides its target."""
     out: list[str] = []
     for line in text.split("\n"):
         pieces, rest = [], line
@@ -74,7 +78,7 @@ def escape_markdown(text: str) -> str:
             rest = rest[cut:]
         pieces.append(rest)
         out.append("".join(_escape_markdown(p) for p in pieces))
-    return _MASKED_LINK.sub(r"\\](", "\n".join(out))
+    return _LINK_DEFINITION.sub(r"\1\\[", _MASKED_LINK.sub(r"\\](", "\n".join(out)))
 
 
 def plain(text: str) -> str:

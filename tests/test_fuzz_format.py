@@ -170,6 +170,7 @@ def check_discord(answer: Answer) -> None:
                        False, "en"))
 @example(answer=Answer(SECRETS[0] + "`[click](http://evil.example/x)# Heading`" + "x" * 2500, (), False, "en"))
 @example(answer=Answer("`" * 300 + "\n\n" + "[" * 2500 + "\n\n[click](http://evil.example/x)", (), True, "nl"))
+@example(answer=Answer("[x][ref]\n\n[ref]: http://evil.example " + "x" * 3000, (), False, "en"))  # found by make fuzz
 @budget(ci=80, fuzz=5_000)
 def _fuzz_discord(answer: Answer) -> None:
     check_discord(answer)
