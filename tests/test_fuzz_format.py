@@ -171,6 +171,8 @@ def check_discord(answer: Answer) -> None:
 @example(answer=Answer(SECRETS[0] + "`[click](http://evil.example/x)# Heading`" + "x" * 2500, (), False, "en"))
 @example(answer=Answer("`" * 300 + "\n\n" + "[" * 2500 + "\n\n[click](http://evil.example/x)", (), True, "nl"))
 @example(answer=Answer("[x][ref]\n\n[ref]: http://evil.example " + "x" * 3000, (), False, "en"))  # found by make fuzz
+@example(answer=Answer(SECRETS[0] + "```\nfence <!here>\n```\n" + "`" * 1500 + " [click](http://evil.example/x)", (),
+                       False, "en"))  # found by make fuzz: a run of backticks in fenced code
 @budget(ci=80, fuzz=5_000)
 def _fuzz_discord(answer: Answer) -> None:
     check_discord(answer)
