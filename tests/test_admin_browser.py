@@ -81,6 +81,8 @@ def test_an_editor_works_the_page_in_a_browser(served, tmp_path: Path) -> None:
             "skipped minutes.docx: briefbot does not read .docx files (it reads .md, .markdown, .txt, .html, .htm, "
             ".pdf)")
 
+        page.wait_for_load_state("load")  # htmx binds its triggers once the page has loaded; typing before is lost
+        page.wait_for_function("() => window.htmx !== undefined")
         page.fill("#q", "texel")  # htmx searches as one types
         expect(page.locator("#list-heading")).to_have_text("1 article matching “texel”")
 
