@@ -14,6 +14,7 @@ import uvicorn
 from adapters.admin.server import local_app
 from bot.common.config import Settings
 from bot.core.bot import Bot
+from bot.wiring import build_bot
 from tests.services import free_port, missing, wait_until
 
 TOKEN = "test-admin-token-0123456789"
@@ -51,6 +52,19 @@ class AdminServer:
 
 def admin_settings(data_dir: Path, **extra: str) -> Settings:
     return Settings.from_env({"BRIEFBOT_DATA_DIR": str(data_dir), "BRIEFBOT_ADMIN_TOKEN": TOKEN, **extra})
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[tuple[AdminServer, Bot, Settings]]:
+    """The admin page over a real Bot on `data_dir`, on a free port; stopped and closed afterwards."""
+    settings = admin_settings(data_dir)
+    bot = build_bot(settings)
+    server = AdminServer(settings, bot).start()
+    try:
+        yield server, bot, settings
+    finally:
+        server.stop()
+        bot.close()
 
 
 @contextmanager

@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from adapters.console import run_console
 from bot.common.config import Settings
 from bot.core.bot import Bot
-from bot.wiring import build_bot
-from tests.admin_harness import TOKEN, AdminServer, admin_settings, chromium
+from tests.admin_harness import TOKEN, AdminServer, chromium, serving
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +32,8 @@ The crossing takes twenty minutes, as it did with the old ship.
 
 @pytest.fixture
 def served(kb_copy: Path) -> Iterator[tuple[AdminServer, Bot, Settings]]:
-    settings = admin_settings(kb_copy)
-    bot = build_bot(settings)
-    server = AdminServer(settings, bot).start()
-    yield server, bot, settings
-    server.stop()
-    bot.close()
+    with serving(kb_copy) as running:
+        yield running
 
 
 def _log_in(page, url: str, token: str) -> None:

@@ -19,7 +19,7 @@ from bot.common.errors import ConfigError
 from bot.core.bot import Bot
 from bot.wiring import build_bot
 from knowledge.chroma import WriterLock
-from tests.admin_harness import TOKEN, AdminServer, admin_settings
+from tests.admin_harness import TOKEN, AdminServer, admin_settings, serving
 from tests.clirun import run_cli
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -27,12 +27,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 def served(kb_copy: Path) -> Iterator[tuple[AdminServer, Bot, Settings]]:
-    settings = admin_settings(kb_copy)
-    bot = build_bot(settings)
-    server = AdminServer(settings, bot).start()
-    yield server, bot, settings
-    server.stop()
-    bot.close()
+    with serving(kb_copy) as running:
+        yield running
 
 
 def _client(server: AdminServer) -> httpx.Client:

@@ -4,9 +4,8 @@ before the sentence that holds it."""
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -21,8 +20,6 @@ from knowledge.reader import Span
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .restate import restate
 from .speakers import speaker_in
-
-log = logging.getLogger("briefbot.reader")
 
 
 class KnowledgeSource(Protocol):
@@ -205,6 +202,3 @@ class ReaderEngine:
         rest = [p for p in passages if p != cited]
         return tuple([cited, *rest][: self.top_k])
 
-
-def with_score(source: Source, score: float) -> Source:
-    return replace(source, score=score)
