@@ -4,7 +4,8 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 TEST_WORKERS ?= 2
 
-.PHONY: setup console test test-fast fuzz lint install-check services bench train-reader clean clean-data
+.PHONY: setup console test test-fast fuzz lint install-check services bench train-reader decide-reader clean \
+  clean-data
 
 setup: $(STAMP)
 
@@ -81,7 +82,26 @@ train-reader: setup
 	$(VENV)/bin/python -m training.train_reader --out $(READER_RUN) --trainable 6 --epochs 1.4 \
 	  --sources v2,v1,xq-nl,xq-en,xq-nl-en,neg
 	$(VENV)/bin/python -m training.export_reader $(READER_RUN)/reader.npz
-	$(VENV)/bin/python -m training.calibrate_reader --write
+	$(MAKE) decide-reader
+
+# The reader's decision, on the shared data's `calib` titles through the bot's own retrieval: the passages read and
+# the bare threshold (training.calibrate_reader), then the gate (training.decision_data + training.fit_decision).
+SQUAD ?= ../shared/eval/squad
+READER_DATA ?= .data/reader-calib
+decide-reader: setup
+	BRIEFBOT_DATA_DIR=$(READER_DATA)/v2 BRIEFBOT_SAMPLE_ARTICLE=false $(VENV)/bin/briefbot ingest $(SQUAD)/v2/articles
+	BRIEFBOT_DATA_DIR=$(READER_DATA)/xquad BRIEFBOT_SAMPLE_ARTICLE=false \
+	  $(VENV)/bin/briefbot ingest $(SQUAD)/xquad-nl/articles
+	$(VENV)/bin/python -m training.calibrate_reader --squad-dir $(READER_DATA)/v2 --xquad-dir $(READER_DATA)/xquad \
+	  --write
+	$(VENV)/bin/python -m training.decision_data $(SQUAD)/v2/questions.jsonl --split calib \
+	  --data-dir $(READER_DATA)/v2 --out $(READER_RUN)/cal-v2.jsonl
+	$(VENV)/bin/python -m training.decision_data $(SQUAD)/xquad-nl/questions.jsonl --split calib \
+	  --data-dir $(READER_DATA)/xquad --out $(READER_RUN)/cal-xqnl.jsonl
+	$(VENV)/bin/python -m training.decision_data $(SQUAD)/xquad-nl/questions-en.jsonl --split calib \
+	  --data-dir $(READER_DATA)/xquad --out $(READER_RUN)/cal-xqen.jsonl
+	$(VENV)/bin/python -m training.fit_decision --write \
+	  --fit $(READER_RUN)/cal-v2.jsonl $(READER_RUN)/cal-xqnl.jsonl $(READER_RUN)/cal-xqen.jsonl
 
 # The venv and caches only: .data (the index, conversation memory and recorded feedback) is kept.
 clean:

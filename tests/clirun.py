@@ -11,10 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def cli_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """os.environ without briefbot/LLM settings that would change behaviour, pointed at data_dir."""
+    """os.environ without briefbot/LLM settings that would change behaviour, pointed at data_dir; the rules engine,
+    whose answers the CLI tests expect (a test names BRIEFBOT_ENGINE=reader in `extra` for the reader)."""
     drop = ("BRIEFBOT_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "CHROMA_", "REDIS_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update({"BRIEFBOT_DATA_DIR": str(data_dir), "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"})
+    env.update({"BRIEFBOT_DATA_DIR": str(data_dir), "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8",
+                "BRIEFBOT_ENGINE": "rules"})
     env.update(extra or {})
     return env
 

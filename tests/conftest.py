@@ -95,8 +95,9 @@ def kb_copy(kb_settings: Settings, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def real_bot(kb_copy: Path) -> Iterator[Bot]:
-    """The real offline Bot (Chroma, e5 embedder, the default engine, SQLite memory) on a copy of the session KB."""
-    bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(kb_copy)}))
+    """The real offline Bot (Chroma, e5 embedder, SQLite memory) on a copy of the session KB, with the rules engine:
+    the answers these tests expect are its (the reader's are in test_reader_shipped.py)."""
+    bot = build_bot(Settings.from_env({"BRIEFBOT_DATA_DIR": str(kb_copy), "BRIEFBOT_ENGINE": "rules"}))
     yield bot
     bot.close()
 

@@ -24,12 +24,13 @@ QUOTED = re.compile(r"„.*”", re.S)
 
 @pytest.fixture(scope="module")
 def corpus_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    """Four articles in two languages in one real knowledge base (Chroma, the bundled embedder)."""
+    """Four articles in two languages in one real knowledge base (Chroma, the bundled embedder); the rules engine,
+    whose answers these tests know."""
     from bot.wiring import open_collections
     from knowledge.ingest import ingest
 
     settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(tmp_path_factory.mktemp("corpus") / "data"),
-                                  "BRIEFBOT_SAMPLE_ARTICLE": "false"})
+                                  "BRIEFBOT_SAMPLE_ARTICLE": "false", "BRIEFBOT_ENGINE": "rules"})
     cols, lock = open_collections(settings, index_builtin=False)
     try:
         ingest(cols, [*sorted(ARTICLES_DIR.glob("*.md")), *sorted(CORPUS.glob("*.md"))], progress=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from bot.common.models import Answer, Article, Scope, Source, Turn
 from bot.language.followup import FollowUp
+from bot.reading.gate import KINDS, Gate, Hit, Read, features
 from bot.reading.reader_engine import ReaderCalibration, ReaderEngine
 from bot.reading.restate import restate
 from bot.retrieval.retriever import ArticleText, Sentences
@@ -120,3 +122,53 @@ def test_a_channels_scope_narrows_what_a_refusal_offers() -> None:
     sport = engine(Reader({})).answer("Who won the cup?", [far], "en", scope=Scope(ids=("2024-05-*",)))
     assert "Ajax wint" in everything.text and "China en Rusland" in everything.text
     assert "Ajax wint" in sport.text and "China en Rusland" not in sport.text
+
+
+# The gate: a logistic model over `features`; these weights look only at the best margin (the first feature).
+N = len(features([], [], "en", None))
+
+
+def margin_gate(item_at: float, sentence_at: float) -> Gate:
+    """Chance 0.5 at margin `item_at` for the item and at `sentence_at` for the sentence."""
+    return Gate((1.0, *[0.0] * (N - 1), -item_at), (1.0, *[0.0] * (N - 1), -sentence_at), 0.5, 0.5)
+
+
+def gated(reader: Reader, gate: Gate) -> ReaderEngine:
+    return ReaderEngine(Store([NL, OTHER]), reader, ReaderCalibration(99.0, 2, "test", gate))
+
+
+def test_the_gate_states_the_item_when_its_chance_is_enough() -> None:
+    a = gated(Reader({NL.text: ("16.200", 6.0, 1.0)}), margin_gate(4.0, 2.0)).answer(
+        "How many children will the EU trace?", [NL, OTHER], "en")
+    assert a.grounded and a.item == "16,200" and a.trace is not None and a.trace.rule == "answer"
+    assert "→ item" in a.trace.steps[-1]
+
+
+def test_the_gate_quotes_the_sentence_alone_when_the_item_is_not_sure_enough() -> None:
+    a = gated(Reader({NL.text: ("16.200", 4.0, 1.0)}), margin_gate(4.0, 2.0)).answer(
+        "How many children will the EU trace?", [NL, OTHER], "en")
+    assert a.grounded and not a.item and a.trace is not None and a.trace.rule == "sentence"
+    assert a.text.startswith("According to the article [china-russia ¶9]: „De EU zal de 16.200")
+
+
+def test_the_gate_refuses_below_both_chances() -> None:
+    a = gated(Reader({NL.text: ("16.200", 2.0, 1.0)}), margin_gate(4.0, 2.0)).answer(
+        "How many children will the EU trace?", [NL, OTHER], "en")
+    assert not a.grounded and a.trace is not None and a.trace.rule == "no_answer"
+
+
+def test_features_read_the_best_span_the_retrieval_and_the_language_pair() -> None:
+    reads = [Read("a ¶1", 2.0, 1.0, "x"), Read("b ¶2", 7.0, 1.0, "a short span")]
+    x = features(reads, [Hit("a ¶1", 0.9, "nl"), Hit("b ¶2", 0.8, "nl")], "en", "number")
+    assert len(x) == N == 15 + len(KINDS)
+    assert x[0] == 6.0 and x[4] == 1.0  # the best margin, then the runner-up's
+    assert abs(x[6] - 0.1) < 1e-9 and x[7] == 0.0  # the retrieval gap; the best span is not in the top passage
+    assert x[9] == 1.0 and x[10 + KINDS.index("number")] == 1.0  # an English question on a Dutch passage
+    assert x[-4:] == [0.0, 1.0, 0.0, 0.0]  # a number asked for, none in the span
+    y = features([Read("a ¶1", 7.0, 1.0, "drie")], [Hit("a ¶1", 0.9, "nl")], "en", "number")
+    assert y[-4:] == [1.0, 0.0, 0.0, 0.0]  # a number in the passage's language
+
+
+def test_a_gate_fitted_for_other_features_says_to_refit() -> None:
+    with pytest.raises(ValueError, match="refit"):
+        Gate((1.0, 0.0), (1.0, 0.0), 0.5, 0.5).decide([1.0, 2.0, 3.0])

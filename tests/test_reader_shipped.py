@@ -1,6 +1,7 @@
 """The shipped reader (knowledge/reader/reader.npz) behind the real Bot: Chroma, the e5 embedder, onnxruntime."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from bot.common.config import Settings
 from bot.core.bot import Bot
 from bot.wiring import build_bot
+from tests.clirun import run_cli
 
 
 @pytest.fixture
@@ -35,3 +37,11 @@ def test_an_overview_is_not_read(reader_bot: Bot) -> None:
     a = reader_bot.answer("What is the article about?", "r3")
     assert a.grounded and a.trace is not None and a.trace.rule == "overview"
     assert any("reader is not run" in s for s in a.trace.steps)
+
+
+def test_the_reader_is_the_default_engine_and_answers_through_ask_json(kb_copy: Path) -> None:
+    assert Settings.from_env({}).engine == "reader"
+    done = run_cli(["ask", "--json"], kb_copy, stdin="Hoeveel gedeporteerde kinderen wil de conferentie opsporen?\n",
+                   env={"BRIEFBOT_ENGINE": "reader"})
+    reply = json.loads(done.stdout.splitlines()[0])
+    assert reply["grounded"] and reply["item"] == "16.200" and "[china-russia ¶9]" in reply["answer"]

@@ -53,7 +53,8 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     text = (CORPUS / tennis.name).read_text(encoding="utf-8")
     tennis.write_text(text.replace("language: nl\n", "language: nl\ntags: [Sport, tennis]\n", 1), encoding="utf-8")
     shutil.copy(CORPUS / f"{ASYLUM}.en.md", root / "in" / f"{ASYLUM}.en.md")
-    settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(root / "data"), "BRIEFBOT_SAMPLE_ARTICLE": "false"})
+    settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(root / "data"), "BRIEFBOT_SAMPLE_ARTICLE": "false",
+                                  "BRIEFBOT_ENGINE": "rules"})  # the answers below are the rules engine's
     cols, lock = open_collections(settings, index_builtin=False)
     try:
         ingest(cols, [tennis, root / "in" / f"{ASYLUM}.en.md"], progress=False)

@@ -30,7 +30,7 @@ def test_store_from_another_model_is_refused_then_rebuilt(tmp_path: Path) -> Non
     """Mixing vectors of two models gives silent nonsense; the bot refuses and `ingest --rebuild` repairs it."""
     data_dir = tmp_path / "data"
     _foreign_store(data_dir)
-    settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(data_dir)})
+    settings = Settings.from_env({"BRIEFBOT_DATA_DIR": str(data_dir), "BRIEFBOT_ENGINE": "rules"})
     with pytest.raises(StoreError) as err:
         build_bot(settings)
     message = err.value.message

@@ -99,8 +99,8 @@ class Settings(BaseSettings):
         "BRIEFBOT_LLM", None, "`provider:model`, e.g. `openai:gpt-4o-mini`, `anthropic:claude-3-5-haiku-latest`, "
         "`ollama:llama3.2`; unset: the offline engine")
     engine: Literal["rules", "reader"] = var(
-        "BRIEFBOT_ENGINE", "rules", "the offline engine: `rules` (the extractive engine) or `reader` (the trained "
-        "reader, docs/reader.md)")
+        "BRIEFBOT_ENGINE", "reader", "the offline engine: `reader` (the trained reader, docs/reader.md) or `rules` "
+        "(the earlier rules engine, docs/engine.md)")
     llm_timeout_s: float = var("BRIEFBOT_LLM_TIMEOUT", 60.0, "seconds before an LLM answer is stopped with a clear "
                                "message", ge=0.1)
     llm_max_chars: int = var("BRIEFBOT_LLM_MAX_CHARS", 4000, "an LLM answer longer than this is cut (at a word) with "

@@ -17,6 +17,7 @@ from bot.language.replies import cite, quoted, say, the_article, trim
 from bot.retrieval.retriever import ArticleText, Sentences
 from knowledge.reader import Span
 
+from .gate import Gate, Hit, Read, features
 from .overview import catalogue, summarise, topic_terms, topics, wants_catalogue
 from .restate import restate
 from .speakers import speaker_in
@@ -40,14 +41,16 @@ class SpanReader(Protocol):
 class ReaderCalibration:
     """The reading decision's numbers, chosen on the training data's `calib` titles (knowledge/reader/reader.json)."""
 
-    threshold: float  # answer when the best span's margin over no answer is above this
+    threshold: float  # without a gate: answer when the best span's margin over no answer is above this
     passages: int = 3  # passages read, best retrieved first
     chosen_on: str = ""  # the data that chose them
+    gate: Gate | None = None  # item, sentence alone or refusal, from the reader's and the retriever's scores
 
     @classmethod
     def load(cls, path: Path) -> ReaderCalibration:
         d = json.loads(path.read_text(encoding="utf-8"))
-        return cls(float(d["threshold"]), int(d["passages"]), str(d.get("chosen_on", "")))
+        gate = Gate.from_json(d["gate"]) if "gate" in d else None
+        return cls(float(d["threshold"]), int(d["passages"]), str(d.get("chosen_on", "")), gate)
 
 
 @dataclass
@@ -152,17 +155,35 @@ class ReaderEngine:
         a.spans = tuple((chosen[s.passage].label, round(s.score, 3), round(s.null, 3), s.text) for s in spans)
         best = max(spans, key=lambda s: s.margin)
         src = chosen[best.passage]
-        detail = f"best span {best.text!r} in [{src.label}]: margin {best.margin:.2f}, threshold " \
-                 f"{self.decision.threshold:.2f}"
-        a.steps.append(detail)
-        if best.margin <= self.decision.threshold:
+        verdict, detail = self._decide(a, spans, chosen)
+        a.steps.append(f"best span {best.text!r} in [{src.label}]: {detail}")
+        if verdict == "refuse":
             return self._refuse(a, src, "no_answer", detail)
         quote, at = self._sentence(src, best)
+        quote = trim(quote, self.cal.max_quote_chars, at)
+        sources = self._sources(src, a.passages)
+        if verdict == "sentence":
+            text = say("according", a.language, the_article=the_article(a.language, False), cite=cite(src),
+                       quote=quote)
+            return Answer(text, sources, True, a.language, trace=a.trace("sentence", detail))
         item = restate(best.text, src.language, a.language)
         text = say("item", a.language, item=item, the_article=the_article(a.language, False), cite=cite(src),
-                   quote=trim(quote, self.cal.max_quote_chars, at))
-        return Answer(text, self._sources(src, a.passages), True, a.language, trace=a.trace("answer", detail),
-                      item=item)
+                   quote=quote)
+        return Answer(text, sources, True, a.language, trace=a.trace("answer", detail), item=item)
+
+    def _decide(self, a: _Asked, spans: Sequence[Span], chosen: Sequence[Source]) -> tuple[str, str]:
+        """The gate's verdict (item, sentence or refuse) and the figures behind it, for the trace."""
+        best = max(spans, key=lambda s: s.margin)
+        gate = self.decision.gate
+        if gate is None:
+            verdict = "item" if best.margin > self.decision.threshold else "refuse"
+            return verdict, f"margin {best.margin:.2f}, threshold {self.decision.threshold:.2f}"
+        reads = [Read(chosen[s.passage].label, s.score, s.null, s.text) for s in spans]
+        hits = [Hit(p.label, p.score, p.language) for p in a.passages[:4]]
+        verdict, p_item, p_sentence = gate.decide(features(reads, hits, a.language, a.q.kind))
+        return verdict, (f"margin {best.margin:.2f}; chance the item is right {p_item:.2f} (states it above "
+                         f"{gate.item_above:.2f}), that its sentence answers {p_sentence:.2f} (quotes it above "
+                         f"{gate.sentence_above:.2f}) → {verdict}")
 
     def _sentence(self, src: Source, span: Span) -> tuple[str, tuple[int, int]]:
         """The sentences of the passage the span stands in, and the span's place in them."""
