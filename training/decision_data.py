@@ -59,7 +59,7 @@ def main() -> None:
     rules = bot.engine
     assert isinstance(rules, ExtractiveEngine)
     settings = Settings.from_env()
-    decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf)
+    decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf, gate=None)  # always the item
     retriever = bot.retriever
     assert isinstance(retriever, ChromaRetriever)
     reader = ReaderEngine(retriever, OnnxReader(settings.threads, settings.cache_dir), decision,
