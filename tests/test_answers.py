@@ -83,6 +83,7 @@ def test_an_overview_gives_the_title_and_the_lead(real_bot: Bot) -> None:
     assert answer.sources[0].title in answer.text
     assert CITE.search(answer.text)
     assert answer.trace is not None and answer.trace.rule == "overview"
+    assert answer.text.count("Its central points") == 1 and "It also says" in answer.text  # one label, then more
 
 
 @pytest.mark.parametrize(

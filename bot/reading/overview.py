@@ -79,8 +79,8 @@ def summarise(art: ArticleText, sentences: dict[tuple[str, int], Sentences], lan
     date = f" ({art.date})" if art.date else ""
     lines = [say("overview", language, title=art.title, date=date, cite=cite(_source(art, lead_p)),
                  quote=trim(lead, 300))]
-    for p, i in central:
-        lines.append(say("overview_more", language, cite=cite(_source(art, p)),
+    for n, (p, i) in enumerate(central):  # "Its central points" once, then "It also says"
+        lines.append(say("overview_more" if n == 0 else "also", language, cite=cite(_source(art, p)),
                          quote=trim(sentences[(art.id, p)].texts[i], 260)))
     names = key_names(art, language)
     if names:
