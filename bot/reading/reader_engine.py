@@ -1,6 +1,6 @@
-"""The offline answer engine: a trained reader finds the span that answers in the passages retrieved, a threshold
-calibrated on training data decides whether it answers, and the reply states the span in the asker's words
-before the sentence that holds it."""
+"""The offline answer engine: a trained reader finds the span that answers in the passages retrieved, a gate fitted
+on training data decides between stating it, quoting its sentence alone and refusing, and the reply states the
+span in the asker's words before the sentence that holds it."""
 from __future__ import annotations
 
 import json
