@@ -168,9 +168,13 @@ class Span:
 SENTENCE_END = re.compile(r"(?<=\w{4})[.!?][\"”’)»]*\s+(?=[A-Z0-9„“\"(«])")
 
 
-def sentence_of(passage: str, w: Window) -> np.ndarray:
-    """The sentence each of the window's passage tokens stands in (its index in the passage)."""
-    ends = [m.end() for m in SENTENCE_END.finditer(passage)]
+def sentence_ends(passage: str) -> list[int]:
+    """Where each of the passage's sentences ends (its characters up to there)."""
+    return [m.end() for m in SENTENCE_END.finditer(passage)]
+
+
+def sentence_of(ends: Sequence[int], w: Window) -> np.ndarray:
+    """The sentence each of the window's passage tokens stands in (its index in the passage), from sentence_ends."""
     return np.array([bisect.bisect_right(ends, start) for start, _ in w.spans], dtype=np.int32)
 
 
@@ -198,8 +202,9 @@ def spans_of(question_windows: Sequence[Sequence[Window]], passages: Sequence[st
     for i, ws in enumerate(question_windows):
         best: tuple[float, int, int, Window | None] = (-math.inf, -1, -1, None)
         null = math.inf
+        ends = sentence_ends(passages[i])  # once a passage: its windows share them
         for win in ws:
-            score, a, z = best_span(logits[k], win, sentence_of(passages[i], win))
+            score, a, z = best_span(logits[k], win, sentence_of(ends, win))
             null = min(null, float(logits[k][0, 0] + logits[k][0, 1]))
             if score > best[0]:
                 best = (score, a, z, win)

@@ -11,6 +11,7 @@ from knowledge.reader import (
     TrainedWeights,
     Window,
     best_span,
+    sentence_ends,
     sentence_of,
     spans_of,
     tokens,
@@ -81,12 +82,12 @@ def test_a_span_stays_in_one_sentence_and_an_abbreviation_does_not_end_one() -> 
     starts = [0, 4, 11, 15, 18, 24, 29, 35, 43, 46, 50, 56]
     spans = tuple((a, passage.index(" ", a) if " " in passage[a:] else len(passage)) for a in starts)
     w = Window(np.zeros(len(spans) + 2, np.int64), 1, spans)
-    assert list(sentence_of(passage, w)) == [0] * 5 + [1] * 7  # "St." ends no sentence
+    assert list(sentence_of(sentence_ends(passage), w)) == [0] * 5 + [1] * 7  # "St." ends no sentence
     logits = np.zeros((len(spans) + 2, 2), np.float32)
     logits[1 + 3, 0] = 5.0  # the best start: "39"
     logits[1 + 6, 1] = 5.0  # the best end, in the next sentence: "Elway"
     logits[1 + 4, 1] = 1.0  # "jaar."
-    _, a, z = best_span(logits, w, sentence_of(passage, w))
+    _, a, z = best_span(logits, w, sentence_of(sentence_ends(passage), w))
     assert (a, z) == (3, 4)
     _, a, z = best_span(logits, w)  # without sentences: across the end
     assert (a, z) == (3, 6)

@@ -155,7 +155,7 @@ class ReaderEngine:
         a.spans = tuple((chosen[s.passage].label, round(s.score, 3), round(s.null, 3), s.text) for s in spans)
         best = max(spans, key=lambda s: s.margin)
         src = chosen[best.passage]
-        verdict, detail = self._decide(a, spans, chosen)
+        verdict, detail = self._decide(a, best, spans, chosen)
         a.steps.append(f"best span {best.text!r} in [{src.label}]: {detail}")
         if verdict == "refuse":
             return self._refuse(a, src, "no_answer", detail)
@@ -171,9 +171,8 @@ class ReaderEngine:
                    quote=quote)
         return Answer(text, sources, True, a.language, trace=a.trace("answer", detail), item=item)
 
-    def _decide(self, a: _Asked, spans: Sequence[Span], chosen: Sequence[Source]) -> tuple[str, str]:
-        """The gate's verdict (item, sentence or refuse) and the figures behind it, for the trace."""
-        best = max(spans, key=lambda s: s.margin)
+    def _decide(self, a: _Asked, best: Span, spans: Sequence[Span], chosen: Sequence[Source]) -> tuple[str, str]:
+        """The gate's verdict (item, sentence or refuse) on the best span, and the figures behind it, for the trace."""
         gate = self.decision.gate
         if gate is None:
             verdict = "item" if best.margin > self.decision.threshold else "refuse"
