@@ -99,7 +99,8 @@ def test_off_topic_is_refused_in_the_askers_language(real_bot: Bot, question: st
     answer = real_bot.answer(question, "t")
     assert answer.grounded is False, answer.text
     assert answer.language == language
-    assert "„" not in answer.text or phrase("closest", language, cite="").split()[0] in answer.text
+    cites = "¶" in answer.text  # the titles it lists are set off as titles; no passage is cited as an answer
+    assert not cites or phrase("closest", language, cite="").split()[0] in answer.text
 
 
 @pytest.mark.parametrize(

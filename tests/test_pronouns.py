@@ -57,6 +57,18 @@ def test_a_follow_up_about_what_the_last_quote_names_leans_on_that_passage() -> 
     assert money is not None and not rules.in_previous_quote(analyse("Hoeveel prijzengeld kreeg ze?"), money)
 
 
+def test_a_follow_up_is_read_as_one_question_whatever_it_is_searched_as() -> None:
+    src = Source("a1", "Title", 22, "Napoleon werd naar Sint Helena gestuurd.", 0.9, "", "nl", "a1")
+    history = [Turn("Who defeated Napoleon at Waterloo?", Answer("Wellington …", (src,), True, "en", item="Wellington"),
+                    0.0)]
+    sent = resolve("Where was he sent afterwards?", history)
+    assert sent is not None and sent.read_as == "Where was Napoleon sent afterwards?"
+    said = Answer("1,2 miljoen …", (src,), True, "nl", item="1,2 miljoen")
+    more = resolve("En hoeveel gemeenten?", [Turn("Hoeveel inwoners heeft Brussel?", said, 0.0)])
+    assert more is not None and more.read_as == "En hoeveel gemeenten?"
+    assert more.article == "a1"  # searched within the thread's article
+
+
 def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
     import numpy as np
 

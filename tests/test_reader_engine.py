@@ -9,6 +9,7 @@ import pytest
 from bot.common.models import Answer, Article, Scope, Source, Turn
 from bot.language.followup import FollowUp
 from bot.reading.gate import KINDS, Gate, Hit, Read, features
+from bot.reading.overview import topics
 from bot.reading.reader_engine import ReaderCalibration, ReaderEngine
 from bot.reading.restate import restate
 from bot.retrieval.retriever import ArticleText, Sentences
@@ -99,12 +100,18 @@ def test_an_empty_store_says_how_to_add_articles() -> None:
     assert not a.grounded and "briefbot ingest" in a.text
 
 
-def test_a_follow_up_is_read_as_the_core_resolved_it() -> None:
+def test_a_follow_up_is_searched_widened_but_read_as_one_question() -> None:
     reader = Reader({NL.text: ("Von der Leyen", 5.0, 0.0)})
-    prev = Turn("How many children will the EU trace?", Answer("16,200 …", (NL,), True, "en", item="16,200"), 0.0)
-    ctx = FollowUp("Who said that? How many children will the EU trace?", prev, "")
-    engine(reader).answer("Who said that?", [NL], "en", ctx)
-    assert reader.asked[0][0] == ctx.query
+    prev = Turn("How many children will Von der Leyen trace?",
+                Answer("16,200 …", (NL,), True, "en", item="16,200"), 0.0)
+    ctx = FollowUp("When did she say it? How many children will Von der Leyen trace?", prev, "Von der Leyen",
+                   read_as="When did Von der Leyen say it?")
+    a = engine(reader).answer("When did she say it?", [NL], "en", ctx)
+    assert reader.asked[0][0] == "When did Von der Leyen say it?"
+    assert "read as 'When did Von der Leyen say it?'" in "\n".join(a.trace.steps)
+    bare = FollowUp("Who said that? How many children will the EU trace?", prev, "")  # read_as not given
+    engine(reader).answer("Who said that?", [NL], "en", bare)
+    assert reader.asked[1][0] == "Who said that?"
 
 
 def test_restate_writes_numbers_dates_and_countries_the_askers_way() -> None:
@@ -172,3 +179,10 @@ def test_features_read_the_best_span_the_retrieval_and_the_language_pair() -> No
 def test_a_gate_fitted_for_other_features_says_to_refit() -> None:
     with pytest.raises(ValueError, match="refit"):
         Gate((1.0, 0.0), (1.0, 0.0), 0.5, 0.5).decide([1.0, 2.0, 3.0])
+
+
+def test_an_off_topic_refusal_sets_titles_off_and_counts_the_rest_in_the_askers_language() -> None:
+    titles = [f"Title {n} of the news" for n in range(8)]
+    assert topics(titles, "nl") == "; ".join(f"„Title {n} of the news”" for n in range(6)) + "; en nog 2"
+    assert topics(titles[:2], "en") == "“Title 0 of the news”; “Title 1 of the news”"
+    assert topics(titles, "en").endswith("; and 2 more")

@@ -49,6 +49,7 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--split", choices=("calib", "all"), default="all")
+    ap.add_argument("--passages", type=int, help="passages read (default: knowledge/reader/reader.json's)")
     args = ap.parse_args()
     if args.split == "calib":
         rows = calib_questions(args.questions)
@@ -60,6 +61,8 @@ def main() -> None:
     assert isinstance(rules, ExtractiveEngine)
     settings = Settings.from_env()
     decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf, gate=None)  # always the item
+    if args.passages:
+        decision = replace(decision, passages=args.passages)
     retriever = bot.retriever
     assert isinstance(retriever, ChromaRetriever)
     reader = ReaderEngine(retriever, OnnxReader(settings.threads, settings.cache_dir), decision,

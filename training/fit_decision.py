@@ -34,6 +34,9 @@ assert _spec and _spec.loader
 squad = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(squad)
 
+RARE = 10  # a yes/no feature set for fewer records than this learns its weight from a handful of questions
+
+
 def load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
@@ -148,6 +151,9 @@ def main() -> None:
     args = ap.parse_args()
     recs = [r for p in args.fit for r in load(p)]
     x = np.array([features(r) for r in recs])
+    flags = np.all(np.isin(x, (0.0, 1.0)), axis=0) & ((x == 1.0).sum(0) < RARE)
+    for i in np.flatnonzero(flags):  # a yes/no feature this rare gets a weight from a handful of questions
+        print(f"warning: feature {i} is set for only {int((x[:, i] == 1.0).sum())} records: drop it from the gate")
     item, quote, refuse, rules = outcomes(recs)
     # SQuAD 2.0's questions are judged by SQuAD's F1 (its adversarial unanswerable ones among them), XQuAD's by
     # the shared scorer (strict leads): the issue's targets for the one are the constraint, the other is maximised.

@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="a smoke test: only this many examples of each set")
+    ap.add_argument("--init", type=Path, help="start from a saved run's reader.npz (a second stage of training)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -171,6 +172,8 @@ def main() -> None:
     tok = E5Tokenizer(weights.vocab)
     model = Reader(weights)
     stop = weights.header.layers - args.trainable
+    if args.init:
+        load(model, args.init)
     everything = data.load()
     sources = set(args.sources.split(","))
     train = [e for e in everything if e.split == "train" and e.source in sources]
@@ -265,6 +268,20 @@ def save(model: Reader, stop: int, path: Path) -> None:
     out["span.w"] = model.span.weight.detach().numpy().astype(np.float32)
     out["span.b"] = model.span.bias.detach().numpy().astype(np.float32)
     np.savez(path, **out)
+
+
+def load(model: Reader, path: Path) -> None:
+    """A saved run's tensors (`save`'s file) into the model: the layers it trained and the span head."""
+    with np.load(path) as z, torch.no_grad():
+        for name in z.files:
+            if name.startswith("span."):
+                p = model.span.weight if name == "span.w" else model.span.bias
+            else:
+                layer, tensor = name.split(".", 1)
+                mod, kind = tensor.split(".")
+                m = getattr(model.layers[int(layer[1:])], mod)
+                p = m.weight if kind == "w" else m.bias
+            p.copy_(torch.from_numpy(z[name]).reshape(p.shape))
 
 
 if __name__ == "__main__":

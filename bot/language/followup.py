@@ -20,6 +20,7 @@ class FollowUp:
     referent: str  # who or what a pronoun points at ("Napoleon", "Suella Braverman"), or ""
     given: tuple[str, ...] = ()  # what the thread already named: the previous question's names and answer
     anaphoric: bool = False  # nothing of its own to search for ("Wie zei dat?", "Waarom?"): read the last passage
+    read_as: str = ""  # one question for a reader to read: the pronoun replaced, never two questions joined
 
     @property
     def quoted(self) -> Source | None:
@@ -75,9 +76,10 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
     referent = _referent(question, turn)
     given = tuple(dict.fromkeys([*(n.text for n in names_in(turn.question)), *([turn.answer.item] if turn.answer.item
                                                                                  else [])]))
+    read_as = question  # "En hoeveel gemeenten?" is read as it is, in the passages the widened query finds
     if referent and cues.PRONOUNS_PERSON.search(question):
         # "Where was he sent afterwards?" -> "Where was Napoleon sent afterwards?": a question in its own right
-        query = cues.PRONOUNS_PERSON.sub(referent, question, count=1)
+        query = read_as = cues.PRONOUNS_PERSON.sub(referent, question, count=1)
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             query += " " + turn.answer.item
     elif turn.answer.grounded and turn.answer.sources and _own_terms(question):
@@ -87,4 +89,5 @@ def resolve(question: str, history: list[Turn]) -> FollowUp | None:
         if cues.PRONOUNS_PLACE.search(question) and turn.answer.item:
             extra.append(turn.answer.item)
         query = " ".join([question, *extra])
-    return FollowUp(query=query, previous=turn, referent=referent, given=given, anaphoric=not _own_terms(question))
+    return FollowUp(query=query, previous=turn, referent=referent, given=given, anaphoric=not _own_terms(question),
+                    read_as=read_as)

@@ -318,7 +318,7 @@ class ExtractiveEngine:
 
     def _off_topic(self, language: str, trail: _Trail, why: str) -> Answer:
         arts = self.store.articles()
-        text = say("off_topic", language, topics=topics([a.title for a in arts]))
+        text = say("off_topic", language, topics=topics([a.title for a in arts], language))
         return Answer(text, (), False, language, trace=trail.trace("off_topic", why))
 
     def _refuse(self, windows: list[Window], cands: list[Source], language: str, several: bool, trail: _Trail,

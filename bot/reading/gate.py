@@ -11,7 +11,9 @@ from typing import Any
 from bot.language.dates import dates_in
 from bot.language.numbers import numbers_in
 
-KINDS = ("person", "place", "time", "number", "quote")  # question kinds the decision tells apart
+# Question kinds the decision tells apart: only kinds with enough `calib` questions to learn a weight from ("quote"
+# had one, and its weight refused every "What did X say?").
+KINDS = ("person", "place", "time", "number")
 COUNTS = ("money", "age", "distance", "percent", "duration", "length", "number")  # kinds asking for a number
 NO_SPAN = -10.0  # the margin of a passage the reader found nothing in
 

@@ -97,7 +97,7 @@ class ReaderEngine:
         asked = _Asked(question, analyse(question), list(passages), language, context, scope)
         if context is not None:
             asked.steps.append(f"follow-up of {context.previous.question!r}: article={context.article} "
-                               f"read as {context.query!r}")
+                               f"searched as {context.query!r}, read as {context.read_as or question!r}")
         for _name, step in self.steps:
             got = step(asked)
             if got is not None:
@@ -150,7 +150,8 @@ class ReaderEngine:
 
     def _read(self, a: _Asked) -> Answer:
         chosen = a.passages[: self.decision.passages]
-        asked = a.context.query if a.context is not None else a.question
+        # The reader learned single questions: a follow-up is searched widened but read as one question.
+        asked = (a.context.read_as or a.question) if a.context is not None else a.question
         spans = self.reader.read(asked, [p.text for p in chosen])
         a.spans = tuple((chosen[s.passage].label, round(s.score, 3), round(s.null, 3), s.text) for s in spans)
         best = max(spans, key=lambda s: s.margin)
@@ -209,7 +210,7 @@ class ReaderEngine:
         several = len(listed) > 1
         top = a.passages[0] if a.passages else None
         if top is not None and top.score < self.cal.related:
-            text = say("off_topic", a.language, topics=topics([x.title for x in listed]))
+            text = say("off_topic", a.language, topics=topics([x.title for x in listed], a.language))
             return Answer(text, (), False, a.language, trace=a.trace(rule, why))
         text = say("not_found", a.language, the_article=the_article(a.language, several))
         sources: tuple[Source, ...] = ()
