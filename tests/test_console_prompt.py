@@ -15,6 +15,8 @@ from bot.core.bot import Bot
 from tests.fakes import FakeEngine
 from tests.waiting import wait_for
 
+WAIT = 60  # seconds: an upper bound for a wait on a loaded machine, not a speed the test asserts
+
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # what a terminal sends around a bracketed paste
 UP, ENTER, CTRL_C, CTRL_D = "\x1b[A", "\r", "\x03", "\x04"
 
@@ -46,11 +48,11 @@ class Session:
         """Type `keys` and wait until the engine has been asked `answers` questions in all."""
         self.pipe.send_text(keys)
         wait_for(lambda: len(self.engine.calls) >= answers and self.out.getvalue().count("Echo:") >= answers,
-                 10, f"{answers} answers")
+                 WAIT, f"{answers} answers")
 
     def finish(self, keys: str) -> int:
         self.pipe.send_text(keys)
-        self.thread.join(10)
+        self.thread.join(WAIT)
         self._pipe.__exit__(None, None, None)
         assert not self.thread.is_alive(), "the console did not exit"
         assert self.status is not None
@@ -82,7 +84,7 @@ def test_commands_work_at_the_prompt(fake_bot: Bot, tmp_path: Path) -> None:
     s = Session(fake_bot, tmp_path)
     s.ask("Wie is Borrell?" + ENTER, answers=1)
     s.pipe.send_text("/sources" + ENTER + "/bogus" + ENTER)
-    wait_for(lambda: "Unknown command /bogus" in s.out.getvalue(), 10, "the unknown-command line")
+    wait_for(lambda: "Unknown command /bogus" in s.out.getvalue(), WAIT, "the unknown-command line")
     assert s.finish("/quit" + ENTER) == 0
     out = s.out.getvalue()
     assert out.startswith("1 article, ")  # not "1 article(s)"

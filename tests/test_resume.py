@@ -115,7 +115,8 @@ def test_stopped_and_killed_ingest_resumes(tmp_path: Path) -> None:
 
     third = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert third.returncode == 0, third.stderr
-    assert "1 added, 0 updated, 2 unchanged" in third.stdout
+    # Only the rest: log-2, unless the kill landed after it was done too (a loaded machine reads the line late).
+    assert "1 added, 0 updated, 2 unchanged" in third.stdout or "0 added, 0 updated, 3 unchanged" in third.stdout
     cols, lock = open_collections(Settings.from_env({"BRIEFBOT_DATA_DIR": str(data)}), index_builtin=False)
     try:
         assert _consistent(cols) == {"log-0": 52, "log-1": 52, "log-2": 52}
