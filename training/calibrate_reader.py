@@ -75,8 +75,9 @@ def choose(reads: list[Read], f1) -> tuple[int, float, float]:
     per: list[tuple[int, float, float]] = []
     for k in range(1, MAX_READ + 1):
         margins = sorted({max(s[0] for s in r.spans[:k]) for r in reads if r.spans})
-        t = max(margins, key=lambda m: f1_at(reads, k, m, f1))
-        per.append((k, t, f1_at(reads, k, t, f1)))
+        scores = [f1_at(reads, k, m, f1) for m in margins]
+        best = scores.index(max(scores))  # the first (lowest) threshold of the best F1
+        per.append((k, margins[best], scores[best]))
         print(f"  reading {k}: best F1 {per[-1][2]:.2f}", flush=True)
     top = max(p[2] for p in per)
     return next(p for p in per if p[2] >= top - TOLERANCE)

@@ -18,6 +18,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "closest": {"en": "Closest I found {cite}: „{quote}”", "nl": "Het dichtstbij kwam {cite}: „{quote}”"},
     "off_topic": {"en": "That is not covered by the articles I have. They are about: {topics}.",
                   "nl": "Dat staat niet in de artikelen die ik heb. Die gaan over: {topics}."},
+    "title": {"en": "“{title}”", "nl": "„{title}”"},  # an article's title in a sentence of ours
+    "and_more": {"en": "and {count} more", "nl": "en nog {count}"},
     "empty": {"en": "The knowledge base is empty, so I can't answer yet: add articles with `briefbot ingest`.",
               "nl": "De kennisbank is leeg, dus ik kan nog niets beantwoorden: voeg artikelen toe met "
                     "`briefbot ingest`."},

@@ -136,8 +136,8 @@ def catalogue(arts: Sequence[ArticleText], language: str) -> Overview:
 def topics(all_titles: Sequence[str], language: str, limit: int = 6) -> str:
     """The titles of what the knowledge base holds, for an off-topic refusal: set off as the articles' own words
     (a title in another language is a name, not the reply's language), and the rest counted in the asker's."""
-    opens = "„" if language == "nl" else "“"
-    titles = [f"{opens}{t}”" for t in all_titles[:limit]]
+    titles = [say("title", language, title=t) for t in all_titles[:limit]]
     more = len(all_titles) - limit
-    rest = ({"nl": f"; en nog {more}"}.get(language, f"; and {more} more")) if more > 0 else ""
-    return "; ".join(titles) + rest
+    if more > 0:
+        titles.append(say("and_more", language, count=more))
+    return "; ".join(titles)

@@ -66,6 +66,11 @@ class _Asked:
     steps: list[str] = field(default_factory=list)
     spans: tuple[tuple[str, float, float, str], ...] = ()
 
+    @property
+    def read_as(self) -> str:
+        """What the reader reads: a follow-up as one question (never widened with the previous turn's)."""
+        return (self.context.read_as or self.question) if self.context is not None else self.question
+
     def trace(self, rule: str, detail: str = "") -> Trace:
         return Trace(rule, detail, tuple((p.label, p.score) for p in self.passages), (), tuple(self.steps),
                      spans=self.spans)
@@ -97,7 +102,7 @@ class ReaderEngine:
         asked = _Asked(question, analyse(question), list(passages), language, context, scope)
         if context is not None:
             asked.steps.append(f"follow-up of {context.previous.question!r}: article={context.article} "
-                               f"searched as {context.query!r}, read as {context.read_as or question!r}")
+                               f"searched as {context.query!r}, read as {asked.read_as!r}")
         for _name, step in self.steps:
             got = step(asked)
             if got is not None:
@@ -150,9 +155,7 @@ class ReaderEngine:
 
     def _read(self, a: _Asked) -> Answer:
         chosen = a.passages[: self.decision.passages]
-        # The reader learned single questions: a follow-up is searched widened but read as one question.
-        asked = (a.context.read_as or a.question) if a.context is not None else a.question
-        spans = self.reader.read(asked, [p.text for p in chosen])
+        spans = self.reader.read(a.read_as, [p.text for p in chosen])
         a.spans = tuple((chosen[s.passage].label, round(s.score, 3), round(s.null, 3), s.text) for s in spans)
         best = max(spans, key=lambda s: s.margin)
         src = chosen[best.passage]
