@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bot.common.config import Settings
-from bot.wiring import build_bot
-from knowledge.reader import DECISION
+from knowledge.reader import DECISION, spans_of
 
 from . import data
+from .through_bot import bot_on, retrieve
 from .train_reader import squad_metrics
 
 MAX_READ = 4
@@ -40,22 +38,19 @@ class Read:
 
 
 def read_all(data_dir: Path, questions: list[data.Example]) -> list[Read]:
-    os.environ["BRIEFBOT_DATA_DIR"] = str(data_dir)
-    os.environ["BRIEFBOT_SAMPLE_ARTICLE"] = "false"
-    bot = build_bot(Settings.from_env())
-    reader = bot.engine.reader  # type: ignore[attr-defined]
     out = []
-    try:
+    with bot_on(data_dir) as bot:
+        reader = bot.engine.reader  # type: ignore[attr-defined]
         for n, ex in enumerate(questions):
-            cleaned, language = bot.check(ex.question)
-            passages = bot.retriever.retrieve(cleaned, bot.candidates, language=language)[:MAX_READ]
-            spans = reader.read(cleaned, [p.text for p in passages])
-            cost = sum(len(w.ids) for ws in reader.windows(cleaned, [p.text for p in passages]) for w in ws)
-            out.append(Read([a for a, _ in ex.answers], [(s.margin, s.text) for s in spans], cost))
+            cleaned, _, passages = retrieve(bot, ex.question)
+            texts = [p.text for p in passages[:MAX_READ]]
+            per = reader.windows(cleaned, texts)  # tokenized once: read and counted
+            flat = [w for ws in per for w in ws]
+            spans = spans_of(per, texts, reader.logits(flat)) if flat else []
+            out.append(Read([a for a, _ in ex.answers], [(s.margin, s.text) for s in spans],
+                            sum(len(w.ids) for w in flat)))
             if n % 200 == 0:
                 print(f"  {n}/{len(questions)}", flush=True)
-    finally:
-        bot.close()
     return out
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,15 +19,16 @@ from typing import Any
 
 from bot.common.config import Settings
 from bot.common.models import Answer
+from bot.core.bot import Bot
 from bot.language.question import analyse
 from bot.language.replies import cite, say, the_article, trim
 from bot.reading.extractive import ExtractiveEngine
 from bot.reading.reader_engine import ReaderCalibration, ReaderEngine
 from bot.retrieval.retriever import ChromaRetriever
-from bot.wiring import build_bot
 from knowledge.reader import DECISION, OnnxReader
 
 from . import data
+from .through_bot import bot_on, retrieve
 
 
 def reply(a: Answer) -> dict[str, Any]:
@@ -55,24 +55,27 @@ def main() -> None:
         rows = calib_questions(args.questions)
     else:
         rows = [json.loads(x) for x in args.questions.read_text(encoding="utf-8").splitlines() if x.strip()]
-    os.environ.update(BRIEFBOT_DATA_DIR=str(args.data_dir), BRIEFBOT_SAMPLE_ARTICLE="false", BRIEFBOT_ENGINE="rules")
-    bot = build_bot(Settings.from_env())
+    with bot_on(args.data_dir, engine="rules") as bot:
+        write(bot, rows, args.out, args.passages)
+
+
+def write(bot: Bot, rows: list[dict[str, Any]], out_path: Path, read: int | None) -> None:
+    """A record per question: the rules engine's reply (the bot's own engine here) and the reader's, ungated."""
     rules = bot.engine
     assert isinstance(rules, ExtractiveEngine)
     settings = Settings.from_env()
     decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf, gate=None)  # always the item
-    if args.passages:
-        decision = replace(decision, passages=args.passages)
+    if read:
+        decision = replace(decision, passages=read)
     retriever = bot.retriever
     assert isinstance(retriever, ChromaRetriever)
     reader = ReaderEngine(retriever, OnnxReader(settings.threads, settings.cache_dir), decision,
                           top_k=settings.top_k, calibration=retriever.cal)
     started = time.perf_counter()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8") as out:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as out:
         for n, row in enumerate(rows):
-            cleaned, language = bot.check(row["q"])
-            passages = bot.retriever.retrieve(cleaned, bot.candidates, language=language)
+            cleaned, language, passages = retrieve(bot, row["q"])
             by_rules = rules.answer(cleaned, passages, language)
             by_reader = reader.answer(cleaned, passages, language)
             rec: dict[str, Any] = {"row": row, "kind": analyse(cleaned).kind, "language": language,
@@ -89,7 +92,6 @@ def main() -> None:
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             if n % 100 == 0:
                 print(f"  {n}/{len(rows)} ({time.perf_counter() - started:.0f} s)", flush=True)
-    bot.close()
 
 
 if __name__ == "__main__":
