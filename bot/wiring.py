@@ -119,7 +119,7 @@ def build_bot(settings: Settings) -> Bot:
     gaps = build_gaps(settings, store)
     on_close: list[Callable[[], None]] = [start_watch(settings, cols).stop] if settings.watch_dir else []
     usage = build_usage(settings, store)
-    on_close += [retriever.close, gaps.close, usage.close] + ([lock.release] if lock is not None else [])
+    on_close += [retriever.close, gaps.close, usage.close, cols.close] + ([lock.release] if lock is not None else [])
     # What is loaded by now (Chroma, onnxruntime, Babel's locale data: ~100,000 objects) lives as long as the
     # process: out of the collector's sight, a full collection no longer walks it mid-answer (a 75 ms pause,
     # measured on the first questions after start).

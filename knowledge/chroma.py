@@ -109,6 +109,11 @@ class Collections:
         self.terms = self._open(name + TERMS, ef)  # the vocabulary, for cross-language word matching
         self.clauses = self._open(name + CLAUSES, ef)  # the clauses of long sentences, for ranking answers
 
+    def close(self) -> None:
+        """Release the client: an embedded store keeps its database files open until then (a process that opens
+        many stores, as the tests do, would run out of file descriptors)."""
+        self.client.close()
+
     def _open(self, name: str, ef: Any) -> Any:
         if name in collection_names(self.client):
             return self.client.get_collection(name, embedding_function=ef)
