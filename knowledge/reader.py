@@ -261,11 +261,12 @@ class OnnxReader:
 
     def read(self, question: str, passages: Sequence[str]) -> list[Span]:
         """Each passage's best span and scores (one model run for all their windows)."""
-        if not passages:
-            return []
-        per = self.windows(question, passages)
+        return self.read_windows(self.windows(question, passages), passages)
+
+    def read_windows(self, per: Sequence[Sequence[Window]], passages: Sequence[str]) -> list[Span]:
+        """`read` on windows already made (`windows`): a caller that also counts them tokenizes once."""
         flat = [w for ws in per for w in ws]
-        return spans_of(per, passages, self.logits(flat))
+        return spans_of(per, passages, self.logits(flat)) if flat else []
 
     def logits(self, flat: Sequence[Window]) -> list[np.ndarray]:
         longest = max(len(w.ids) for w in flat)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.reader import DECISION, spans_of
+from knowledge.reader import DECISION
 
 from . import data
 from .through_bot import bot_on, retrieve
@@ -45,10 +45,9 @@ def read_all(data_dir: Path, questions: list[data.Example]) -> list[Read]:
             cleaned, _, passages = retrieve(bot, ex.question)
             texts = [p.text for p in passages[:MAX_READ]]
             per = reader.windows(cleaned, texts)  # tokenized once: read and counted
-            flat = [w for ws in per for w in ws]
-            spans = spans_of(per, texts, reader.logits(flat)) if flat else []
+            spans = reader.read_windows(per, texts)
             out.append(Read([a for a, _ in ex.answers], [(s.margin, s.text) for s in spans],
-                            sum(len(w.ids) for w in flat)))
+                            sum(len(w.ids) for ws in per for w in ws)))
             if n % 200 == 0:
                 print(f"  {n}/{len(questions)}", flush=True)
     return out
