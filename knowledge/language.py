@@ -22,6 +22,13 @@ _NL_SHAPES = re.compile(r"ij|oe|sch|aa|ee|uu|cht\b|lijk", re.I)
 _WORD = re.compile(r"[a-zà-ÿ']+")
 
 
+def own_function_words(text: str, language: str) -> int:
+    """How many of the text's words are function words of `language` alone: a phrase with any ("in het zuidelijke
+    deel van de …") reads as that language, a name or number ("Sint Helena", "16.200") as none."""
+    mine, other = (_NL, _EN) if language == "nl" else (_EN, _NL)
+    return sum(w in mine and w not in other for w in _WORD.findall(text.lower()))
+
+
 def detect(text: str) -> str:
     """English or Dutch from function words; spelling shapes break a tie; English when unsure."""
     words = _WORD.findall(text.lower())

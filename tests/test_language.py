@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.language.phrases import PHRASES, SUPPORTED, detect, phrase, strip_pleasantries
+from knowledge.language import own_function_words
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,11 @@ def test_a_polite_question_is_answered_like_a_bare_one(real_bot) -> None:
     bare = real_bot.answer("What role does Guterres hold?", "p1")
     polite = real_bot.answer("Hi, what role does Guterres hold? Thanks!", "p2")
     assert polite.grounded == bare.grounded and polite.sources[0].paragraph == bare.sources[0].paragraph
+
+
+def test_own_function_words_tell_a_phrase_in_a_language_from_a_name_or_number() -> None:
+    assert own_function_words("in het zuidelijke deel van de Atlantische Oceaan", "nl") == 3
+    assert own_function_words("Sint Helena", "nl") == 0
+    assert own_function_words("16.200", "nl") == 0
+    assert own_function_words("is in", "nl") == 0  # words both languages have say nothing
+    assert own_function_words("soybean, cotton, and peanut", "en") == 1

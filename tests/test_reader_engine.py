@@ -74,6 +74,16 @@ def test_a_span_above_the_threshold_is_stated_in_the_askers_format_before_its_se
     assert [s[0] for s in a.trace.spans] == ["china-russia ¶3", "china-russia ¶9"]
 
 
+def test_a_phrase_in_the_articles_language_is_quoted_not_stated_to_an_asker_of_the_other() -> None:
+    reader = Reader({NL.text: ("de 16.200 gedeporteerde kinderen", 6.0, 1.0)})
+    a = engine(reader).answer("Whom will the EU trace?", [NL], "en")
+    assert a.grounded and not a.item
+    assert a.text.startswith("According to the article [china-russia ¶9]: „De EU zal de 16.200")
+    assert a.trace is not None and a.trace.rule == "sentence" and "article's language" in a.trace.detail
+    dutch = engine(reader).answer("Wie zal de EU opsporen?", [NL], "nl")  # the asker's own language: stated
+    assert dutch.item == "de 16.200 gedeporteerde kinderen"
+
+
 def test_at_or_below_the_threshold_it_refuses_and_shows_the_closest_passage() -> None:
     reader = Reader({NL.text: ("16.200", 2.0, 1.0)})
     a = engine(reader, threshold=1.0).answer("How many children will the EU trace?", [NL, OTHER], "en")

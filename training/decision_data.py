@@ -64,7 +64,8 @@ def write(bot: Bot, rows: list[dict[str, Any]], out_path: Path, read: int | None
     rules = bot.engine
     assert isinstance(rules, ExtractiveEngine)
     settings = Settings.from_env()
-    decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf, gate=None)  # always the item
+    # always the item, also one in the article's language (the gate judges whether the item is right)
+    decision = replace(ReaderCalibration.load(DECISION), threshold=-math.inf, gate=None, quote_foreign_phrases=False)
     if read:
         decision = replace(decision, passages=read)
     retriever = bot.retriever

@@ -15,6 +15,7 @@ from bot.language.followup import FollowUp
 from bot.language.question import Question, analyse
 from bot.language.replies import cite, quoted, say, the_article, trim
 from bot.retrieval.retriever import ArticleText, Sentences
+from knowledge.language import own_function_words
 from knowledge.reader import Span
 
 from .gate import Gate, Hit, Read, features
@@ -45,6 +46,9 @@ class ReaderCalibration:
     passages: int = 3  # passages read, best retrieved first
     chosen_on: str = ""  # the data that chose them
     gate: Gate | None = None  # item, sentence alone or refusal, from the reader's and the retriever's scores
+    # A phrase in the article's language ("in het zuidelijke deel van de …") is quoted in its sentence, not stated
+    # to an asker of the other language; off only for the gate's records, which judge the item itself.
+    quote_foreign_phrases: bool = True
 
     @classmethod
     def load(cls, path: Path) -> ReaderCalibration:
@@ -166,11 +170,14 @@ class ReaderEngine:
         quote, at = self._sentence(src, best)
         quote = trim(quote, self.cal.max_quote_chars, at)
         sources = self._sources(src, a.passages)
+        item = restate(best.text, src.language, a.language)
+        if (verdict == "item" and self.decision.quote_foreign_phrases and src.language
+                and src.language != a.language and own_function_words(item, src.language)):
+            verdict, detail = "sentence", f"{detail}; the item is in the article's language → sentence"
         if verdict == "sentence":
             text = say("according", a.language, the_article=the_article(a.language, False), cite=cite(src),
                        quote=quote)
             return Answer(text, sources, True, a.language, trace=a.trace("sentence", detail))
-        item = restate(best.text, src.language, a.language)
         text = say("item", a.language, item=item, the_article=the_article(a.language, False), cite=cite(src),
                    quote=quote)
         return Answer(text, sources, True, a.language, trace=a.trace("answer", detail), item=item)
