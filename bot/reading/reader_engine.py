@@ -170,9 +170,9 @@ class ReaderEngine:
         quote, at = self._sentence(src, best)
         quote = trim(quote, self.cal.max_quote_chars, at)
         sources = self._sources(src, a.passages)
-        item = restate(best.text, src.language, a.language)
-        if (verdict == "item" and self.decision.quote_foreign_phrases and src.language
-                and src.language != a.language and own_function_words(item, src.language)):
+        item = restate(best.text, src.language, a.language) if verdict == "item" else ""
+        if (item and self.decision.quote_foreign_phrases and src.language and src.language != a.language
+                and own_function_words(item, src.language)):
             verdict, detail = "sentence", f"{detail}; the item is in the article's language → sentence"
         if verdict == "sentence":
             text = say("according", a.language, the_article=the_article(a.language, False), cite=cite(src),
