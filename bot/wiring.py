@@ -106,7 +106,7 @@ def build_bot(settings: Settings) -> Bot:
         gate.close()
         store.close()
         raise
-    retriever = ChromaRetriever(cols)
+    retriever = ChromaRetriever(cols, embed_variant=not settings.llm and settings.engine == "rules")
     try:
         engine = build_engine(settings, retriever, model)
     except BaseException:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bot.common.config import Settings
+from bot.language.question import analyse, masked
 from bot.retrieval.retriever import ChromaRetriever
 from bot.wiring import open_collections
 from knowledge.chroma import Collections
@@ -218,3 +221,38 @@ def test_clauses_of_long_sentences_are_stored_and_leave_with_their_article(empty
     assert all(m["chunk"] == "escape:1" and m["index"] == 0 for m in got["metadatas"])
     assert remove(empty_cols, ["escape"]) == (["escape"], [])
     assert empty_cols.clauses.count() == 0
+
+
+class RecordingEmbedder:
+    """The real embedder, noting the query texts it is asked to embed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.asked = inner, []  # type: list[str]
+
+    def query(self, text: str) -> Any:
+        self.asked.append(text)
+        return self.inner.query(text)
+
+    def queries(self, texts: list[str]) -> Any:
+        self.asked += texts
+        return self.inner.queries(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("embed_variant", [True, False])
+def test_the_names_masked_question_is_embedded_only_when_asked_for(kb_cols: Collections, embed_variant: bool) -> None:
+    """The rules engine reads the question with its names masked from the embedder's cache; the reader never does,
+    so its retriever spends no model time on it."""
+    question = "What did Guterres say about multilateralism?"
+    variant = masked(analyse(question), "en")
+    embedder = RecordingEmbedder(kb_cols.embedder)
+    cols = SimpleNamespace(**{**vars(kb_cols), "embedder": embedder})  # the same collections, recorded embedder
+    retriever = ChromaRetriever(cols, embed_variant=embed_variant)  # type: ignore[arg-type]
+    try:
+        found = retriever.retrieve(question, 4, language="en")
+    finally:
+        retriever.close()
+    assert found and question in embedder.asked
+    assert variant and (variant in embedder.asked) == embed_variant

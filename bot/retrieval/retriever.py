@@ -86,9 +86,13 @@ def term_weights(terms: tuple[str, ...], texts: list[frozenset[str]]) -> dict[st
 class ChromaRetriever:
     """Queries the paragraph collection with our query embedding; never Chroma's default embedder."""
 
-    def __init__(self, cols: Collections, *, calibration: Calibration = DEFAULT, cache: int = 4096) -> None:
+    def __init__(self, cols: Collections, *, calibration: Calibration = DEFAULT, cache: int = 4096,
+                 embed_variant: bool = True) -> None:
         self.cols = cols
         self.cal = calibration
+        # The question with its names masked (question.masked) is embedded in the question's model run for the
+        # rules engine, which reads it from the embedder's cache; another engine never asks for it.
+        self.embed_variant = embed_variant
         self.embedder = cols.embedder
         self.words = CachedWordVectors(getattr(cols, "terms", None), cols.embedder)
         self.paragraphs = ParagraphIndex(cols.chunks, sentences=getattr(cols, "sentences", None),
@@ -185,7 +189,7 @@ class ChromaRetriever:
         if within is not None and prefer not in within:
             prefer = None
         q = analyse(query)
-        variant = masked(q, language) if language and q.names else None
+        variant = masked(q, language) if self.embed_variant and language and q.names else None
         vec = self.embedder.queries([query, variant])[0] if variant else self.embedder.query(query)
         terms = q.terms
         n = max(k, self.cal.candidates)
