@@ -69,6 +69,16 @@ def test_a_follow_up_is_read_as_one_question_whatever_it_is_searched_as() -> Non
     assert more.article == "a1"  # searched within the thread's article
 
 
+def test_a_refusal_that_showed_the_closest_passage_keeps_the_thread_in_its_article() -> None:
+    src = Source("asylum", "Asylum", 14, "Critics say the questionnaires are a burden.", 0.9, "", "en", "asylum")
+    refused = Answer("I can't find that …\nClosest I found [asylum ¶14]: …", (src,), False, "en")
+    later = resolve("And how long do they have to send it back?", [Turn("How many will get one?", refused, 0.0)])
+    assert later is not None and later.article == "asylum" and later.quoted is None  # nothing quoted to lean on
+    off_topic = Answer("That is not in the articles I have. They are about: …", (), False, "en")
+    lost = resolve("And how long do they have to send it back?", [Turn("What is Peru's capital?", off_topic, 0.0)])
+    assert lost is not None and lost.article is None
+
+
 def test_a_lean_on_one_passage_lifts_its_windows_only() -> None:
     import numpy as np
 

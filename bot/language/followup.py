@@ -30,8 +30,10 @@ class FollowUp:
 
     @property
     def article(self) -> str | None:
-        """The article the previous answer cited, if it answered: the thread is about it."""
-        return self.quoted.article if self.quoted is not None else None
+        """The article the previous answer cited: the thread is about it, also when the answer was a refusal that
+        showed the closest passage there (a refusal with nothing close, off the articles' topics, cites none)."""
+        sources = self.previous.answer.sources
+        return sources[0].article if sources else None
 
 
 def is_follow_up(question: str) -> bool:
